@@ -1,0 +1,136 @@
+"""The `yoc` command line: parses options and calls service functions, nothing more.
+
+Errors a user can act on (YocError) are printed as one line plus a hint and exit non-zero;
+`--debug` shows the traceback as well.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from yearofcare import __version__
+from yearofcare.errors import YocError
+
+app = typer.Typer(
+    name="yoc",
+    help="Year of Care commissioning toolkit: link, cost, classify, budget, share risk, evaluate.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+out = Console()
+
+#: Modules under yearofcare.commands that add their commands to `app`, in pipeline order.
+COMMAND_MODULES: tuple[str, ...] = ("store_cmds",)
+
+
+@dataclass(frozen=True)
+class Options:
+    data_dir: Path
+    engine: str
+    debug: bool
+
+
+class RichProgress:
+    """The rich progress bar handed to service functions (see yearofcare.progress)."""
+
+    def __init__(self) -> None:
+        self._bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+
+    @contextmanager
+    def task(self, description: str, total: float | None = None) -> Iterator[object]:
+        with self._bar:
+            task_id = self._bar.add_task(description, total=total)
+
+            class _T:
+                def advance(_self, amount: float = 1) -> None:  # noqa: N805
+                    self._bar.advance(task_id, amount)
+
+            yield _T()
+            if total is not None:
+                self._bar.update(task_id, completed=total)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    data_dir: Path = typer.Option(Path("yoc-data"), "--data-dir", help="Where the store lives."),
+    engine: str = typer.Option("duckdb", "--engine", help="Compute engine: duckdb or spark."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    if version:
+        out.print(__version__)
+        raise typer.Exit()
+    ctx.obj = Options(data_dir=data_dir, engine=engine, debug=debug)
+
+
+def options(ctx: typer.Context) -> Options:
+    return ctx.find_root().obj
+
+
+def open_store(ctx: typer.Context):  # noqa: ANN201 - returns yearofcare.store.Store
+    from yearofcare.store import open_store as _open
+
+    opts = options(ctx)
+    return _open(opts.engine, opts.data_dir)
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"yearofcare.commands.{_name}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app and turn user errors into one clear line."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        app(args=args, standalone_mode=False)
+    except YocError as exc:
+        console.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
+        if exc.hint:
+            console.print(f"[bold]Hint:[/] {exc.hint}", highlight=False)
+        if debug:
+            console.print_exception()
+        return exc.exit_code
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        console.print("Aborted.")
+        return 130
+    except KeyboardInterrupt:
+        console.print("Interrupted; the store is unchanged by the unfinished stage.")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - click usage errors and unexpected failures
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        console.print(f"[bold red]Internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
+        console.print("[bold]Hint:[/] this is a bug in yoc; rerun with --debug and report the traceback")
+        if debug:
+            console.print_exception()
+        return 70
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

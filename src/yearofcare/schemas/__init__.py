@@ -1,0 +1,39 @@
+"""Declared tables: one place for names, types, descriptions and constraints."""
+
+from __future__ import annotations
+
+from yearofcare.errors import StageError
+from yearofcare.schemas import canonical
+from yearofcare.schemas.model import Column, TableSchema, table
+
+_REGISTRY: dict[str, TableSchema] = {}
+
+
+def register(schema: TableSchema) -> TableSchema:
+    """Add a table declaration to the registry (derived tables register from their module)."""
+    existing = _REGISTRY.get(schema.name)
+    if existing is not None and existing != schema:
+        raise ValueError(f"table {schema.name} declared twice with different columns")
+    _REGISTRY[schema.name] = schema
+    return schema
+
+
+for _t in (*canonical.CANONICAL, canonical.run_log):
+    register(_t)
+
+
+def get(name: str) -> TableSchema:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise StageError(
+            f"no table called {name!r} is declared",
+            hint="declared tables: " + ", ".join(sorted(_REGISTRY)),
+        ) from None
+
+
+def all_tables() -> list[TableSchema]:
+    return list(_REGISTRY.values())
+
+
+__all__ = ["Column", "TableSchema", "all_tables", "get", "register", "table"]

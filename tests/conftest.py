@@ -1,0 +1,30 @@
+"""Shared fixtures. `store` runs a test on every engine: DuckDB always, PySpark marked `spark`."""
+
+from __future__ import annotations
+
+import pytest
+
+from yearofcare.engine import connect
+from yearofcare.store import Store
+
+ENGINES = [
+    pytest.param("duckdb", id="duckdb"),
+    pytest.param("spark", id="spark", marks=pytest.mark.spark),
+]
+
+
+@pytest.fixture(params=ENGINES)
+def engine_kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def store(engine_kind: str, tmp_path) -> Store:
+    """An empty store on each engine (spec tests use this)."""
+    return Store(connect(engine_kind, tmp_path / f"store-{engine_kind}"))
+
+
+@pytest.fixture
+def duck_store(tmp_path) -> Store:
+    """An empty DuckDB store, for tests that are about behaviour rather than engine parity."""
+    return Store(connect("duckdb", tmp_path / "store-duckdb"))
