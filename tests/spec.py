@@ -32,7 +32,9 @@ def _nullable_schema(declared: schemas.TableSchema, frame: pd.DataFrame) -> ibis
     return ibis.schema({c: declared.column(c).dtype for c in frame.columns if c in declared.names})
 
 
-def rows(store: Store, expr: ibis.Table, order_by: Sequence[str] | None = None) -> list[dict[str, Any]]:
+def rows(
+    store: Store, expr: ibis.Table, order_by: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
     """Execute `expr` and return plain dict rows, sorted for stable comparison."""
     frame = store.to_pandas(expr)
     keys = list(order_by or frame.columns)

@@ -60,7 +60,7 @@ class RichProgress:
             task_id = self._bar.add_task(description, total=total)
 
             class _T:
-                def advance(_self, amount: float = 1) -> None:  # noqa: N805
+                def advance(_self, amount: float = 1) -> None:
                     self._bar.advance(task_id, amount)
 
             yield _T()
@@ -86,7 +86,7 @@ def options(ctx: typer.Context) -> Options:
     return ctx.find_root().obj
 
 
-def open_store(ctx: typer.Context):  # noqa: ANN201 - returns yearofcare.store.Store
+def open_store(ctx: typer.Context):
     from yearofcare.store import open_store as _open
 
     opts = options(ctx)
@@ -125,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
             exc.show()
             return exc.exit_code
         console.print(f"[bold red]Internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
-        console.print("[bold]Hint:[/] this is a bug in yoc; rerun with --debug and report the traceback")
+        console.print(
+            "[bold]Hint:[/] this is a bug in yoc; rerun with --debug and report the traceback"
+        )
         if debug:
             console.print_exception()
         return 70

@@ -55,7 +55,9 @@ def prepare_data_dir(data_dir: Path) -> Path:
     return data_dir
 
 
-def connect(kind: str = "duckdb", data_dir: Path | str = "yoc-data", *, threads: int | None = None) -> Engine:
+def connect(
+    kind: str = "duckdb", data_dir: Path | str = "yoc-data", *, threads: int | None = None
+) -> Engine:
     """Open the engine `kind` working in `data_dir`."""
     kind = check_engine_name(kind)
     data_dir = prepare_data_dir(Path(data_dir))
@@ -76,7 +78,9 @@ def _duckdb(data_dir: Path, threads: int | None) -> ibis.BaseBackend:
                 f"the store {path} is in use by another process",
                 hint="wait for the other yoc command to finish, or use another --data-dir",
             ) from None
-        raise StoreError(f"cannot open the store {path}: {exc}", hint="check the file is a DuckDB database") from None
+        raise StoreError(
+            f"cannot open the store {path}: {exc}", hint="check the file is a DuckDB database"
+        ) from None
     if threads:
         con.raw_sql(f"SET threads = {int(threads)}")
     return con
@@ -107,7 +111,9 @@ def _spark(data_dir: Path, threads: int | None) -> ibis.BaseBackend:
                 .config("spark.sql.shuffle.partitions", "4")
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.driver.memory", "4g")
-                .config("spark.sql.warehouse.dir", str((data_dir / SPARK_DIR / "_warehouse").resolve()))
+                .config(
+                    "spark.sql.warehouse.dir", str((data_dir / SPARK_DIR / "_warehouse").resolve())
+                )
                 .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                 .config("spark.sql.ansi.enabled", "false")
                 .getOrCreate()

@@ -70,7 +70,11 @@ class Store:
         if self.engine.kind == "duckdb":
             names = self.con.list_tables()
         else:
-            names = [p.name for p in self._spark_root.iterdir() if p.is_dir() and not p.name.startswith("_")]
+            names = [
+                p.name
+                for p in self._spark_root.iterdir()
+                if p.is_dir() and not p.name.startswith("_")
+            ]
         return sorted(n for n in names if not n.startswith((_TMP, "ibis_")))
 
     def exists(self, name: str) -> bool:
@@ -226,7 +230,9 @@ class StageRun:
             if n == name:
                 if self.store.engine.kind == "duckdb":
                     return self.store.con.table(tmp)
-                return self.store.con.read_parquet(str(self.store._spark_root / tmp), table_name=tmp)
+                return self.store.con.read_parquet(
+                    str(self.store._spark_root / tmp), table_name=tmp
+                )
         raise StageError(f"stage {self.stage} has not written {name} yet")
 
     def commit(self) -> None:

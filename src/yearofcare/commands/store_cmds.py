@@ -21,18 +21,24 @@ def tables(ctx: typer.Context) -> None:
 
 
 @app.command()
-def runs(ctx: typer.Context, last: int = typer.Option(20, help="How many recent runs to show.")) -> None:
+def runs(
+    ctx: typer.Context, last: int = typer.Option(20, help="How many recent runs to show.")
+) -> None:
     """Show the run log: every stage run with its parameters, row counts and timings."""
     frame = open_store(ctx).runs().tail(last)
     t = Table("run", "stage", "status", "started", "seconds", "outputs")
     for r in frame.itertuples():
-        t.add_row(r.run_id, r.stage, r.status, str(r.started_at)[:19], f"{r.seconds:.1f}", r.output_rows)
+        t.add_row(
+            r.run_id, r.stage, r.status, str(r.started_at)[:19], f"{r.seconds:.1f}", r.output_rows
+        )
     out.print(t)
 
 
 @app.command()
 def docs(
-    out_path: Path = typer.Option(Path("docs/data-model.md"), "--out", help="Where to write the data model."),
+    out_path: Path = typer.Option(
+        Path("docs/data-model.md"), "--out", help="Where to write the data model."
+    ),
 ) -> None:
     """Render the declared tables into the data-model document."""
     from yearofcare.schemas.render import write_data_model

@@ -15,7 +15,9 @@ import ibis.expr.datatypes as dt
 from yearofcare.errors import InputError
 
 #: Types a column may declare, as Ibis type strings.
-TYPES = frozenset({"string", "int8", "int16", "int32", "int64", "float64", "date", "timestamp", "boolean"})
+TYPES = frozenset(
+    {"string", "int8", "int16", "int32", "int64", "float64", "date", "timestamp", "boolean"}
+)
 
 
 @dataclass(frozen=True)
@@ -95,9 +97,7 @@ class TableSchema:
                 hint=f"see docs/data-model.md for the {self.name} contract, "
                 "or map the source columns in a mapping file",
             )
-        return expr.select(
-            [expr[c.name].cast(c.dtype).name(c.name) for c in self.columns]
-        )
+        return expr.select([expr[c.name].cast(c.dtype).name(c.name) for c in self.columns])
 
     def violations(self, expr: ibis.Table) -> ibis.Table:
         """Rows of `expr` that break a declared constraint, with `_column` and `_reason`.

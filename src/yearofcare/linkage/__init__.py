@@ -1,0 +1,1 @@
+"""NHS number validation, keyed pseudonyms, opt-outs and the person spine."""

@@ -1,0 +1,74 @@
+"""Keyed one-way pseudonyms: HMAC-SHA-256 of the NHS number with a key kept outside the store.
+
+The same key gives the same pseudonym in every source, so records link; without the key the
+pseudonym cannot be reversed or recomputed from a guessed NHS number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+import pyarrow as pa
+
+from yearofcare.errors import ConfigError
+
+KEY_BYTES = 32
+PSEUDONYM_HEX = 32  # 128 bits: collisions negligible for any national population
+
+
+def create_key(path: Path) -> Path:
+    """Write a new random key to `path` (readable by the owner only). Refuses to overwrite."""
+    path = Path(path)
+    if path.exists():
+        raise ConfigError(
+            f"linkage key {path} already exists",
+            hint="reuse it; a new key breaks linkage with earlier loads",
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(KEY_BYTES) + "\n")
+    return path
+
+
+def load_key(path: Path, *, store_dir: Path | None = None) -> bytes:
+    """Read a linkage key (hex text). It must not live inside the store directory."""
+    path = Path(path)
+    if store_dir is not None and Path(store_dir).resolve() in path.resolve().parents:
+        raise ConfigError(
+            f"linkage key {path} is inside the data store {store_dir}",
+            hint="keep the key outside the store (e.g. ./yoc-linkage.key) so the store alone cannot re-identify anyone",
+        )
+    if not path.exists():
+        raise ConfigError(
+            f"linkage key file {path} not found",
+            hint="create one with `yoc keygen --key-file PATH`, or pass --key-file",
+        )
+    text = path.read_text(encoding="utf-8").strip()
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        raise ConfigError(
+            f"linkage key file {path} is not hex text", hint="it should hold 64 hex characters"
+        ) from None
+    if len(key) < 16:
+        raise ConfigError(
+            f"linkage key in {path} is too short ({len(key)} bytes)",
+            hint="use at least 16 bytes (32 recommended)",
+        )
+    return key
+
+
+def pseudonymise(nhs_numbers: pa.Array | pa.ChunkedArray, key: bytes) -> pa.Array:
+    """Pseudonyms for normalised NHS numbers (nulls stay null)."""
+    values = nhs_numbers.to_pylist()
+    digest = hashlib.sha256
+    out = [
+        None if v is None else hmac.new(key, v.encode("ascii"), digest).hexdigest()[:PSEUDONYM_HEX]
+        for v in values
+    ]
+    return pa.array(out, type=pa.string())

@@ -1,0 +1,158 @@
+"""Derived tables of the population stage: `person_year` (one row per person per year).
+
+The LTC flag columns come from the condition catalogue (a versioned data file), one boolean
+`ltc_<condition_id>` each; cost and activity columns come from the setting groups below.
+"""
+
+from __future__ import annotations
+
+import csv
+from importlib import resources
+
+from yearofcare.schemas.model import Column as C
+from yearofcare.schemas.model import table
+
+CATALOGUE = "yoc_ltc_catalogue_2026.csv"
+
+#: Groups that person_year reports cost and activity by; each maps activity settings to it.
+COST_GROUPS: dict[str, tuple[str, ...]] = {
+    "non_elective": ("acute_non_elective",),
+    "elective": ("acute_elective",),
+    "day_case": ("acute_day_case",),
+    "outpatient": ("outpatient",),
+    "ae": ("ae",),
+    "community": ("community",),
+    "mental_health": ("mental_health",),
+    "gp": ("gp", "out_of_hours"),
+    "prescribing": ("prescribing",),
+    "social_care": ("social_care",),
+    "ambulance": ("ambulance",),
+    "other": ("hospice", "third_sector"),
+}
+
+AGE_BANDS: tuple[tuple[str, int, int], ...] = (
+    ("0-17", 0, 17),
+    ("18-64", 18, 64),
+    ("65-74", 65, 74),
+    ("75-84", 75, 84),
+    ("85+", 85, 200),
+)
+
+
+def catalogue_rows(name: str = CATALOGUE) -> list[dict[str, str]]:
+    path = resources.files("yearofcare.reference") / "conditions" / name
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def condition_ids(name: str = CATALOGUE) -> tuple[str, ...]:
+    return tuple(r["condition_id"] for r in catalogue_rows(name))
+
+
+person_year = table(
+    "person_year",
+    "one row per person × financial year in which the person was registered or seen",
+    "The person-level year: demographics, long-term conditions, multimorbidity, activity and cost by setting.",
+    [
+        C("person_id", "string", "Keyed pseudonym.", nullable=False),
+        C(
+            "fy",
+            "int16",
+            "Financial year, named by the year it starts (2024 = 2024/25).",
+            nullable=False,
+        ),
+        C(
+            "age",
+            "int16",
+            "Age in whole years on 30 September of the year.",
+            minimum=0,
+            maximum=130,
+        ),
+        C("age_band", "string", "Age band.", allowed=tuple(b[0] for b in AGE_BANDS)),
+        C("sex", "string", "F, M or U."),
+        C("imd_decile", "int8", "Deprivation decile (1 most deprived).", minimum=1, maximum=10),
+        C("lsoa", "string", "LSOA of residence."),
+        C(
+            "practice_code",
+            "string",
+            "Practice registered with on 30 September (else the longest spell in the year).",
+        ),
+        C("locality", "string", "Locality of that practice."),
+        C(
+            "months_registered",
+            "int8",
+            "Whole or part months of the year registered with any practice.",
+            minimum=0,
+            maximum=12,
+        ),
+        C("died_in_year", "boolean", "Died during the year.", nullable=False),
+        C("date_of_death", "date", "Date of death, if known."),
+        C(
+            "last_year_of_life",
+            "boolean",
+            "Died during the year or within six months after it ends, so most of the year fell in the last 12 months of life.",
+        ),
+        *[
+            C(
+                f"ltc_{c}",
+                "boolean",
+                f"Has {c.replace('_', ' ')} by the end of the year (condition rules applied).",
+            )
+            for c in condition_ids()
+        ],
+        C("ltc_count", "int16", "Number of long-term conditions in the catalogue.", minimum=0),
+        C("physical_ltc_count", "int16", "Number of physical long-term conditions.", minimum=0),
+        C("mental_ltc_count", "int16", "Number of mental health long-term conditions.", minimum=0),
+        C(
+            "charlson_charlson",
+            "int16",
+            "Charlson index, Quan ICD-10 mapping, original Charlson (1987) weights.",
+            minimum=0,
+        ),
+        C(
+            "charlson_quan",
+            "int16",
+            "Charlson index, Quan ICD-10 mapping, Quan (2011) updated weights.",
+            minimum=0,
+        ),
+        C(
+            "charlson_shmi",
+            "int16",
+            "Charlson index, Quan ICD-10 mapping, UK SHMI weights.",
+            minimum=0,
+        ),
+        C(
+            "cms_score",
+            "float64",
+            "Cambridge Multimorbidity Score, general-outcome weights (Payne et al. 2020).",
+        ),
+        *[
+            C(
+                f"n_{g}",
+                "int32",
+                f"Activity count: {g.replace('_', ' ')} (spells, attendances, contacts, items or package weeks).",
+                minimum=0,
+            )
+            for g in COST_GROUPS
+        ],
+        *[
+            C(f"cost_{g}", "float64", f"Cost in pounds: {g.replace('_', ' ')}.", minimum=0)
+            for g in COST_GROUPS
+        ],
+        C("cost_total", "float64", "Total health and care cost in pounds.", minimum=0),
+        C("bed_days_acute", "float64", "Acute hospital bed days in the year.", minimum=0),
+        C("bed_days_community", "float64", "Community hospital bed days.", minimum=0),
+        C("bed_days_mental_health", "float64", "Mental health inpatient bed days.", minimum=0),
+        C(
+            "care_home_days",
+            "float64",
+            "Days in a residential or nursing care home placement.",
+            minimum=0,
+        ),
+    ],
+    key=["person_id", "fy"],
+    derived=True,
+    produced_by="`yoc build` (yearofcare.population)",
+)
+
+TABLES = (person_year,)
