@@ -1,0 +1,35 @@
+"""The `yoc` command line: help, and user errors as one clear line plus a hint."""
+
+from __future__ import annotations
+
+from yearofcare.cli import main
+
+
+def test_help_lists_the_commands(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for command in ("tables", "runs", "docs"):
+        assert command in out
+
+
+def test_unknown_engine_is_one_line_and_a_hint(capsys, tmp_path):
+    code = main(["--engine", "oracle", "--data-dir", str(tmp_path / "d"), "tables"])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "Error: unknown engine 'oracle'" in err
+    assert "Hint:" in err
+    assert "Traceback" not in err
+
+
+def test_debug_shows_the_traceback(capsys, tmp_path):
+    code = main(["--debug", "--engine", "oracle", "--data-dir", str(tmp_path / "d"), "tables"])
+    assert code != 0
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_unwritable_data_dir_is_reported(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code = main(["--data-dir", str(blocker / "store"), "tables"])
+    err = capsys.readouterr().err
+    assert code != 0 and "not writable" in err and "Traceback" not in err
