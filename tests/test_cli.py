@@ -33,3 +33,13 @@ def test_unwritable_data_dir_is_reported(capsys, tmp_path):
     code = main(["--data-dir", str(blocker / "store"), "tables"])
     err = capsys.readouterr().err
     assert code != 0 and "not writable" in err and "Traceback" not in err
+
+
+def test_keygen_writes_a_key_and_refuses_to_overwrite(capsys, tmp_path):
+    key = tmp_path / "k.key"
+    assert main(["keygen", "--key-file", str(key)]) == 0
+    assert len(bytes.fromhex(key.read_text().strip())) == 32
+    before = key.read_text()
+    assert main(["keygen", "--key-file", str(key)]) != 0
+    assert "already exists" in capsys.readouterr().err
+    assert key.read_text() == before

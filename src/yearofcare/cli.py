@@ -31,7 +31,10 @@ console = Console(stderr=True, soft_wrap=True)
 out = Console()
 
 #: Modules under yearofcare.commands that add their commands to `app`, in pipeline order.
-COMMAND_MODULES: tuple[str, ...] = ("store_cmds",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "store_cmds",
+    "keys",
+)
 
 
 @dataclass(frozen=True)
