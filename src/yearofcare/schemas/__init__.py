@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from yearofcare.errors import StageError
-from yearofcare.schemas import canonical, population
+from yearofcare.schemas import canonical, ingest, population
 from yearofcare.schemas.model import Column, TableSchema, table
 
 _REGISTRY: dict[str, TableSchema] = {}
@@ -18,7 +18,7 @@ def register(schema: TableSchema) -> TableSchema:
     return schema
 
 
-for _t in (*canonical.CANONICAL, canonical.run_log, *population.TABLES):
+for _t in (*canonical.CANONICAL, canonical.run_log, *population.TABLES, *ingest.TABLES):
     register(_t)
 
 
