@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from yearofcare.errors import StageError
-from yearofcare.schemas import canonical, ingest, population
+from yearofcare.schemas import analysis, canonical, ingest, population
 from yearofcare.schemas.model import Column, TableSchema, table
 
 _REGISTRY: dict[str, TableSchema] = {}
@@ -18,7 +18,13 @@ def register(schema: TableSchema) -> TableSchema:
     return schema
 
 
-for _t in (*canonical.CANONICAL, canonical.run_log, *population.TABLES, *ingest.TABLES):
+for _t in (
+    *canonical.CANONICAL,
+    canonical.run_log,
+    *population.TABLES,
+    *ingest.TABLES,
+    *analysis.TABLES,
+):
     register(_t)
 
 

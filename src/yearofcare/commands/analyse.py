@@ -1,0 +1,70 @@
+"""`yoc analyse`: the whole-population analyses, and optionally their HTML report and workbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from yearofcare.cli import RichProgress, app, open_store, options, out
+
+
+@app.command()
+def analyse(
+    ctx: typer.Context,
+    by: str | None = typer.Option(
+        None,
+        "--by",
+        help="Also split every analysis by: practice, locality, age_band, imd_decile or sex.",
+    ),
+    fy: int | None = typer.Option(
+        None, "--fy", help="Financial year to analyse, by its start year (default: the latest)."
+    ),
+    report: bool = typer.Option(
+        False, "--report", help="Also write the HTML report and the Excel workbook."
+    ),
+    out_dir: Path | None = typer.Option(
+        None, "--out", help="Where the report goes (default: <data-dir>/reports)."
+    ),
+    rule: list[str] = typer.Option(
+        [],
+        "--rule",
+        help="Cohort rule for the crisis curve and turnover, kind:value, repeatable "
+        "(top_cost:1, top_cost:5, ltc_min:3, top_score:5). Default: top_cost:1 top_cost:5 "
+        "ltc_min:3 ltc_min:5.",
+    ),
+    score_table: str = typer.Option(
+        "risk_score", "--score-table", help="Table of risk scores (person_id, score[, fy])."
+    ),
+    score_column: str = typer.Option("score", "--score-column", help="Score column in it."),
+) -> None:
+    """Whole-population analyses: cost by LTCs and age, concentration, multimorbidity overlap,
+    risk vs multimorbidity selection, crisis curve, cohort turnover, bed demand."""
+    from yearofcare.population.analysis import AnalysisOptions, run_analyses
+    from yearofcare.population.analysis.common import DEFAULT_RULES, SelectionRule
+
+    opts = AnalysisOptions.build(
+        by=by,
+        fy=fy,
+        rules=tuple(SelectionRule.parse(r) for r in rule) or DEFAULT_RULES,
+        score_table=score_table,
+        score_column=score_column,
+    )
+    store = open_store(ctx)
+    result = run_analyses(store, opts, progress=RichProgress())
+    t = Table("table", "rows", "note")
+    for name, frame in result.tables.items():
+        t.add_row(name, f"{len(frame):,}", result.skipped.get(name, ""))
+    out.print(t)
+    for name, note in result.skipped.items():
+        if not name.startswith("analysis_"):
+            out.print(f"note: {note}")
+    out.print(f"analysis run {result.run_id}, financial year {result.fy}")
+    if report:
+        from yearofcare.reports.analysis_report import write_analysis_report
+
+        target = out_dir or options(ctx).data_dir / "reports"
+        files = write_analysis_report(store, target, run_id=result.run_id)
+        out.print(f"workbook: {files.xlsx}")
+        out.print(f"report: {files.html}")

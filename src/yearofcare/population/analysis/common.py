@@ -1,0 +1,191 @@
+"""Shared pieces of the whole-population analyses: splits, bands, selection rules, calendars.
+
+Everything here builds Ibis expressions (or small in-memory literal tables) and never executes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+import ibis
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field
+
+from yearofcare.errors import ConfigError
+from yearofcare.schemas.population import COST_GROUPS
+
+#: `--by` choices and the person_year column each one splits on.
+BY_COLUMNS: dict[str, str] = {
+    "practice": "practice_code",
+    "locality": "locality",
+    "age_band": "age_band",
+    "imd_decile": "imd_decile",
+    "sex": "sex",
+}
+ALL = "all"
+ALL_VALUE = "All"
+UNKNOWN = "Unknown"
+
+LTC_BANDS: tuple[str, ...] = ("0", "1", "2", "3", "4", "5+")
+PHYSICAL_BANDS: tuple[str, ...] = ("0", "1", "2", "3", "4+")
+MENTAL_BANDS: tuple[str, ...] = ("0", "1", "2+")
+
+#: Display labels of the person_year cost groups (the setting split).
+COST_GROUP_LABELS: dict[str, str] = {
+    "non_elective": "Acute non-elective",
+    "elective": "Acute elective",
+    "day_case": "Acute day case",
+    "outpatient": "Outpatient",
+    "ae": "A&E",
+    "community": "Community",
+    "mental_health": "Mental health",
+    "gp": "GP and out of hours",
+    "prescribing": "Prescribing",
+    "social_care": "Adult social care",
+    "ambulance": "Ambulance",
+    "other": "Hospice and third sector",
+}
+if set(COST_GROUP_LABELS) != set(COST_GROUPS):  # pragma: no cover - guards a schema change
+    raise RuntimeError("COST_GROUP_LABELS is out of step with schemas.population.COST_GROUPS")
+
+
+def check_by(by: str | None) -> str | None:
+    """Validate a `--by` choice (None means the whole population only)."""
+    if by is None or by in BY_COLUMNS:
+        return by
+    raise ConfigError(
+        f"cannot split the analyses by {by!r}",
+        hint="use --by with one of: " + ", ".join(BY_COLUMNS),
+    )
+
+
+def split(t: ibis.Table, by: str | None, column: str | None = None) -> ibis.Table:
+    """`t` with `split_by` and `split_value`: every row once as the whole population ("all"),
+    and once more under its `by` group when a split is chosen (a UNION ALL of the two).
+    `column` overrides the person_year column the `by` choice names.
+    """
+    whole = t.mutate(split_by=ibis.literal(ALL), split_value=ibis.literal(ALL_VALUE))
+    if by is None:
+        return whole
+    value = t[column or BY_COLUMNS[check_by(by)]].cast("string")
+    grouped = t.mutate(split_by=ibis.literal(by), split_value=value.fill_null(UNKNOWN))
+    return whole.union(grouped)
+
+
+def attach_split(
+    people: ibis.Table, py: ibis.Table, by: str | None, on_fy: str | None = None
+) -> ibis.Table:
+    """Split `people` (person_id, ...) by their group in person_year `py`: people selected
+    population-wide are then counted in their own group. With `on_fy`, the group is taken from
+    the person_year row of the year in that column of `people`; otherwise `py` must hold one
+    year only."""
+    if by is None:
+        return split(people, None)
+    key = py.select(_split_pid=py.person_id, _split_fy=py.fy, _split_key=py[BY_COLUMNS[by]])
+    cond = [people.person_id == key._split_pid]
+    if on_fy is not None:
+        cond.append(people[on_fy] == key._split_fy)
+    joined = people.left_join(key, cond).drop("_split_pid", "_split_fy")
+    return split(joined, by, "_split_key").drop("_split_key")
+
+
+def ltc_band(count: ibis.IntegerValue) -> ibis.StringValue:
+    """0, 1, 2, 3, 4, 5+ (a missing count counts as 0)."""
+    c = count.fill_null(0)
+    return ibis.ifelse(c >= 5, "5+", c.cast("string"))
+
+
+def capped_band(count: ibis.IntegerValue, cap: int) -> ibis.StringValue:
+    c = count.fill_null(0)
+    return ibis.ifelse(c >= cap, f"{cap}+", c.cast("string"))
+
+
+def top_count(n: ibis.IntegerValue, percent: float) -> ibis.IntegerValue:
+    """How many people are in the top `percent` of `n`: ceil(n × percent / 100), in integer
+    arithmetic on hundredths of a percent so 0.5% of 1,000 is exactly 5."""
+    bp = round(percent * 100)
+    return (n.cast("int64") * bp + 9999) // 10000
+
+
+class SelectionRule(BaseModel):
+    """A cohort selection rule: the top `value`% of people by cost or by score, or everyone
+    with at least `value` long-term conditions. Written as ``kind:value`` on the command line."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["top_cost", "ltc_min", "top_score"]
+    value: float = Field(gt=0)
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind}:{self.value:g}"
+
+    @property
+    def label(self) -> str:
+        if self.kind == "top_cost":
+            return f"Top {self.value:g}% by cost"
+        if self.kind == "top_score":
+            return f"Top {self.value:g}% by risk score"
+        return f"{self.value:g}+ long-term conditions"
+
+    @classmethod
+    def parse(cls, text: str) -> SelectionRule:
+        kind, _, value = text.partition(":")
+        try:
+            return cls(kind=kind.strip(), value=float(value))  # type: ignore[arg-type]
+        except ValueError:
+            raise ConfigError(
+                f"cannot read the selection rule {text!r}",
+                hint="write kind:value with kind top_cost, ltc_min or top_score, "
+                "e.g. top_cost:5 (top 5% by cost) or ltc_min:3 (3 or more LTCs)",
+            ) from None
+
+
+DEFAULT_RULES: tuple[SelectionRule, ...] = (
+    SelectionRule(kind="top_cost", value=1),
+    SelectionRule(kind="top_cost", value=5),
+    SelectionRule(kind="ltc_min", value=3),
+    SelectionRule(kind="ltc_min", value=5),
+)
+
+
+def top_by(
+    t: ibis.Table, column: str, n: ibis.IntegerValue, percent: float, *tiebreak: str
+) -> ibis.Table:
+    """Rows of `t` in the top `percent` of `n` people by `column` (descending), ties broken by
+    the `tiebreak` columns (descending) and then person_id."""
+    order = [ibis.desc(t[column]), *(ibis.desc(t[c]) for c in tiebreak), t.person_id]
+    ranked = t.mutate(_rn=ibis.row_number().over(ibis.window(order_by=order)))
+    return ranked.filter(ranked._rn < top_count(n, percent)).drop("_rn")
+
+
+def month_calendar(fys: tuple[int, ...]) -> ibis.Table:
+    """The months of the financial years `fys`: month start, next month start, days, fy.
+
+    A small literal table (36 rows for three years) that stays joins against; not data."""
+    starts, ends, days, years = [], [], [], []
+    for fy in sorted(set(fys)):
+        for i in range(12):
+            y, m = fy + (3 + i) // 12, (3 + i) % 12 + 1
+            nxt = date(y + (m == 12), m % 12 + 1, 1)
+            start = date(y, m, 1)
+            starts.append(start)
+            ends.append(nxt)
+            days.append((nxt - start).days)
+            years.append(fy)
+    return ibis.memtable(
+        pa.table(
+            {
+                "month": pa.array(starts, pa.date32()),
+                "_month_end": pa.array(ends, pa.date32()),
+                "days_in_month": pa.array(days, pa.int32()),
+                "fy": pa.array(years, pa.int16()),
+            }
+        )
+    )
+
+
+def fy_table(fys: tuple[int, ...]) -> ibis.Table:
+    """A literal one-column table of financial years."""
+    return ibis.memtable(pa.table({"fy": pa.array(sorted(set(fys)), pa.int16())}))

@@ -1,0 +1,108 @@
+"""Concentration of cost, and the share of cost and activity used by people with LTCs.
+
+Top groups are whole people: the top p% of n people is the ceil(n × p / 100) people with the
+highest cost in their group (ties broken by pseudonym). Both tables are single scans with a
+window over each split, executed by the engine.
+"""
+
+from __future__ import annotations
+
+import ibis
+
+from yearofcare.population.analysis.common import split, top_count
+
+SPLIT = ("split_by", "split_value")
+TOP_PERCENTS: tuple[float, ...] = (0.5, 1.0, 5.0, 10.0, 20.0)
+
+#: Measures for the LTC share table: name -> person_year columns summed.
+LTC_SHARE_MEASURES: dict[str, tuple[str, ...]] = {
+    "cost": ("cost_total",),
+    "gp_contacts": ("n_gp",),
+    "outpatient_attendances": ("n_outpatient",),
+    "emergency_admissions": ("n_non_elective",),
+    "bed_days": ("bed_days_acute", "bed_days_community", "bed_days_mental_health"),
+}
+
+
+def cost_concentration(
+    py_year: ibis.Table, by: str | None = None, percents: tuple[float, ...] = TOP_PERCENTS
+) -> ibis.Table:
+    """Share of each group's cost spent on its top 0.5/1/5/10/20% most costly people."""
+    t = split(py_year.mutate(_x=py_year.cost_total.fill_null(0.0)), by)
+    part = ibis.window(group_by=list(SPLIT))
+    ranked = t.mutate(
+        _rn=ibis.row_number().over(
+            ibis.window(group_by=list(SPLIT), order_by=[ibis.desc(t._x), t.person_id])
+        ),
+        _n=t.count().over(part),
+    )
+    metrics: dict[str, ibis.Value] = {
+        "population": ranked.count(),
+        "cost_all": ranked._x.sum(),
+    }
+    for i, p in enumerate(percents):
+        inside = ranked._rn < top_count(ranked._n, p)
+        metrics[f"_p{i}"] = inside.cast("int64").sum()
+        metrics[f"_c{i}"] = ibis.ifelse(inside, ranked._x, 0.0).sum()
+    agg = ranked.group_by(["fy", *SPLIT]).aggregate(**metrics)
+    parts = [
+        agg.select(
+            "fy",
+            *SPLIT,
+            top_percent=ibis.literal(float(p)),
+            people=agg[f"_p{i}"],
+            population=agg.population,
+            cost_top=agg[f"_c{i}"],
+            cost_all=agg.cost_all,
+        )
+        for i, p in enumerate(percents)
+    ]
+    out = ibis.union(*parts)
+    return out.mutate(
+        share_of_people=out.people / out.population,
+        share_of_cost=ibis.ifelse(
+            out.cost_all > 0, out.cost_top / out.cost_all, ibis.null("float64")
+        ),
+    )
+
+
+def ltc_share(py_year: ibis.Table, by: str | None = None) -> ibis.Table:
+    """People with at least one LTC: their share of people, cost, GP contacts, outpatient
+    attendances, emergency admissions and hospital bed days (acute + community + mental health).
+    """
+    has = py_year.ltc_count.fill_null(0) > 0
+    cols = {"_has": has}
+    for name, sources in LTC_SHARE_MEASURES.items():
+        values = [py_year[c].fill_null(0).cast("float64") for c in sources]
+        measure = values[0]
+        for v in values[1:]:
+            measure = measure + v
+        cols[f"_m_{name}"] = measure
+    t = split(py_year.mutate(**cols), by)
+    metrics: dict[str, ibis.Value] = {
+        "people_total": t.count(),
+        "people_with_ltc": t._has.cast("int64").sum(),
+    }
+    for name in LTC_SHARE_MEASURES:
+        metrics[f"_all_{name}"] = t[f"_m_{name}"].sum()
+        metrics[f"_ltc_{name}"] = ibis.ifelse(t._has, t[f"_m_{name}"], 0.0).sum()
+    agg = t.group_by(["fy", *SPLIT]).aggregate(**metrics)
+    parts = [
+        agg.select(
+            "fy",
+            *SPLIT,
+            measure=ibis.literal(name),
+            people_with_ltc=agg.people_with_ltc,
+            people_total=agg.people_total,
+            total_with_ltc=agg[f"_ltc_{name}"],
+            total_all=agg[f"_all_{name}"],
+        )
+        for name in LTC_SHARE_MEASURES
+    ]
+    out = ibis.union(*parts)
+    return out.mutate(
+        share_of_people=out.people_with_ltc / out.people_total,
+        share_with_ltc=ibis.ifelse(
+            out.total_all > 0, out.total_with_ltc / out.total_all, ibis.null("float64")
+        ),
+    )

@@ -1,0 +1,371 @@
+"""`yoc analyse`: run every whole-population analysis and write its table to the store.
+
+This is the edge of the analyses: the builders in the sibling modules return Ibis expressions;
+here each (small, aggregated) result is executed, passed through small-number suppression
+(yearofcare.disclosure) and written, all in one stage run so the tables change together.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from yearofcare import schemas
+from yearofcare.disclosure import DEFAULT_POLICY, DisclosurePolicy, suppress
+from yearofcare.errors import ConfigError, StageError
+from yearofcare.population.analysis.beds import bed_demand
+from yearofcare.population.analysis.common import ALL, DEFAULT_RULES, SelectionRule, check_by
+from yearofcare.population.analysis.concentration import (
+    TOP_PERCENTS,
+    cost_concentration,
+    ltc_share,
+)
+from yearofcare.population.analysis.cost_by_ltc import (
+    cost_by_ltc_age,
+    cost_by_ltc_setting,
+    cost_strength,
+)
+from yearofcare.population.analysis.crisis_curve import crisis_curve
+from yearofcare.population.analysis.mm_overlap import mm_overlap
+from yearofcare.population.analysis.risk_overlap import (
+    RISK_TOP_PERCENTS,
+    risk_overlap,
+    scores_for_year,
+)
+from yearofcare.population.analysis.turnover import cohort_turnover
+from yearofcare.progress import SILENT, Progress
+from yearofcare.schemas.population import CATALOGUE
+from yearofcare.store import Store
+
+STAGE = "analyse"
+
+
+class AnalysisOptions(BaseModel):
+    """What `yoc analyse` was asked to do (recorded in the run log)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    by: str | None = None
+    fy: int | None = None
+    rules: tuple[SelectionRule, ...] = DEFAULT_RULES
+    top_percents: tuple[float, ...] = TOP_PERCENTS
+    risk_top_percents: tuple[float, ...] = RISK_TOP_PERCENTS
+    score_table: str = "risk_score"
+    score_column: str = "score"
+
+    @field_validator("by")
+    @classmethod
+    def _by(cls, v: str | None) -> str | None:
+        if v is not None and v not in ("practice", "locality", "age_band", "imd_decile", "sex"):
+            raise ValueError("by must be practice, locality, age_band, imd_decile or sex")
+        return v
+
+    @field_validator("top_percents", "risk_top_percents")
+    @classmethod
+    def _percents(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if not v or any(not 0 < p <= 100 for p in v):
+            raise ValueError("percentages must be above 0 and at most 100")
+        return v
+
+    @classmethod
+    def build(cls, **values: object) -> AnalysisOptions:
+        """Validated options; a bad value raises ConfigError naming the setting."""
+        check_by(values.get("by"))  # type: ignore[arg-type]
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ConfigError(
+                f"analysis option {where}: {first['msg']}",
+                hint="see `yoc analyse --help` for the allowed values",
+            ) from None
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the analyses read: person_year (all years and the analysed year), activity, scores."""
+
+    py: ibis.Table
+    py_year: ibis.Table
+    fy: int
+    fys: tuple[int, ...]
+    activity: ibis.Table | None
+    scores_year: ibis.Table | None
+    scores_by_year: ibis.Table | None
+    options: AnalysisOptions
+
+
+@dataclass(frozen=True)
+class Skip:
+    """An analysis that cannot run on this store, and why (shown in the report, not an error)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One analysis table: how to build it and how to suppress it."""
+
+    table: str
+    title: str
+    build: Callable[[Inputs], ibis.Table | Skip]
+    counts: tuple[str, ...]
+    derived: tuple[str, ...] = ()
+    #: derived column -> the counts it is computed from (masked only when those are small)
+    derived_from: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def _risk(inp: Inputs) -> ibis.Table | Skip:
+    if inp.scores_year is None:
+        return Skip(
+            f"no risk score table ({inp.options.score_table!r}) is in the store yet, so risk-"
+            "selected and multimorbidity-selected people cannot be compared; this section will "
+            "fill in once a risk model writes scores (or give any score table with --score-table)"
+        )
+    return risk_overlap(inp.py_year, inp.scores_year, inp.options.by, inp.options.risk_top_percents)
+
+
+def _beds(inp: Inputs) -> ibis.Table | Skip:
+    if inp.activity is None:
+        return Skip("the store has no activity table, so bed use by month cannot be counted")
+    return bed_demand(inp.activity, inp.fys, inp.py, inp.options.by)
+
+
+ANALYSES: tuple[Analysis, ...] = (
+    Analysis(
+        "analysis_cost_by_ltc_age",
+        "Cost by number of long-term conditions and age",
+        lambda i: cost_by_ltc_age(i.py_year, i.options.by),
+        counts=("people",),
+        derived=("cost_total", "mean_cost", "mean_cost_non_elective"),
+    ),
+    Analysis(
+        "analysis_cost_by_ltc_setting",
+        "Cost by number of long-term conditions, by setting",
+        lambda i: cost_by_ltc_setting(i.py_year, i.options.by),
+        counts=("people",),
+        derived=("cost", "mean_cost", "share_of_band_cost"),
+    ),
+    Analysis(
+        "analysis_cost_strength",
+        "How strongly LTCs and age explain cost",
+        lambda i: cost_strength(i.py_year, i.options.by),
+        counts=("people",),
+        derived=("eta_squared", "mean_cost"),
+    ),
+    Analysis(
+        "analysis_cost_concentration",
+        "Concentration of cost",
+        lambda i: cost_concentration(i.py_year, i.options.by, i.options.top_percents),
+        counts=("people", "population"),
+        derived=("cost_top", "cost_all", "share_of_people", "share_of_cost"),
+    ),
+    Analysis(
+        "analysis_ltc_share",
+        "What people with long-term conditions use",
+        lambda i: ltc_share(i.py_year, i.options.by),
+        counts=("people_with_ltc", "people_total"),
+        derived=("total_with_ltc", "total_all", "share_of_people", "share_with_ltc"),
+    ),
+    Analysis(
+        "analysis_mm_overlap",
+        "Physical and mental health multimorbidity",
+        lambda i: mm_overlap(i.py_year, i.options.by),
+        counts=("people",),
+        derived=("cost_total", "mean_cost", "share_of_people"),
+    ),
+    Analysis(
+        "analysis_risk_overlap",
+        "Risk-selected vs multimorbidity-selected people",
+        _risk,
+        counts=("people",),
+        derived=(
+            "mean_cost",
+            "mean_cost_non_elective",
+            "mean_ltc_count",
+            "mean_score",
+        ),
+    ),
+    Analysis(
+        "analysis_crisis_curve",
+        "The crisis curve",
+        lambda i: crisis_curve(i.py, i.fys, i.options.rules, i.options.by, i.scores_by_year),
+        counts=(
+            "members",
+            "observed",
+            "died_in_year",
+            "died_cumulative",
+            "lost_to_follow_up",
+            "with_emergency_admission",
+        ),
+        derived_from={
+            "mean_cost_observed": ("observed",),
+            "mean_cost_per_member": ("members",),
+            "mean_cost_non_elective_observed": ("observed",),
+            "share_with_emergency_admission": ("observed", "with_emergency_admission"),
+        },
+    ),
+    Analysis(
+        "analysis_cohort_turnover",
+        "Cohort turnover year to year",
+        lambda i: cohort_turnover(i.py, i.fys, i.options.rules, i.options.by, i.scores_by_year),
+        counts=(
+            "members",
+            "retained",
+            "died",
+            "left_area",
+            "dropped_out",
+            "joiners",
+            "members_next",
+        ),
+        derived_from={
+            "retention": ("members", "retained"),
+            "retention_among_present": ("retained", "dropped_out"),
+        },
+    ),
+    Analysis(
+        "analysis_bed_demand",
+        "Bed demand by setting and month",
+        _beds,
+        counts=("people", "stays"),
+        derived_from={
+            "bed_days": ("people", "stays"),
+            "mean_beds_occupied": ("people", "stays"),
+        },
+    ),
+)
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """What one `yoc analyse` run wrote: its run id, the year, the (suppressed) tables."""
+
+    run_id: str
+    fy: int
+    fys: tuple[int, ...]
+    tables: dict[str, pd.DataFrame]
+    skipped: dict[str, str]
+
+
+def safe_frame(
+    analysis: Analysis, frame: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY
+) -> pd.DataFrame:
+    """`frame` after small-number suppression, in the declared column order and types."""
+    safe = suppress(
+        frame,
+        analysis.counts,
+        analysis.derived,
+        policy,
+        derived_from=dict(analysis.derived_from),
+    )
+    declared = schemas.get(analysis.table)
+    for c in analysis.counts:
+        safe[c] = safe[c].round().astype("Int64")
+    safe = safe.assign(_whole=safe["split_by"] != ALL).sort_values(
+        ["_whole", *declared.key], kind="stable"
+    )
+    return safe[list(declared.names)].reset_index(drop=True)
+
+
+def _arrow(frame: pd.DataFrame, table: str) -> pa.Table:
+    schema = schemas.get(table).ibis_schema().to_pyarrow()
+    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+
+
+def _empty(table: str) -> pd.DataFrame:
+    schema = schemas.get(table).ibis_schema().to_pyarrow()
+    return pa.Table.from_pylist([], schema=schema).to_pandas()
+
+
+def run_analyses(
+    store: Store,
+    options: AnalysisOptions | None = None,
+    *,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+    progress: Progress = SILENT,
+) -> AnalysisResult:
+    """Run every analysis on the store's person_year (and activity, and a score table when
+    present) and write the suppressed tables in one stage run."""
+    options = options or AnalysisOptions()
+    params = options.model_dump(mode="json")
+    with store.stage(STAGE, params) as run:
+        py = run.read("person_year")
+        years = store.to_pandas(py.select("fy").distinct())["fy"]
+        fys = tuple(sorted(int(v) for v in years))
+        if not fys:
+            raise StageError(
+                "person_year is empty", hint="run `yoc build` to fill it from the canonical tables"
+            )
+        fy = options.fy if options.fy is not None else fys[-1]
+        if fy not in fys:
+            raise ConfigError(
+                f"person_year has no financial year {fy}",
+                hint="years present: " + ", ".join(str(y) for y in fys),
+            )
+        activity = run.read("activity") if store.exists("activity") else None
+        scores_year = scores_by_year = None
+        if store.exists(options.score_table):
+            raw = run.read(options.score_table)
+            scores_year = scores_for_year(raw, fy, options.score_column)
+            if "fy" in raw.columns:
+                scores_by_year = raw.select(
+                    "person_id", fy=raw.fy.cast("int16"), score=raw[options.score_column]
+                )
+        inputs = Inputs(
+            py=py,
+            py_year=py.filter(py.fy == fy),
+            fy=fy,
+            fys=fys,
+            activity=activity,
+            scores_year=scores_year,
+            scores_by_year=scores_by_year,
+            options=options,
+        )
+        skipped: dict[str, str] = {}
+        if scores_by_year is None and any(r.kind == "top_score" for r in options.rules):
+            skipped["top_score rules"] = (
+                "top_score selection rules need a score table with an fy column; "
+                "the crisis curve and turnover leave them out"
+            )
+        tables: dict[str, pd.DataFrame] = {}
+        with progress.task("Analyses", total=len(ANALYSES)) as task:
+            for analysis in ANALYSES:
+                built = analysis.build(inputs)
+                if isinstance(built, Skip):
+                    skipped[analysis.table] = built.reason
+                    safe = _empty(analysis.table)
+                else:
+                    safe = safe_frame(analysis, store.to_pandas(built), policy)
+                run.write(analysis.table, _arrow(safe, analysis.table))
+                tables[analysis.table] = safe
+                task.advance()
+        run.parameters.update(
+            {
+                "fy_analysed": fy,
+                "years": list(fys),
+                "skipped": skipped,
+                "condition_catalogue": CATALOGUE,
+                "disclosure": {"threshold": policy.threshold, "rounding": policy.rounding},
+                "input_runs": _input_runs(store, ("person_year", "activity", options.score_table)),
+            }
+        )
+    return AnalysisResult(run.run_id, fy, fys, tables, skipped)
+
+
+def _input_runs(store: Store, names: tuple[str, ...]) -> dict[str, str]:
+    """The run id that last wrote each input table (from the run log)."""
+    runs = store.runs()
+    found: dict[str, str] = {}
+    for r in runs[runs.status == "ok"].itertuples():
+        outputs = json.loads(r.output_rows or "{}")
+        for name in names:
+            if name in outputs:
+                found[name] = r.run_id
+    return found

@@ -1,0 +1,1 @@
+"""Reports: the whole-population analysis report (HTML and Excel) and its charts."""
