@@ -1,0 +1,294 @@
+"""`yoc ingest`: load extract files into the store, with nothing lost and everything traceable.
+
+For each call (one format, one or more files):
+1. every file is preflighted (bytes, encoding, delimiter, header, columns, last line) before
+   anything else, so a bad file stops the call with one clear message and no change;
+2. a file whose content hash matches a current load is recognised and skipped (a no-op);
+   a file with the same extract identity as a current load replaces that load;
+3. each new file is read, pseudonymised, typed and checked on a private scratch DuckDB
+   (`sources.parse`); bad rows are quarantined with file, row, column and reason;
+4. the adapter builds the canonical rows; everything is written in one stage, so a failure
+   part-way leaves the store exactly as it was; the run log records every file's counts.
+
+Extract identity: `<source>:<file name without extension>` unless `--extract-id` is given, so
+`hes_apc_2024-25.csv` reloaded after correction replaces the earlier load of that file, while
+`hes_apc_2025-26.csv` is a separate extract.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from yearofcare import sources
+from yearofcare.errors import ConfigError, InputError
+from yearofcare.ingest import tables as tablewrite
+from yearofcare.ingest.options import FileResult, IngestOptions, IngestResult, period_from_name
+from yearofcare.linkage import identity, optout
+from yearofcare.linkage.pseudonym import load_key
+from yearofcare.progress import SILENT, Progress
+from yearofcare.sources.base import Adapter, BuildContext
+from yearofcare.sources.mapping import check_against, load_mapping
+from yearofcare.sources.parse import Parsed, ParseOptions, parse, scratch
+from yearofcare.sources.preflight import FileFacts, inspect_file
+from yearofcare.store import Store
+
+LOAD_ID_LEN = 12
+
+
+def new_load_id() -> str:
+    return "l" + uuid.uuid4().hex[: LOAD_ID_LEN - 1]
+
+
+@dataclass
+class _Plan:
+    facts: FileFacts
+    extract_id: str
+    load_id: str | None
+    replaces: str | None
+    unchanged_as: str | None
+    period: tuple | None
+
+
+def ingest(store: Store, opts: IngestOptions, progress: Progress = SILENT) -> IngestResult:
+    """Load `opts.paths` of format `opts.source` into `store`; see the module docstring."""
+    adapter = sources.get(opts.source)
+    mapping, mapping_hash = load_mapping(opts.mapping_file)
+    check_against(mapping, adapter, opts.mapping_file)
+    if opts.extract_id and len(opts.paths) > 1:
+        raise ConfigError(
+            "--extract-id names one extract but several files were given",
+            hint="load the files one at a time, or drop --extract-id",
+        )
+    if not opts.paths:
+        raise ConfigError("no files to ingest", hint="give one or more file paths")
+    key = load_key(opts.key_file, store_dir=store.engine.data_dir)
+    with progress.task(f"checking {len(opts.paths)} {adapter.name} file(s)", len(opts.paths)) as t:
+        facts = []
+        for p in opts.paths:
+            facts.append(inspect_file(Path(p), adapter, mapping))
+            t.advance()
+    plans = _plan(store, adapter, facts, opts)
+    con = scratch(opts.threads)
+    identity.install_key(con, key)
+    listed = None
+    if opts.optouts_file is not None:
+        listed = optout.load_optouts(con, opts.optouts_file)
+    params = {
+        "source": adapter.name,
+        "files": [p.facts.path.name for p in plans],
+        "mapping_file": str(opts.mapping_file) if opts.mapping_file else None,
+        "mapping_hash": mapping_hash,
+        "optouts_listed": listed.numbers if listed else 0,
+        "optouts_invalid_lines": listed.invalid_lines if listed else 0,
+        "strict": opts.strict,
+    }
+    results: list[FileResult] = []
+    with store.stage("ingest", params) as run:
+        todo = [p for p in plans if p.load_id]
+        parsed: dict[str, Parsed] = {}
+        with progress.task(f"reading {adapter.name}", len(todo)) as t:
+            for p in todo:
+                run.note_input(p.facts.path.name, 0)
+                parsed[p.load_id] = parse(
+                    con,
+                    p.facts,
+                    adapter,
+                    mapping,
+                    ParseOptions(
+                        adapter.name,
+                        p.load_id,
+                        p.facts.sha256,
+                        optout.TABLE if listed else None,
+                    ),
+                )
+                run.note_input(p.facts.path.name, parsed[p.load_id].counts["rows_read"])
+                if opts.strict:
+                    _strict(p.facts, parsed[p.load_id])
+                t.advance()
+        con.close()
+        if todo:
+            with progress.task(f"writing {adapter.name}", None):
+                outputs = _write(
+                    store, run, adapter, mapping.defaults, todo, parsed, opts, mapping_hash
+                )
+        else:
+            outputs = {}
+        for p in plans:
+            results.append(_result(p, parsed.get(p.load_id or ""), outputs.get(p.load_id or "")))
+        run.parameters["results"] = [
+            {
+                "file": r.file,
+                "status": r.status,
+                "load_id": r.load_id,
+                "counts": r.counts,
+                "reasons": r.reasons,
+                "output_rows": r.output_rows,
+            }
+            for r in results
+        ]
+        result = IngestResult(run.run_id, tuple(results), listed.numbers if listed else 0)
+    return result
+
+
+def _plan(
+    store: Store, adapter: Adapter, facts: list[FileFacts], opts: IngestOptions
+) -> list[_Plan]:
+    current = pd.DataFrame(columns=["load_id", "source", "extract_id", "content_hash"])
+    if store.exists("ingest_load"):
+        loads = store.table("ingest_load")
+        current = store.to_pandas(
+            loads.filter(loads.status == "current").select(
+                "load_id", "source", "extract_id", "content_hash"
+            )
+        )
+    by_hash = {
+        (r.source, r.content_hash): r.load_id
+        for r in current.itertuples()
+        if r.source == adapter.name
+    }
+    by_extract = {r.extract_id: r.load_id for r in current.itertuples()}
+    plans: list[_Plan] = []
+    seen_extracts: dict[str, str] = {}
+    seen_hashes: set[str] = set()
+    for f in facts:
+        extract_id = opts.extract_id or f"{adapter.name}:{f.path.stem}"
+        if extract_id in seen_extracts:
+            raise ConfigError(
+                f"files {seen_extracts[extract_id]} and {f.path.name} are the same extract "
+                f"({extract_id})",
+                hint="load them in separate calls (the later replaces the earlier), or rename",
+            )
+        seen_extracts[extract_id] = f.path.name
+        same = by_hash.get((adapter.name, f.sha256))
+        if same or f.sha256 in seen_hashes:
+            plans.append(_Plan(f, extract_id, None, None, same or "(this call)", None))
+            continue
+        seen_hashes.add(f.sha256)
+        period = opts.period or period_from_name(f.path)
+        plans.append(_Plan(f, extract_id, new_load_id(), by_extract.get(extract_id), None, period))
+    return plans
+
+
+def _strict(facts: FileFacts, parsed: Parsed) -> None:
+    rej = parsed.rejects
+    hard = rej.filter(pc.equal(rej["action"], "quarantined"))
+    if hard.num_rows:
+        r = hard.slice(0, 1).to_pylist()[0]
+        raise InputError(
+            f"file {facts.path.name}, row {r['row_number']}, column {r['column'] or '-'}: "
+            f"{r['message']} ({hard.num_rows} problem(s) in all)",
+            hint="fix the file, or run without --strict to quarantine such rows",
+        )
+
+
+def _write(
+    store, run, adapter, defaults, todo, parsed, opts, mapping_hash
+) -> dict[str, dict[str, int]]:
+    """Build every new load's canonical rows and write all tables in this stage."""
+    built: dict[str, dict[str, ibis.Table]] = {}
+    for p in todo:
+        ctx = BuildContext(
+            load_id=p.load_id,
+            source=adapter.name,
+            extract_id=p.extract_id,
+            defaults={**adapter.defaults, **defaults},
+        )
+        good = parsed[p.load_id].good
+        built[p.load_id] = adapter.build(ibis.memtable(good), ctx) if good.num_rows else {}
+    superseded = [p.replaces for p in todo if p.replaces]
+    now = datetime.now(UTC).replace(tzinfo=None)
+    load_rows = [_load_row(p, parsed[p.load_id], run.run_id, now, adapter, opts) for p in todo]
+    for r in load_rows:
+        r["mapping_hash"] = mapping_hash
+    return tablewrite.write_all(store, run, adapter, todo, parsed, built, superseded, load_rows)
+
+
+def _load_row(p: _Plan, parsed: Parsed, run_id: str, now: datetime, adapter, opts) -> dict:
+    good = parsed.good
+    c = dict(parsed.counts)
+    late = 0
+    if p.period and adapter.date_column and good.num_rows:
+        dates = good[adapter.date_column]
+        late = int(pc.sum(pc.less(dates, pa.scalar(p.period[0], pa.date32()))).as_py() or 0)
+    unlinked = int(pc.sum(pc.invert(good["_linked"])).as_py() or 0) if good.num_rows else 0
+    persons = int(pc.count_distinct(good["person_id"]).as_py()) if good.num_rows else 0
+    f = p.facts
+    return {
+        "load_id": p.load_id,
+        "run_id": run_id,
+        "source": adapter.name,
+        "extract_id": p.extract_id,
+        "file_name": f.path.name,
+        "file_path": str(f.path.resolve()),
+        "content_hash": f.sha256,
+        "file_bytes": f.size,
+        "delimiter": f.delimiter,
+        "encoding": f.encoding,
+        "mapping_file": str(opts.mapping_file) if opts.mapping_file else None,
+        "mapping_hash": None,
+        "period_start": p.period[0] if p.period else None,
+        "period_end": p.period[1] if p.period else None,
+        "loaded_at": now,
+        "status": "current",
+        "replaces": p.replaces,
+        "superseded_by": None,
+        **{k: int(c.get(k, 0)) for k in _COUNT_COLUMNS},
+        "rows_late": late,
+        "rows_unlinked": unlinked,
+        "rows_linked_probabilistic": 0,
+        "persons": persons,
+        "output_rows": None,
+    }
+
+
+_COUNT_COLUMNS = (
+    "rows_read",
+    "rows_loaded",
+    "rows_quarantined",
+    "rows_opted_out",
+    "rows_duplicate",
+    "rows_excluded",
+    "rows_corrected",
+    "nhs_number_present",
+    "nhs_number_valid",
+    "nhs_number_invalid",
+    "nhs_number_missing",
+    "pseudonym_supplied",
+    "token_linked",
+)
+
+
+def _result(p: _Plan, parsed: Parsed | None, outputs: dict[str, int] | None) -> FileResult:
+    if parsed is None:
+        return FileResult(p.facts.path.name, "unchanged", p.unchanged_as)
+    rej = parsed.rejects
+    reasons: dict[str, int] = {}
+    first = None
+    if rej.num_rows:
+        frame = rej.select(["reason", "action", "row_number", "column", "message"]).to_pandas()
+        reasons = {
+            f"{a}:{r}": int(n) for (a, r), n in frame.groupby(["action", "reason"]).size().items()
+        }
+        hard = frame[frame.action == "quarantined"]
+        row = (hard if len(hard) else frame).iloc[0]
+        first = (
+            f"file {p.facts.path.name}, row {row.row_number}, column {row.column or '-'}: "
+            f"{row.message}"
+        )
+    return FileResult(
+        p.facts.path.name,
+        "replaced" if p.replaces else "loaded",
+        p.load_id,
+        {k: int(v) for k, v in parsed.counts.items()},
+        reasons,
+        first,
+        outputs or {},
+    )

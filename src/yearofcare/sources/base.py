@@ -1,0 +1,143 @@
+"""The adapter protocol: a raw contract per extract format and a builder of canonical tables.
+
+An adapter declares the columns its format carries (`RawColumn`: name, kind, whether a value is
+required), how a person is identified (`Identity`), which columns make a record unique, default
+code maps and row rules. Ingest reads the file against this contract, pseudonymises identifiers,
+types and checks every value (quarantining bad rows), then hands the typed rows to `build`, which
+returns Ibis expressions for the canonical tables the format feeds. `build` never executes
+anything and never sees an identifier: only pseudonyms (`person_id`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import ibis
+
+#: Kinds of raw column. Identifier kinds are consumed by the trusted linkage step and never
+#: reach the store; code kinds are normalised and checked against their code system.
+Kind = Literal[
+    "string",
+    "code",
+    "date",
+    "int",
+    "float",
+    "icd10",
+    "opcs4",
+    "snomed",
+    "read2",
+    "bnf",
+    "nhs_number",
+    "token",
+    "pseudonym",
+    "local_id",
+    "dob",
+    "postcode",
+]
+IDENTIFIER_KINDS = frozenset({"nhs_number", "token", "pseudonym", "local_id", "dob", "postcode"})
+CODE_SYSTEM_KINDS: dict[str, str] = {
+    "icd10": "ICD10",
+    "opcs4": "OPCS4",
+    "snomed": "SNOMED",
+    "read2": "READ2",
+    "bnf": "BNF",
+}
+ISO_DATE = ("%Y-%m-%d",)
+
+
+@dataclass(frozen=True)
+class RawColumn:
+    """One column of a raw extract.
+
+    required: a blank or invalid value quarantines the row (otherwise the value is blanked and
+    the correction recorded). optional: the column may be absent from the file altogether.
+    """
+
+    name: str
+    kind: Kind = "string"
+    required: bool = False
+    optional: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    formats: tuple[str, ...] = ISO_DATE
+    description: str = ""
+
+    @property
+    def is_identifier(self) -> bool:
+        return self.kind in IDENTIFIER_KINDS
+
+
+def columns(pattern: str, first: int, last: int, kind: Kind, **kw: object) -> list[RawColumn]:
+    """Numbered columns such as DIAG_4_01…DIAG_4_20 (the first present, the rest optional)."""
+    return [
+        RawColumn(pattern.format(i), kind, optional=i != first, **kw)  # type: ignore[arg-type]
+        for i in range(first, last + 1)
+    ]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A row rule over typed columns (SQL on the typed row); rows it matches are quarantined."""
+
+    reason: str
+    column: str
+    condition: str
+    message: str
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """What `build` may use: the load's identity and the defaults after mapping overrides."""
+
+    load_id: str
+    source: str
+    extract_id: str
+    defaults: Mapping[str, str]
+
+    def default(self, name: str) -> ibis.Value:
+        value = self.defaults.get(name)
+        return ibis.literal(value, type="string") if value is not None else ibis.null("string")
+
+
+#: What `build` returns: canonical table name → expression over the typed rows. The names
+#: `activity`, `coded_event`, `registration`, `practice`, `assessment`, `survey_response`,
+#: `person` (one row per typed row: person_id plus any person columns it knows).
+Built = dict[str, ibis.Table]
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """An extract format: its contract and its builder."""
+
+    name: str
+    description: str
+    columns: tuple[RawColumn, ...]
+    build: Callable[[ibis.Table, BuildContext], Built]
+    record_key: tuple[str, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    code_maps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    defaults: Mapping[str, str] = field(default_factory=dict)
+    delimiter: str | None = None
+    null_values: tuple[str, ...] = ()
+    null_dates: tuple[str, ...] = ()
+    invalid_dates: tuple[str, ...] = ()
+    date_column: str | None = None
+    person_rank: int = 5
+    token_namespace: str = "hes"
+    feeds: tuple[str, ...] = ("activity",)
+
+    def column(self, name: str) -> RawColumn:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def identifiers(self) -> tuple[RawColumn, ...]:
+        return tuple(c for c in self.columns if c.is_identifier)

@@ -1,0 +1,97 @@
+"""Pieces several adapters share: HES conventions, code columns to coded events, empty tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.datatypes as dt
+
+from yearofcare.sources.base import BuildContext, RawColumn
+
+#: HES and SUS date sentinels (HES data dictionary: 1800-01-01 null, 1801-01-01 invalid).
+HES_NULL_DATES = ("1800-01-01", "18000101")
+HES_INVALID_DATES = ("1801-01-01", "18010101")
+
+#: HES / SUS "Person stated gender code" (1996-97 onwards; 2022-23 adds X).
+SEX_CODES = {
+    "1": "M",
+    "2": "F",
+    "0": "U",
+    "9": "U",
+    "X": "U",
+    "M": "M",
+    "F": "F",
+    "U": "U",
+    "I": "U",
+}
+
+#: Fields every person-identifying extract may carry for the trusted linkage step.
+NHS = RawColumn("NHS_NUMBER", "nhs_number", optional=True, description="NHS number (10 digits).")
+DOB = RawColumn("DATE_OF_BIRTH", "dob", optional=True, description="Date of birth.")
+POSTCODE = RawColumn("POSTCODE", "postcode", optional=True, description="Postcode of residence.")
+
+
+def activity_id(ctx: BuildContext, key: ibis.Value) -> ibis.StringValue:
+    """Load-prefixed activity identifier, so every row traces to its `ingest_load`."""
+    return ibis.literal(f"{ctx.load_id}-") + key.cast("string")
+
+
+def coded_events(
+    t: ibis.Table,
+    code_columns: Sequence[str],
+    system: str,
+    *,
+    date: ibis.Value,
+    activity: ibis.Value,
+    source: str,
+) -> ibis.Table:
+    """One row per non-blank code in `code_columns` (codes were normalised by the parse)."""
+    parts = [
+        t.select(
+            person_id=t.person_id,
+            event_date=date,
+            code_system=ibis.literal(system),
+            code=t[c],
+            source=ibis.literal(source),
+            activity_id=activity,
+            value=ibis.null("float64"),
+        ).filter(lambda x: x.code.notnull())
+        for c in code_columns
+    ]
+    return ibis.union(*parts, distinct=False)
+
+
+def person_rows(t: ibis.Table, **cols: ibis.Value) -> ibis.Table:
+    """Per-row person facts (the ingest aggregates them per person and load)."""
+    spec = {
+        "sex": dt.string,
+        "birth_year": dt.int16,
+        "birth_month": dt.int8,
+        "lsoa": dt.string,
+        "imd_decile": dt.int8,
+        "date_of_death": dt.date,
+        "place_of_death": dt.string,
+        "last_seen": dt.date,
+    }
+    values = {
+        name: (cols[name] if name in cols else ibis.null(typ)).cast(typ)
+        for name, typ in spec.items()
+    }
+    return t.select(person_id=t.person_id, linked=t._linked, **values)
+
+
+def birth(
+    t: ibis.Table, year: ibis.Value | None = None, month: ibis.Value | None = None
+) -> dict[str, ibis.Value]:
+    """Birth year and month: from a full date of birth (identity step) when the format has
+    one, else from the given year/month columns."""
+    y = year.cast("int16") if year is not None else ibis.null("int16")
+    m = month.cast("int8") if month is not None else ibis.null("int8")
+    if "_dob_year" in t.columns:
+        has_dob = t._dob_year.notnull()
+        return {
+            "birth_year": ibis.ifelse(has_dob, t._dob_year, y),
+            "birth_month": ibis.ifelse(has_dob, t._dob_month, m),
+        }
+    return {"birth_year": y, "birth_month": m}

@@ -1,0 +1,504 @@
+"""Read a preflighted file, pseudonymise, type and check every value — all vectorised SQL.
+
+The work happens on a private in-memory DuckDB connection (the *scratch*), never the store:
+1. DuckDB's CSV reader loads the file as text (`all VARCHAR`); rows with the wrong number of
+   fields are caught by the reader and quarantined as `malformed_row` with their line number;
+2. the trusted identity step (`linkage.identity`) turns identifiers into pseudonyms and flags
+   opted-out rows, which are dropped and only counted;
+3. each column is typed with `try_cast` / `try_strptime` and checked (dates, numbers, codes,
+   code maps); failures become reject rows with the file's row and column;
+4. duplicates (by the format's record key) and the format's row rules quarantine rows.
+Only pseudonymised, typed rows and masked rejects leave as Arrow tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from yearofcare.linkage import identity as idsql
+from yearofcare.sources.base import CODE_SYSTEM_KINDS, Adapter, RawColumn
+from yearofcare.sources.mapping import Mapping
+from yearofcare.sources.preflight import FileFacts
+
+MIN_DATE = date(1890, 1, 1)
+MAX_DATE = date(2099, 12, 31)
+VALUE_CHARS = 60
+_CODE_PATTERNS = {
+    "icd10": "[A-Z][0-9]{2}[0-9A-Z]{0,2}",
+    "opcs4": "[A-Z][0-9]{2,3}",
+    "snomed": "[0-9]{6,18}",
+    "read2": "[A-Za-z0-9.]{5}",
+    "bnf": "[0-9A-Z]{7,15}",
+}
+QUARANTINE_ALWAYS = ("duplicate", "malformed_row", "excluded", "end_before_start")
+
+
+@dataclass(frozen=True)
+class ParseOptions:
+    """What the parse needs beyond the contract: the load's identity and the opt-out list."""
+
+    source: str
+    load_id: str
+    content_hash: str
+    optout_table: str | None = None
+
+
+@dataclass
+class Parsed:
+    """The outcome of parsing one file."""
+
+    good: pa.Table
+    rejects: pa.Table
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def scratch(threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB for one ingest (raw identifiers live only here)."""
+    con = duckdb.connect(":memory:")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
+# ---- 1. read ------------------------------------------------------------------------------
+def read_raw(con: duckdb.DuckDBPyConnection, facts: FileFacts, adapter: Adapter) -> list[tuple]:
+    """Load the contract's columns as text into temp table `raw` with `_row` (file line).
+
+    Returns malformed rows as (line, column, message) tuples.
+    """
+    cols = "{" + ", ".join(f"{lit(h)}: 'VARCHAR'" for h in facts.header) + "}"
+    select = ", ".join(
+        f"{q(facts.resolved[c.name])} AS {q(c.name)}"
+        if c.name in facts.resolved
+        else f"NULL::VARCHAR AS {q(c.name)}"
+        for c in adapter.columns
+    )
+    encoding = {"latin-1": "latin-1", "utf-16": "utf-16"}.get(facts.encoding, "utf-8")
+    con.execute("DROP TABLE IF EXISTS raw_src")
+    con.execute(
+        f"""CREATE TEMP TABLE raw_src AS SELECT {select} FROM read_csv(
+            {lit(str(facts.path))}, header = true, delim = {lit(facts.delimiter)},
+            quote = '"', escape = '"', columns = {cols}, auto_detect = false,
+            ignore_errors = true, store_rejects = true, null_padding = false,
+            encoding = {lit(encoding)}, max_line_size = 4194304,
+            rejects_table = 'yoc_rejects', rejects_scan = 'yoc_scans')"""
+    )
+    malformed = con.execute(
+        """SELECT line, any_value(column_name), any_value(error_type || ': ' || error_message)
+           FROM yoc_rejects GROUP BY line ORDER BY line"""
+    ).fetchall()
+    n = con.execute("SELECT count(*) FROM raw_src").fetchone()[0]
+    if malformed:
+        bad = np.array([m[0] for m in malformed], dtype=np.int64)
+        lines = np.setdiff1d(np.arange(2, 2 + n + len(bad), dtype=np.int64), bad)[:n]
+        con.register("_yoc_lines", pa.table({"_row": lines}))
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE raw AS SELECT l._row, r.* "
+            "FROM raw_src r POSITIONAL JOIN _yoc_lines l"
+        )
+        con.unregister("_yoc_lines")
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT rowid + 2 AS _row, * FROM raw_src")
+    con.execute("DROP TABLE raw_src")
+    return [(int(line), col, msg) for line, col, msg in malformed]
+
+
+# ---- 2 + 3. identity and typing ------------------------------------------------------------
+@dataclass
+class _Col:
+    """SQL pieces for one contract column."""
+
+    typed: dict[str, str]  # output column -> SQL
+    error: str | None  # SQL giving a reason code or NULL
+    message: str  # SQL giving the message when error is not NULL
+    required: bool
+    identifier: bool
+
+
+def _blank(col: RawColumn, nulls: Sequence[str]) -> str:
+    v = f"nullif(trim({q(col.name)}), '')"
+    if nulls:
+        return f"CASE WHEN {v} IN ({', '.join(lit(x) for x in nulls)}) THEN NULL ELSE {v} END"
+    return v
+
+
+def _date_sql(v: str, formats: Sequence[str]) -> str:
+    fmts = "[" + ", ".join(lit(f) for f in formats) + "]"
+    return f"try_strptime({v}, {fmts})::DATE"
+
+
+def _column_sql(col: RawColumn, adapter: Adapter, mapping: Mapping) -> _Col:
+    name = col.name
+    v = _blank(col, (*adapter.null_values, *mapping.null_values))
+    shown = f"{lit(name)} || ' ' || quote_val"
+    required_missing = f"WHEN {v} IS NULL THEN 'missing_required'" if col.required else ""
+    missing_msg = f"{lit(name + ' is blank but required')}"
+    kind = col.kind
+    if kind == "date":
+        formats = mapping.date_formats.get(name, col.formats)
+        nulls = ", ".join(lit(x) for x in adapter.null_dates) or "NULL"
+        invalid = ", ".join(lit(x) for x in adapter.invalid_dates) or "NULL"
+        parsed = _date_sql(v, formats)
+        typed = (
+            f"CASE WHEN {v} IN ({nulls}) OR {v} IN ({invalid}) THEN NULL "
+            f"WHEN {parsed} BETWEEN DATE '{MIN_DATE}' AND DATE '{MAX_DATE}' THEN {parsed} END"
+        )
+        missing = (
+            f"WHEN ({v} IS NULL OR {v} IN ({nulls})) THEN 'missing_required'"
+            if col.required
+            else f"WHEN {v} IN ({nulls}) THEN NULL"
+        )
+        error = (
+            f"CASE {missing} WHEN {v} IS NULL THEN NULL "
+            f"WHEN {v} IN ({invalid}) THEN 'invalid_date' "
+            f"WHEN {parsed} IS NULL THEN 'invalid_date' "
+            f"WHEN {parsed} NOT BETWEEN DATE '{MIN_DATE}' AND DATE '{MAX_DATE}' "
+            "THEN 'impossible_date' END"
+        )
+        expected = " or ".join(
+            f.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD") for f in formats
+        )
+        message = (
+            f"CASE __REASON__ WHEN 'missing_required' THEN {missing_msg} "
+            f"WHEN 'impossible_date' THEN {shown} || ' is outside {MIN_DATE} to {MAX_DATE}' "
+            f"ELSE {shown} || {lit(' is not a valid date (expected ' + expected + ')')} END"
+        )
+        return _Col({name: typed}, error, message, col.required, False)
+    if kind in ("int", "float"):
+        sql_type = "BIGINT" if kind == "int" else "DOUBLE"
+        num = f"try_cast({v} AS DOUBLE)"
+        typed_num = f"try_cast({num} AS {sql_type})" if kind == "int" else num
+        bounds = []
+        if col.minimum is not None:
+            bounds.append(f"WHEN {num} < {col.minimum} THEN 'out_of_range'")
+        if col.maximum is not None:
+            bounds.append(f"WHEN {num} > {col.maximum} THEN 'out_of_range'")
+        integral = f"WHEN {num} <> trunc({num}) THEN 'invalid_number'" if kind == "int" else ""
+        error = (
+            f"CASE {required_missing} WHEN {v} IS NULL THEN NULL "
+            f"WHEN {num} IS NULL OR isnan({num}) OR isinf({num}) THEN 'invalid_number' "
+            f"{integral} {' '.join(bounds)} END"
+        )
+        limits = []
+        if col.minimum is not None:
+            limits.append(f"at least {col.minimum:g}")
+        if col.maximum is not None:
+            limits.append(f"at most {col.maximum:g}")
+        message = (
+            f"CASE __REASON__ WHEN 'missing_required' THEN {missing_msg} "
+            f"WHEN 'out_of_range' THEN {shown} || {lit(' is out of range (expected ' + ' and '.join(limits) + ')')} "
+            f"ELSE {shown} || {lit(' is not ' + ('a whole number' if kind == 'int' else 'a number'))} END"
+        )
+        ok_range = " AND ".join(
+            [f"{num} >= {col.minimum}"] * (col.minimum is not None)
+            + [f"{num} <= {col.maximum}"] * (col.maximum is not None)
+        )
+        typed = f"CASE WHEN {ok_range or 'TRUE'} THEN {typed_num} END"
+        if kind == "int":
+            typed = f"CASE WHEN {num} = trunc({num}) AND {ok_range or 'TRUE'} THEN {typed_num} END"
+        return _Col({name: typed}, error, message, col.required, False)
+    if kind in CODE_SYSTEM_KINDS:
+        norm = f"regexp_replace({v}, '[\\s.*+]', '', 'g')"
+        if kind != "read2":
+            norm = f"upper({norm})"
+        norm = f"nullif(regexp_replace({norm}, '^([A-Z][0-9]{{2}})[X-]+$', '\\1'), '')"
+        norm = f"CASE WHEN regexp_full_match({v}, '[-&\\s]+') THEN NULL ELSE {norm} END"
+        if kind == "read2":
+            norm = f"left({norm}, 5)"
+        pattern = _CODE_PATTERNS[kind]
+        typed = f"CASE WHEN regexp_full_match({norm}, '{pattern}') THEN {norm} END"
+        error = (
+            f"CASE {required_missing} WHEN {norm} IS NULL THEN NULL "
+            f"WHEN NOT regexp_full_match({norm}, '{pattern}') THEN 'invalid_code' END"
+        )
+        system = CODE_SYSTEM_KINDS[kind]
+        message = (
+            f"CASE __REASON__ WHEN 'missing_required' THEN {missing_msg} "
+            f"ELSE {shown} || {lit(' is not a valid ' + system + ' code')} END"
+        )
+        return _Col({name: typed}, error, message, col.required, False)
+    if kind == "code":
+        cmap = {**adapter.code_maps.get(name, {}), **mapping.code_maps.get(name, {})}
+        if cmap:
+            cases = " ".join(f"WHEN {lit(k)} THEN {lit(val)}" for k, val in cmap.items())
+            typed = f"CASE {v} {cases} END"
+            known = ", ".join(list(cmap)[:12]) + (", …" if len(cmap) > 12 else "")
+            error = (
+                f"CASE {required_missing} WHEN {v} IS NULL THEN NULL "
+                f"WHEN {typed} IS NULL THEN 'unknown_code' END"
+            )
+            message = (
+                f"CASE __REASON__ WHEN 'missing_required' THEN {missing_msg} "
+                f"ELSE {shown} || {lit(' is not a known code (known: ' + known + '); map it under code_maps in a mapping file')} END"
+            )
+            return _Col({name: typed}, error, message, col.required, False)
+    error = f"CASE {required_missing} END" if col.required else None
+    return _Col({name: v}, error, missing_msg, col.required, False)
+
+
+def _identity_sql(adapter: Adapter, mapping: Mapping, opts: ParseOptions) -> dict[str, _Col]:
+    """SQL for person_id and link keys from the identifier columns (see linkage.identity)."""
+    by_kind: dict[str, RawColumn] = {c.kind: c for c in adapter.identifiers}
+    nulls = (*adapter.null_values, *mapping.null_values)
+    out: dict[str, _Col] = {}
+    choices: list[tuple[str, str, str, bool]] = []  # (condition, person sql, kind, linked)
+    nhs_state = "NULL::VARCHAR"
+    optout = "FALSE"
+    if "pseudonym" in by_kind:
+        c = by_kind["pseudonym"]
+        p = f"lower({_blank(c, nulls)})"
+        ok = f"regexp_full_match({p}, '[0-9a-f]{{32}}')"
+        choices.append((ok, p, "pseudonym", True))
+        out[c.name] = _Col(
+            {},
+            f"CASE WHEN {p} IS NOT NULL AND NOT {ok} THEN 'invalid_pseudonym' END",
+            lit(f"{c.name} is not a pseudonym made with the linkage key (32 hex characters)"),
+            False,
+            True,
+        )
+        if opts.optout_table:
+            optout = f"({p} IN (SELECT pseudonym FROM {opts.optout_table}))"
+    if "nhs_number" in by_kind:
+        c = by_kind["nhs_number"]
+        n = idsql.normalised_nhs_sql(q(c.name))
+        valid = idsql.nhs_valid_sql(n)
+        choices.append((valid, idsql.hmac_sql(n), "nhs_number", True))
+        nhs_state = (
+            f"CASE WHEN {n} IS NULL THEN 'missing' WHEN {valid} THEN 'valid' ELSE 'invalid' END"
+        )
+        out[c.name] = _Col({}, None, "''", False, True)
+        if opts.optout_table:
+            optout = f"({optout} OR coalesce({n} IN (SELECT nhs FROM {opts.optout_table}), FALSE))"
+    if "token" in by_kind:
+        c = by_kind["token"]
+        t = _blank(c, nulls)
+        message = f"'token:{adapter.token_namespace}:' || {t}"
+        choices.append((f"{t} IS NOT NULL", idsql.hmac_sql(message), "token", False))
+        out[c.name] = _Col({}, None, "''", False, True)
+    if "local_id" in by_kind:
+        c = by_kind["local_id"]
+        t = _blank(c, nulls)
+        message = f"'local:{opts.source}:' || {t}"
+        choices.append((f"{t} IS NOT NULL", idsql.hmac_sql(message), "local", False))
+        out[c.name] = _Col({}, None, "''", False, True)
+    row_msg = f"'row:{opts.content_hash}:' || _row::VARCHAR"
+    person = "CASE " + " ".join(f"WHEN {cond} THEN {sql}" for cond, sql, _, _ in choices)
+    person += f" ELSE {idsql.hmac_sql(row_msg)} END"
+    kind = "CASE " + " ".join(f"WHEN {cond} THEN '{k}'" for cond, _, k, _ in choices)
+    kind += " ELSE 'row' END"
+    linked = "CASE " + " ".join(f"WHEN {cond} THEN {str(lk).upper()}" for cond, _, _, lk in choices)
+    linked += " ELSE FALSE END"
+    out["__identity"] = _Col(
+        {
+            "person_id": person,
+            "_id_kind": kind,
+            "_linked": linked,
+            "_nhs_state": nhs_state,
+            "_optout": optout,
+        },
+        None,
+        "''",
+        False,
+        True,
+    )
+    if "dob" in by_kind:
+        c = by_kind["dob"]
+        v = _blank(c, nulls)
+        formats = mapping.date_formats.get(c.name, c.formats)
+        d = _date_sql(v, formats)
+        ok = f"{d} BETWEEN DATE '{MIN_DATE}' AND current_date"
+        good = f"CASE WHEN {ok} THEN {d} END"
+        out[c.name] = _Col(
+            {
+                "_dob_year": f"year({good})::SMALLINT",
+                "_dob_month": f"month({good})::TINYINT",
+                "_dob_hash": f"CASE WHEN {ok} THEN "
+                + idsql.hmac_sql(f"'dob:' || strftime({d}, '%Y-%m-%d')")
+                + " END",
+                "_dob_md_hash": f"CASE WHEN {ok} THEN "
+                + idsql.hmac_sql(f"'dobmd:' || strftime({d}, '%m-%d')")
+                + " END",
+            },
+            f"CASE WHEN {v} IS NOT NULL AND {d} IS NULL THEN 'invalid_date' "
+            f"WHEN {v} IS NOT NULL AND NOT {ok} THEN 'impossible_date' END",
+            lit(f"{c.name} is not a valid date of birth (value not shown)"),
+            False,
+            True,
+        )
+    if "postcode" in by_kind:
+        c = by_kind["postcode"]
+        norm, ok = idsql.postcode_sql(_blank(c, nulls))
+        parts = idsql.postcode_parts_sql(norm)
+        hashes = {
+            "_pc_hash": idsql.hmac_sql(f"'pc:' || {parts['full']}"),
+            "_sector_hash": idsql.hmac_sql(f"'pcs:' || {parts['sector']}"),
+            "_district_hash": idsql.hmac_sql(f"'pcd:' || {parts['district']}"),
+        }
+        out[c.name] = _Col(
+            {k: f"CASE WHEN {ok} THEN {sql} END" for k, sql in hashes.items()},
+            f"CASE WHEN {norm} IS NOT NULL AND NOT {ok} THEN 'invalid_code' END",
+            lit(f"{c.name} is not a valid UK postcode (value not shown)"),
+            False,
+            True,
+        )
+    return out
+
+
+def parse(
+    con: duckdb.DuckDBPyConnection,
+    facts: FileFacts,
+    adapter: Adapter,
+    mapping: Mapping,
+    opts: ParseOptions,
+) -> Parsed:
+    """Read, pseudonymise, type and check one file; see the module docstring."""
+    malformed = read_raw(con, facts, adapter)
+    cols = _identity_sql(adapter, mapping, opts)
+    for c in adapter.columns:
+        if not c.is_identifier:
+            cols[c.name] = _column_sql(c, adapter, mapping)
+    typed = [f"{sql} AS {q(out)}" for piece in cols.values() for out, sql in piece.typed.items()]
+    errors = [f"{p.error} AS {q('__e_' + name)}" for name, p in cols.items() if p.error]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE typed AS SELECT _row, "
+        + ", ".join(typed + errors)
+        + " FROM raw"
+    )
+    n_read = con.execute("SELECT count(*) FROM raw").fetchone()[0] + len(malformed)
+    counts = _identity_counts(con, adapter)
+    if counts["rows_opted_out"]:
+        con.execute("DELETE FROM typed WHERE _optout")
+        con.execute("DELETE FROM raw WHERE _row NOT IN (SELECT _row FROM typed)")
+    reject_parts = _column_rejects(cols, adapter)
+    reject_parts += _rule_rejects(adapter)
+    reject_parts.append(_duplicate_rejects(adapter))
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE rej AS " + " UNION ALL ".join(f"({p})" for p in reject_parts)
+    )
+    if malformed:
+        con.executemany(
+            "INSERT INTO rej VALUES (?, ?, 'malformed_row', ?, NULL, TRUE)",
+            [
+                (line, col or "", f"row could not be read ({msg})"[:300])
+                for line, col, msg in malformed
+            ],
+        )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE quarantined AS SELECT DISTINCT _row FROM rej WHERE hard"
+    )
+    good = con.execute(
+        "SELECT t.* EXCLUDE ("
+        + ", ".join(["_optout", *[q("__e_" + n) for n, p in cols.items() if p.error]])
+        + ") FROM typed t ANTI JOIN quarantined USING (_row)"
+    ).to_arrow_table()
+    rejects = con.execute(
+        """SELECT r._row AS row_number, r.col AS "column", r.reason, r.message,
+                   r.value, CASE WHEN q._row IS NULL THEN 'corrected' ELSE 'quarantined' END AS action
+            FROM rej r LEFT JOIN quarantined q USING (_row) ORDER BY r._row, r.col"""
+    ).to_arrow_table()
+    n_quarantined = con.execute("SELECT count(*) FROM quarantined").fetchone()[0]
+    kinds = dict(
+        con.execute(
+            """SELECT reason, count(DISTINCT _row) FROM rej WHERE hard
+               AND reason IN ('duplicate', 'excluded') GROUP BY reason"""
+        ).fetchall()
+    )
+    corrected = con.execute(
+        "SELECT count(DISTINCT _row) FROM rej ANTI JOIN quarantined USING (_row)"
+    ).fetchone()[0]
+    counts.update(
+        rows_read=n_read,
+        rows_loaded=good.num_rows,
+        rows_quarantined=n_quarantined,
+        rows_duplicate=kinds.get("duplicate", 0),
+        rows_excluded=kinds.get("excluded", 0),
+        rows_corrected=corrected,
+    )
+    for name in ("raw", "typed", "rej", "quarantined"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+    return Parsed(good, rejects, counts)
+
+
+def _identity_counts(con: duckdb.DuckDBPyConnection, adapter: Adapter) -> dict[str, int]:
+    row = con.execute(
+        """SELECT count(*) FILTER (WHERE _optout),
+                  count(*) FILTER (WHERE NOT _optout AND _nhs_state IN ('valid', 'invalid')),
+                  count(*) FILTER (WHERE NOT _optout AND _nhs_state = 'valid'),
+                  count(*) FILTER (WHERE NOT _optout AND _nhs_state = 'invalid'),
+                  count(*) FILTER (WHERE NOT _optout AND coalesce(_nhs_state, 'missing') = 'missing'),
+                  count(*) FILTER (WHERE NOT _optout AND _id_kind = 'pseudonym'),
+                  count(*) FILTER (WHERE NOT _optout AND _id_kind = 'token')
+           FROM typed"""
+    ).fetchone()
+    keys = (
+        "rows_opted_out",
+        "nhs_number_present",
+        "nhs_number_valid",
+        "nhs_number_invalid",
+        "nhs_number_missing",
+        "pseudonym_supplied",
+        "token_linked",
+    )
+    return dict(zip(keys, (int(x) for x in row), strict=True))
+
+
+def _column_rejects(cols: dict[str, _Col], adapter: Adapter) -> list[str]:
+    parts = []
+    for name, p in cols.items():
+        if not p.error:
+            continue
+        e = q("__e_" + name)
+        value = "NULL::VARCHAR" if p.identifier else f"left(r.{q(name)}, {VALUE_CHARS})"
+        quote_val = "'''' || coalesce(left(r." + q(name) + f", {VALUE_CHARS}), '') || ''''"
+        message = p.message.replace("quote_val", quote_val).replace("__REASON__", f"t.{e}")
+        hard = (
+            "TRUE" if p.required else f"t.{e} IN ({', '.join(lit(r) for r in QUARANTINE_ALWAYS)})"
+        )
+        parts.append(
+            f"SELECT t._row, {lit(name)} AS col, t.{e} AS reason, "
+            f"{message} AS message, "
+            f"{value} AS value, {hard} AS hard "
+            f"FROM typed t JOIN raw r USING (_row) WHERE t.{e} IS NOT NULL"
+        )
+    return parts
+
+
+def _rule_rejects(adapter: Adapter) -> list[str]:
+    return [
+        f"SELECT _row, {lit(rule.column)} AS col, {lit(rule.reason)} AS reason, "
+        f"{lit(rule.message)} AS message, NULL::VARCHAR AS value, TRUE AS hard "
+        f"FROM typed WHERE coalesce(({rule.condition}), FALSE)"
+        for rule in adapter.rules
+    ]
+
+
+def _duplicate_rejects(adapter: Adapter) -> str:
+    if adapter.record_key:
+        keys = [q(k) for k in adapter.record_key]
+        label = ", ".join(adapter.record_key)
+    else:
+        keys = ["person_id", *[q(c.name) for c in adapter.columns if not c.is_identifier]]
+        label = "every column"
+    part = ", ".join(keys)
+    return (
+        f"SELECT _row, {lit(adapter.record_key[0] if adapter.record_key else '')} AS col, "
+        f"'duplicate' AS reason, 'duplicate of row ' || first_row::VARCHAR || "
+        f"{lit(' (same ' + label + ')')} AS message, NULL::VARCHAR AS value, TRUE AS hard "
+        f"FROM (SELECT _row, min(_row) OVER (PARTITION BY {part}) AS first_row FROM typed "
+        f"WHERE {' AND '.join(k + ' IS NOT NULL' for k in keys[:1])}) WHERE _row <> first_row"
+    )

@@ -1,0 +1,340 @@
+"""Check a file before reading it: bytes, encoding, header, delimiter, columns, last line.
+
+Everything that makes a whole file unreadable is found here, in one streaming pass (which also
+hashes the file), and reported as one InputError naming the file, row and column. Nothing is
+read into the store until a file passes.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from yearofcare.errors import InputError
+from yearofcare.sources.base import Adapter
+from yearofcare.sources.mapping import Mapping
+
+CHUNK = 16 << 20
+DELIMITERS = (",", "|", "\t")
+OTHER_DELIMITERS = (";", ":", " ", "^", "~")
+_NAMES = {",": "comma", "|": "pipe", "\t": "tab", ";": "semicolon", ":": "colon", " ": "space"}
+_MAGIC = {
+    b"PAR1": "a Parquet file",
+    b"\x1f\x8b": "gzip-compressed",
+    b"PK\x03\x04": "a zip archive (or an Excel .xlsx workbook)",
+    b"\xd0\xcf\x11\xe0": "an Excel .xls workbook",
+    b"%PDF": "a PDF",
+}
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What preflight learned about a file."""
+
+    path: Path
+    size: int
+    sha256: str
+    encoding: str
+    delimiter: str
+    header: tuple[str, ...]
+    #: contract column name → column name in the file (absent optional columns left out)
+    resolved: dict[str, str]
+    ends_with_newline: bool
+
+
+def _fail(path: Path, row: int | None, column: str | None, what: str, hint: str) -> InputError:
+    where = f"file {path.name}"
+    if row is not None:
+        where += f", row {row}"
+    if column:
+        where += f", column {column}"
+    return InputError(f"{where}: {what}", hint=hint)
+
+
+def describe(delim: str) -> str:
+    return f"{_NAMES.get(delim, 'custom')} ({delim!r})"
+
+
+def hash_file(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def inspect_file(path: Path, adapter: Adapter, mapping: Mapping) -> FileFacts:
+    """Preflight one file against the adapter's contract (see module docstring)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"file {path} not found", hint="check the path; globs must match files")
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    if not head:
+        raise _fail(
+            path,
+            None,
+            None,
+            "the file is empty (0 bytes); expected a header row and data rows",
+            hint="re-export the extract; an empty file usually means the export failed",
+        )
+    _check_not_binary(path, head, mapping.encoding)
+    encoding = mapping.encoding
+    sha, size, newline_end = _stream_check(path, encoding, adapter, mapping)
+    header_line = _first_line(head, encoding)
+    if not header_line.strip():
+        raise _fail(
+            path,
+            1,
+            None,
+            "the first line is blank; expected a header row naming the columns",
+            hint="remove blank lines before the header",
+        )
+    delimiter = _choose_delimiter(path, header_line, adapter, mapping)
+    header = _parse_header(path, header_line, delimiter)
+    resolved = _resolve(path, header, adapter, mapping, delimiter)
+    if not newline_end:
+        _check_last_line(path, header, delimiter, encoding)
+    return FileFacts(path, size, sha, encoding, delimiter, header, resolved, newline_end)
+
+
+def _check_not_binary(path: Path, head: bytes, encoding: str) -> None:
+    for magic, what in _MAGIC.items():
+        if head.startswith(magic):
+            raise _fail(
+                path,
+                None,
+                None,
+                f"the file is {what}, not delimited text",
+                hint="export the extract as CSV (the canonical source also reads Parquet)",
+            )
+    if encoding == "utf-16":
+        return
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        row = head.count(b"\n", 0, nul) + 1
+        raise _fail(
+            path,
+            row,
+            None,
+            f"the file looks binary (a NUL byte at byte {nul}), not delimited text",
+            hint="export the extract as CSV text; if it is UTF-16, set `encoding: utf-16` "
+            "in a mapping file",
+        )
+
+
+def _first_line(head: bytes, encoding: str) -> str:
+    text = head.decode(encoding, errors="replace")
+    line = text.split("\n", 1)[0].rstrip("\r")
+    return line.lstrip("\ufeff")
+
+
+def _stream_check(
+    path: Path, encoding: str, adapter: Adapter, mapping: Mapping
+) -> tuple[str, int, bool]:
+    """Hash the file and, for UTF-8, prove every byte decodes (naming the row and column)."""
+    digest = hashlib.sha256()
+    size = 0
+    carry = b""
+    last = b""
+    lines_before = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            last = chunk
+            if encoding != "utf-8":
+                continue
+            data = carry + chunk
+            try:
+                data.decode("utf-8")
+                carry = b""
+            except UnicodeDecodeError as exc:
+                if exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
+                    data, carry = data[: exc.start], data[exc.start :]
+                    try:
+                        data.decode("utf-8")
+                    except UnicodeDecodeError as inner:
+                        _encoding_error(path, data, inner.start, lines_before, mapping)
+                else:
+                    _encoding_error(path, data, exc.start, lines_before, mapping)
+            lines_before += data.count(b"\n")
+    if carry:
+        _encoding_error(path, carry, 0, lines_before, mapping)
+    return digest.hexdigest(), size, last.endswith(b"\n")
+
+
+def _encoding_error(path: Path, data: bytes, offset: int, lines_before: int, mapping: Mapping):
+    row = lines_before + data.count(b"\n", 0, offset) + 1
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    prefix = data[line_start:offset]
+    delimiter = (mapping.delimiter or ",").encode()
+    with path.open("rb") as fh:
+        header = fh.readline().decode("utf-8", errors="replace").strip().lstrip("\ufeff")
+    names = header.split(mapping.delimiter or _sniff(header))
+    field = prefix.count(delimiter)
+    column = names[field] if field < len(names) else f"field {field + 1}"
+    bad = data[offset : offset + 4]
+    raise _fail(
+        path,
+        row,
+        column,
+        f"bytes {bad!r} are not valid UTF-8 (found at byte {offset} of the line's chunk)",
+        hint="re-export as UTF-8, or set `encoding: latin-1` in a mapping file if the "
+        "extract is Latin-1/Windows-1252",
+    )
+
+
+def _sniff(header: str) -> str:
+    return max(DELIMITERS, key=header.count)
+
+
+def _match_count(header_line: str, delimiter: str, wanted: set[str]) -> int:
+    names = {n.strip().strip('"').upper() for n in header_line.split(delimiter)}
+    return len(names & wanted)
+
+
+def _choose_delimiter(path: Path, header_line: str, adapter: Adapter, mapping: Mapping) -> str:
+    wanted = {mapping.columns.get(n, n).upper() for n in adapter.names}
+    if mapping.delimiter is not None:
+        if _match_count(header_line, mapping.delimiter, wanted) or len(adapter.names) == 0:
+            return mapping.delimiter
+        candidates = (*DELIMITERS, *OTHER_DELIMITERS)
+    else:
+        scores = {d: _match_count(header_line, d, wanted) for d in DELIMITERS}
+        best = max(scores, key=lambda d: scores[d])
+        if scores[best] > 0:
+            return best
+        candidates = OTHER_DELIMITERS
+    for other in candidates:
+        if other != mapping.delimiter and _match_count(header_line, other, wanted) > 0:
+            expected = describe(mapping.delimiter) if mapping.delimiter else "comma, pipe or tab"
+            raise _fail(
+                path,
+                1,
+                None,
+                f"wrong delimiter: the header splits on {describe(other)}, expected {expected}",
+                hint=f"set `delimiter: {other!r}` in a mapping file (--mapping) if that is "
+                "the extract's delimiter",
+            )
+    return mapping.delimiter or _sniff(header_line)
+
+
+def _parse_header(path: Path, header_line: str, delimiter: str) -> tuple[str, ...]:
+    try:
+        row = next(csv.reader(io.StringIO(header_line), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        raise _fail(
+            path, 1, None, f"the header row is malformed ({exc})", "fix the quoting"
+        ) from None
+    names = tuple(n.strip() for n in row)
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names, start=1):
+        key = name.upper()
+        if not name:
+            raise _fail(
+                path,
+                1,
+                f"#{i}",
+                "a header cell is blank; every column needs a name",
+                hint="name the column, or remove the empty column",
+            )
+        if key in seen:
+            raise _fail(
+                path,
+                1,
+                name,
+                f"duplicate header: {name!r} appears as column {seen[key]} and column {i}",
+                hint="rename or drop one of them; each column must appear once",
+            )
+        seen[key] = i
+    return names
+
+
+def _resolve(
+    path: Path, header: tuple[str, ...], adapter: Adapter, mapping: Mapping, delimiter: str
+) -> dict[str, str]:
+    by_upper = {h.upper(): h for h in header}
+    resolved: dict[str, str] = {}
+    missing: list[str] = []
+    for col in adapter.columns:
+        local = mapping.columns.get(col.name, col.name)
+        found = by_upper.get(local.upper())
+        if found is not None:
+            resolved[col.name] = found
+        elif not col.optional:
+            missing.append(local)
+    if missing:
+        unused = [h for h in header if h not in resolved.values()]
+        hints = []
+        for name in missing:
+            close = difflib.get_close_matches(name.upper(), [u.upper() for u in unused], n=1)
+            if close:
+                local = next(u for u in unused if u.upper() == close[0])
+                hints.append(f"{name}: {local}")
+        hint = (
+            "if a column was renamed, map it in a mapping file, e.g. columns: {"
+            + ", ".join(hints)
+            + "}"
+            if hints
+            else f"the {adapter.name} format needs: " + ", ".join(c.name for c in adapter.columns)
+        )
+        raise _fail(
+            path,
+            1,
+            missing[0],
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+            f"(the header has {len(header)} {describe(delimiter)}-separated columns)",
+            hint=hint,
+        )
+    ids = [c for c in adapter.identifiers if c.kind in ("nhs_number", "token", "pseudonym")]
+    if ids and not any(c.name in resolved for c in ids):
+        raise _fail(
+            path,
+            1,
+            None,
+            "no person identifier column: expected one of " + ", ".join(c.name for c in ids),
+            hint="map the file's NHS number column in a mapping file (columns: {"
+            f"{ids[0].name}: YOUR_COLUMN}})",
+        )
+    return resolved
+
+
+def _check_last_line(path: Path, header: tuple[str, ...], delimiter: str, encoding: str) -> None:
+    n_fields = len(header)
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        fh.seek(max(0, size - (1 << 20)))
+        tail = fh.read()
+        fh.seek(0)
+        total_lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(CHUNK), b""))
+    last = tail.rsplit(b"\n", 1)[-1].decode(encoding, errors="replace").rstrip("\r")
+    if total_lines == 0:
+        raise _fail(
+            path,
+            1,
+            None,
+            "the file has a header but no data rows and no line end",
+            hint="re-export the extract; it looks cut short",
+        )
+    try:
+        fields = next(csv.reader(io.StringIO(last), delimiter=delimiter, strict=True))
+    except (csv.Error, StopIteration):
+        fields = []
+    quotes_open = last.count('"') % 2 == 1
+    if len(fields) < n_fields or quotes_open:
+        column = header[min(max(len(fields), 1), n_fields) - 1]
+        raise _fail(
+            path,
+            total_lines + 1,
+            column,
+            f"the last line is truncated ({len(fields)} of {n_fields} fields, no line end); "
+            "the file looks cut short",
+            hint="re-export or re-transfer the extract; nothing was loaded from it",
+        )
