@@ -59,8 +59,8 @@ class _Plan:
 
 def ingest(store: Store, opts: IngestOptions, progress: Progress = SILENT) -> IngestResult:
     """Load `opts.paths` of format `opts.source` into `store`; see the module docstring."""
-    adapter = sources.get(opts.source)
     mapping, mapping_hash = load_mapping(opts.mapping_file)
+    adapter = sources.get(opts.source, _canonical_table(opts, mapping.table))
     check_against(mapping, adapter, opts.mapping_file)
     if opts.extract_id and len(opts.paths) > 1:
         raise ConfigError(
@@ -136,6 +136,22 @@ def ingest(store: Store, opts: IngestOptions, progress: Progress = SILENT) -> In
         ]
         result = IngestResult(run.run_id, tuple(results), listed.numbers if listed else 0)
     return result
+
+
+def _canonical_table(opts: IngestOptions, table: str | None) -> str | None:
+    if opts.source != "canonical":
+        return None
+    if table:
+        return table
+    from yearofcare.sources.canonical import table_for
+
+    tables = {table_for(Path(p).stem) for p in opts.paths}
+    if len(tables) > 1:
+        raise ConfigError(
+            "the files hold different canonical tables (" + ", ".join(sorted(tables)) + ")",
+            hint="ingest one table per call",
+        )
+    return tables.pop() if tables else None
 
 
 def _plan(

@@ -6,7 +6,7 @@ an ingest, together with the pseudonyms of its numbers (so files that arrive alr
 pseudonymised with our key are filtered too). Rows that match are dropped before typing and
 counted (`ingest_load.rows_opted_out`, run log); they are never quarantined or stored.
 
-`remove_from_store` applies a new list to what is already stored, for opt-outs registered after
+`apply_to_store` applies a new list to what is already stored, for opt-outs registered after
 a load ("opt-outs honoured at any time").
 """
 
@@ -22,20 +22,6 @@ from yearofcare.errors import InputError
 from yearofcare.linkage import identity as idsql
 
 TABLE = "_yoc_optout"
-
-#: Tables holding rows about a person, and the column naming the person.
-PERSON_TABLES: dict[str, str] = {
-    "person": "person_id",
-    "registration": "person_id",
-    "activity": "person_id",
-    "coded_event": "person_id",
-    "assessment": "person_id",
-    "survey_response": "person_id",
-    "ingest_person": "person_id",
-    "ingest_registration": "person_id",
-    "link_key": "person_id",
-    "link_candidate": "person_id",
-}
 
 
 @dataclass(frozen=True)
@@ -87,14 +73,35 @@ def pseudonyms(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in con.execute(f"SELECT pseudonym FROM {TABLE}").fetchall()]
 
 
-def remove_from_store(tables: dict[str, ibis.Table], opted_out: list[str]) -> dict[str, ibis.Table]:
-    """Each person table without the opted-out people (expressions; the caller writes them)."""
-    out = {}
-    for name, t in tables.items():
-        col = PERSON_TABLES[name]
-        extra = ["unlinked_person_id"] if name == "link_candidate" else []
-        cond = ~t[col].isin(opted_out)
-        for e in extra:
-            cond &= ~t[e].isin(opted_out)
-        out[name] = t.filter(cond)
-    return out
+def apply_to_store(store, path: Path, key_file: Path) -> dict[str, int]:
+    """Remove every stored row about the people on the list; returns rows removed per table.
+
+    Covers every table with a `person_id` column (canonical, bookkeeping and derived), so
+    derived outputs do not keep an opted-out person until they are next rebuilt.
+    """
+    from yearofcare.linkage.pseudonym import load_key
+
+    key = load_key(key_file, store_dir=store.engine.data_dir)
+    con = duckdb.connect(":memory:")
+    try:
+        idsql.install_key(con, key)
+        listed = load_optouts(con, path)
+        opted_out = pseudonyms(con)
+    finally:
+        con.close()
+    params = {"listed": listed.numbers, "invalid_lines": listed.invalid_lines}
+    removed: dict[str, int] = {}
+    with store.stage("optout", params) as run:
+        for name in store.tables():
+            if name == "run_log":
+                continue
+            t = store.table(name)
+            cols = [c for c in ("person_id", "unlinked_person_id") if c in t.columns]
+            if not cols or not opted_out:
+                continue
+            cond = ibis.and_(*[t[c].isnull() | ~t[c].isin(opted_out) for c in cols])
+            before = int(t.count().execute())
+            after = run.write(name, t.filter(cond), conform=False)
+            removed[name] = before - after
+        run.parameters["removed"] = removed
+    return removed

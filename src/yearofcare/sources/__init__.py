@@ -24,11 +24,14 @@ FORMATS: tuple[str, ...] = (
 )
 
 
-def get(name: str) -> Adapter:
-    """The adapter for format `name`."""
+def get(name: str, table: str | None = None) -> Adapter:
+    """The adapter for format `name` (for `canonical`, the adapter of canonical `table`)."""
     if name not in FORMATS:
         raise ConfigError(
             f"unknown source format {name!r}",
             hint="use one of: " + ", ".join(FORMATS),
         )
-    return importlib.import_module(f"yearofcare.sources.{name}").ADAPTER
+    module = importlib.import_module(f"yearofcare.sources.{name}")
+    if name == "canonical" and table is not None:
+        return module.adapter_for(table)
+    return module.ADAPTER

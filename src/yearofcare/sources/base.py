@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 import ibis
@@ -95,6 +96,8 @@ class BuildContext:
     source: str
     extract_id: str
     defaults: Mapping[str, str]
+    period_start: date | None = None
+    period_end: date | None = None
 
     def default(self, name: str) -> ibis.Value:
         value = self.defaults.get(name)

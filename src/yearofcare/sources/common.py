@@ -95,3 +95,50 @@ def birth(
             "birth_month": ibis.ifelse(has_dob, t._dob_month, m),
         }
     return {"birth_year": y, "birth_month": m}
+
+
+def slug(value: ibis.StringValue) -> ibis.StringValue:
+    """Free-text service or team type as a lower-case identifier (`District Nursing` →
+    `district_nursing`)."""
+    return value.lower().re_replace(r"[^a-z0-9]+", "_").re_replace(r"^_+|_+$", "")
+
+
+def days_between(end: ibis.Value, start: ibis.Value) -> ibis.Value:
+    return end.delta(start, unit="day").cast("float64")
+
+
+def first_code_system(code: ibis.Value, system: str) -> ibis.Value:
+    return ibis.ifelse(code.notnull(), system, ibis.null("string"))
+
+
+def activity_frame(t: ibis.Table, ctx: BuildContext, **cols: ibis.Value) -> ibis.Table:
+    """An `activity` selection with every canonical column (missing ones null)."""
+    spec = {
+        "activity_id": dt.string,
+        "person_id": dt.string,
+        "source": dt.string,
+        "setting": dt.string,
+        "service_type": dt.string,
+        "provider_code": dt.string,
+        "start_date": dt.date,
+        "end_date": dt.date,
+        "units": dt.float64,
+        "unit_type": dt.string,
+        "bed_days": dt.float64,
+        "currency": dt.string,
+        "cost": dt.float64,
+        "cost_basis": dt.string,
+        "funding_route": dt.string,
+        "primary_code": dt.string,
+        "primary_code_system": dt.string,
+    }
+    defaults = {
+        "person_id": t.person_id,
+        "source": ibis.literal(ctx.source),
+        "funding_route": ctx.default("funding_route"),
+    }
+    values = {}
+    for name, typ in spec.items():
+        v = cols.get(name, defaults.get(name))
+        values[name] = v.cast(typ) if v is not None else ibis.null(typ)
+    return t.select(**values)

@@ -90,6 +90,18 @@ def read_raw(con: duckdb.DuckDBPyConnection, facts: FileFacts, adapter: Adapter)
     )
     encoding = {"latin-1": "latin-1", "utf-16": "utf-16"}.get(facts.encoding, "utf-8")
     con.execute("DROP TABLE IF EXISTS raw_src")
+    if facts.kind == "parquet":
+        select = ", ".join(
+            f"CAST({q(facts.resolved[c.name])} AS VARCHAR) AS {q(c.name)}"
+            if c.name in facts.resolved
+            else f"NULL::VARCHAR AS {q(c.name)}"
+            for c in adapter.columns
+        )
+        con.execute(
+            f"CREATE TEMP TABLE raw AS SELECT file_row_number + 1 AS _row, {select} "
+            f"FROM read_parquet({lit(str(facts.path))}, file_row_number = true)"
+        )
+        return []
     con.execute(
         f"""CREATE TEMP TABLE raw_src AS SELECT {select} FROM read_csv(
             {lit(str(facts.path))}, header = true, delim = {lit(facts.delimiter)},
@@ -131,7 +143,7 @@ class _Col:
 
 
 def _blank(col: RawColumn, nulls: Sequence[str]) -> str:
-    v = f"nullif(trim({q(col.name)}), '')"
+    v = f"nullif(trim({q(col.name)}, ' \t\r'), '')"
     if nulls:
         return f"CASE WHEN {v} IN ({', '.join(lit(x) for x in nulls)}) THEN NULL ELSE {v} END"
     return v
@@ -235,8 +247,9 @@ def _column_sql(col: RawColumn, adapter: Adapter, mapping: Mapping) -> _Col:
     if kind == "code":
         cmap = {**adapter.code_maps.get(name, {}), **mapping.code_maps.get(name, {})}
         if cmap:
-            cases = " ".join(f"WHEN {lit(k)} THEN {lit(val)}" for k, val in cmap.items())
-            typed = f"CASE {v} {cases} END"
+            upper = {k.upper(): val for k, val in cmap.items()}
+            cases = " ".join(f"WHEN {lit(k)} THEN {lit(val)}" for k, val in upper.items())
+            typed = f"CASE upper({v}) {cases} END"
             known = ", ".join(list(cmap)[:12]) + (", …" if len(cmap) > 12 else "")
             error = (
                 f"CASE {required_missing} WHEN {v} IS NULL THEN NULL "
@@ -297,12 +310,14 @@ def _identity_sql(adapter: Adapter, mapping: Mapping, opts: ParseOptions) -> dic
         choices.append((f"{t} IS NOT NULL", idsql.hmac_sql(message), "local", False))
         out[c.name] = _Col({}, None, "''", False, True)
     row_msg = f"'row:{opts.content_hash}:' || _row::VARCHAR"
-    person = "CASE " + " ".join(f"WHEN {cond} THEN {sql}" for cond, sql, _, _ in choices)
-    person += f" ELSE {idsql.hmac_sql(row_msg)} END"
-    kind = "CASE " + " ".join(f"WHEN {cond} THEN '{k}'" for cond, _, k, _ in choices)
-    kind += " ELSE 'row' END"
-    linked = "CASE " + " ".join(f"WHEN {cond} THEN {str(lk).upper()}" for cond, _, _, lk in choices)
-    linked += " ELSE FALSE END"
+    person = " ".join(f"WHEN {cond} THEN {sql}" for cond, sql, _, _ in choices)
+    person = (
+        f"CASE {person} ELSE {idsql.hmac_sql(row_msg)} END" if choices else idsql.hmac_sql(row_msg)
+    )
+    kind = " ".join(f"WHEN {cond} THEN '{k}'" for cond, _, k, _ in choices)
+    kind = f"CASE {kind} ELSE 'row' END" if choices else "'row'"
+    linked = " ".join(f"WHEN {cond} THEN {str(lk).upper()}" for cond, _, _, lk in choices)
+    linked = f"CASE {linked} ELSE FALSE END" if choices else "FALSE"
     out["__identity"] = _Col(
         {
             "person_id": person,

@@ -44,6 +44,7 @@ class FileFacts:
     #: contract column name → column name in the file (absent optional columns left out)
     resolved: dict[str, str]
     ends_with_newline: bool
+    kind: str = "csv"
 
 
 def _fail(path: Path, row: int | None, column: str | None, what: str, hint: str) -> InputError:
@@ -84,6 +85,8 @@ def inspect_file(path: Path, adapter: Adapter, mapping: Mapping) -> FileFacts:
             "the file is empty (0 bytes); expected a header row and data rows",
             hint="re-export the extract; an empty file usually means the export failed",
         )
+    if head.startswith(b"PAR1") and adapter.name == "canonical":
+        return _inspect_parquet(path, adapter, mapping)
     _check_not_binary(path, head, mapping.encoding)
     encoding = mapping.encoding
     sha, size, newline_end = _stream_check(path, encoding, adapter, mapping)
@@ -102,6 +105,20 @@ def inspect_file(path: Path, adapter: Adapter, mapping: Mapping) -> FileFacts:
     if not newline_end:
         _check_last_line(path, header, delimiter, encoding)
     return FileFacts(path, size, sha, encoding, delimiter, header, resolved, newline_end)
+
+
+def _inspect_parquet(path: Path, adapter: Adapter, mapping: Mapping) -> FileFacts:
+    import pyarrow.parquet as pq
+
+    try:
+        names = tuple(pq.read_schema(path).names)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
+        raise _fail(
+            path, None, None, f"cannot read the Parquet file ({exc})", hint="re-export it"
+        ) from None
+    sha, size = hash_file(path)
+    resolved = _resolve(path, names, adapter, mapping, ",")
+    return FileFacts(path, size, sha, "utf-8", "", names, resolved, True, "parquet")
 
 
 def _check_not_binary(path: Path, head: bytes, encoding: str) -> None:

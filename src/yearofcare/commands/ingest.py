@@ -1,0 +1,175 @@
+"""`yoc ingest`, `yoc link`, `yoc optout`: load extracts, link people, honour opt-outs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from yearofcare.cli import RichProgress, app, console, open_store, options, out
+
+KEY_FILE_NAME = "yoc-linkage.key"
+
+
+def default_key_file(data_dir: Path) -> Path:
+    """`yoc-linkage.key` beside the data directory (never inside it)."""
+    return Path(data_dir).resolve().parent / KEY_FILE_NAME
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: list[Path] = typer.Argument(..., help="Extract files of one format."),
+    source: str = typer.Option(
+        ...,
+        "--source",
+        help="Extract format: hes_apc, hes_op, hes_ae, ecds, csds, mhsds, "
+        "gp_registrations, gp_events, asc_cld, prescribing, ambulance or canonical.",
+    ),
+    mapping: Path | None = typer.Option(
+        None, "--mapping", help="YAML mapping file: column renames, code maps, date formats."
+    ),
+    key_file: Path | None = typer.Option(
+        None, "--key-file", help="Linkage key (default: yoc-linkage.key beside the data dir)."
+    ),
+    optouts: Path | None = typer.Option(
+        None, "--optouts", help="National data opt-out list: one NHS number per line."
+    ),
+    extract_id: str | None = typer.Option(
+        None, "--extract-id", help="Identity of the extract (default <source>:<file stem>)."
+    ),
+    period: str | None = typer.Option(
+        None, "--period", help="Period the extract covers: 2024, 2024/25 or 2024-04-01:2024-06-30."
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Fail on the first bad row instead of quarantining it."
+    ),
+) -> None:
+    """Validate extract files against their format, load good rows, quarantine bad ones."""
+    from yearofcare.ingest import IngestOptions, parse_period
+    from yearofcare.ingest import ingest as run_ingest
+
+    opts = options(ctx)
+    store = open_store(ctx)
+    request = IngestOptions(
+        source=source,
+        paths=tuple(paths),
+        key_file=key_file or default_key_file(opts.data_dir),
+        mapping_file=mapping,
+        optouts_file=optouts,
+        extract_id=extract_id,
+        period=parse_period(period),
+        strict=strict,
+    )
+    result = run_ingest(store, request, progress=RichProgress())
+    t = Table(
+        "file",
+        "status",
+        "read",
+        "loaded",
+        "quarantined",
+        "opted out",
+        "duplicates",
+        "valid NHS no.",
+        "unlinked",
+        title=f"yoc ingest --source {source}",
+    )
+    for f in result.files:
+        c = f.counts
+        if f.status == "unchanged":
+            t.add_row(f.file, f"unchanged (load {f.load_id})", *[""] * 7)
+            continue
+        t.add_row(
+            f.file,
+            f"{f.status} ({f.load_id})",
+            f"{c['rows_read']:,}",
+            f"{c['rows_loaded']:,}",
+            f"{c['rows_quarantined']:,}",
+            f"{c['rows_opted_out']:,}",
+            f"{c['rows_duplicate']:,}",
+            f"{c['nhs_number_valid']:,}",
+            f"{f.counts.get('rows_loaded', 0) - c.get('nhs_number_valid', 0) - c.get('pseudonym_supplied', 0):,}",
+        )
+    out.print(t)
+    for f in result.files:
+        if f.first_problem:
+            n = sum(f.reasons.values())
+            console.print(f"[yellow]{n:,} problem(s); first:[/] {f.first_problem}", highlight=False)
+            console.print(
+                "  see them all: yoc problems (or the ingest_reject table)", highlight=False
+            )
+
+
+@app.command()
+def problems(
+    ctx: typer.Context,
+    load_id: str | None = typer.Option(None, "--load", help="Only this load."),
+    last: int = typer.Option(20, help="How many to show."),
+) -> None:
+    """Show quarantined rows and corrected values of recent loads (file, row, column, reason)."""
+    store = open_store(ctx)
+    if not store.exists("ingest_reject"):
+        out.print("no problems recorded")
+        return
+    r = store.table("ingest_reject")
+    if load_id:
+        r = r.filter(r.load_id == load_id)
+    frame = store.to_pandas(r.order_by(["load_id", "row_number"]).limit(last))
+    t = Table("file", "row", "column", "reason", "action", "message")
+    for x in frame.itertuples():
+        t.add_row(x.file_name, str(x.row_number), x.column or "", x.reason, x.action, x.message)
+    out.print(t)
+
+
+@app.command()
+def link(
+    ctx: typer.Context,
+    threshold: float = typer.Option(
+        0.95, "--threshold", help="Match probability needed to accept a link."
+    ),
+    apply: bool = typer.Option(
+        False, "--apply", help="Give accepted links' records the spine person (else report only)."
+    ),
+) -> None:
+    """Probabilistic linkage (Splink) of records without a usable NHS number to the spine, on
+    date of birth, sex and postcode (compared as keyed hashes). Reports match rates."""
+    from yearofcare.linkage.probabilistic import LinkOptions, run_link
+
+    store = open_store(ctx)
+    s = run_link(store, LinkOptions(threshold=threshold, apply=apply), progress=RichProgress())
+    t = Table("measure", "value", title="yoc link")
+    for k in (
+        "unlinked_people",
+        "unlinked_without_keys",
+        "spine_people",
+        "candidate_pairs",
+        "people_with_candidate",
+        "people_accepted",
+        "people_ambiguous",
+        "rows_relinked",
+    ):
+        t.add_row(k.replace("_", " "), f"{s[k]:,}")
+    t.add_row("match rate", f"{s['match_rate']:.1%}")
+    t.add_row("applied", "yes" if s["applied"] else "no (rerun with --apply)")
+    out.print(t)
+
+
+@app.command()
+def optout(
+    ctx: typer.Context,
+    optouts: Path = typer.Argument(..., help="Opt-out list: one NHS number per line."),
+    key_file: Path | None = typer.Option(
+        None, "--key-file", help="Linkage key (default: yoc-linkage.key beside the data dir)."
+    ),
+) -> None:
+    """Remove everything stored about people on a national data opt-out list."""
+    from yearofcare.linkage.optout import apply_to_store
+
+    opts = options(ctx)
+    store = open_store(ctx)
+    counts = apply_to_store(store, optouts, key_file or default_key_file(opts.data_dir))
+    t = Table("table", "rows removed", title="yoc optout")
+    for name, n in counts.items():
+        t.add_row(name, f"{n:,}")
+    out.print(t)

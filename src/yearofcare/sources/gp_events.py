@@ -1,0 +1,125 @@
+"""GP records: coded entries (SNOMED CT or Read v2) and the consultations they belong to.
+
+Each row is one coded entry of a GP journal, or a consultation with no code. A consultation
+(`CONSULTATION_ID`, with its `CONSULTATION_TYPE`) becomes one `gp` activity row when its type
+is a patient contact; administrative consultations give codes but no activity. A coded event's
+`activity_id` is its consultation's (load-prefixed), or the row's own id when it has none.
+"""
+
+from __future__ import annotations
+
+import ibis
+
+from yearofcare.sources import common
+from yearofcare.sources.base import Adapter, BuildContext, RawColumn, Rule
+
+SYSTEMS = {
+    "SNOMED": "SNOMED",
+    "SNOMEDCT": "SNOMED",
+    "SNOMED CT": "SNOMED",
+    "SCT": "SNOMED",
+    "READ": "READ2",
+    "READ2": "READ2",
+    "READV2": "READ2",
+    "R2": "READ2",
+}
+#: Consultation type → activity service_type; "none" means not a patient contact.
+CONSULTATION_TYPES = {
+    "face_to_face": "face_to_face",
+    "surgery": "face_to_face",
+    "telephone": "telephone",
+    "video": "video",
+    "online": "online",
+    "home_visit": "home_visit",
+    "out_of_hours": "out_of_hours",
+    "administrative": "none",
+    "admin": "none",
+    "results": "none",
+    "none": "none",
+}
+DATES = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d")
+
+COLUMNS = (
+    RawColumn("NHS_NUMBER", "nhs_number", optional=True),
+    RawColumn("PSEUDONYM", "pseudonym", optional=True),
+    RawColumn("PRACTICE_CODE", "string", required=True),
+    RawColumn("EVENT_DATE", "date", required=True, formats=DATES),
+    RawColumn("CODE_SYSTEM", "code", optional=True),
+    RawColumn("CODE", "string", optional=True),
+    RawColumn("VALUE", "float", optional=True),
+    RawColumn("CONSULTATION_ID", "string", optional=True),
+    RawColumn("CONSULTATION_TYPE", "code", optional=True),
+)
+VALID_CODE = (
+    "(\"CODE_SYSTEM\" = 'SNOMED' AND regexp_full_match(\"CODE\", '[0-9]{6,18}')) OR "
+    "(\"CODE_SYSTEM\" = 'READ2' AND regexp_full_match(\"CODE\", '[A-Za-z0-9.]{5}([0-9]{2})?'))"
+)
+
+
+def build(t: ibis.Table, ctx: BuildContext) -> dict[str, ibis.Table]:
+    consult = common.activity_id(ctx, "c" + t.CONSULTATION_ID)
+    own = common.activity_id(ctx, "r" + t._row.cast("string"))
+    t = t.mutate(_aid=ibis.ifelse(t.CONSULTATION_ID.notnull(), consult, own))
+    coded = t.filter(t.CODE.notnull())
+    events = coded.select(
+        person_id=coded.person_id,
+        event_date=coded.EVENT_DATE,
+        code_system=coded.CODE_SYSTEM,
+        code=ibis.ifelse(coded.CODE_SYSTEM == "READ2", coded.CODE.left(5), coded.CODE),
+        source=ibis.literal(ctx.source),
+        activity_id=coded._aid,
+        value=coded.VALUE,
+    )
+    contacts = t.filter(
+        t.CONSULTATION_ID.notnull()
+        & t.CONSULTATION_TYPE.notnull()
+        & (t.CONSULTATION_TYPE != "none")
+    )
+    first = contacts.group_by(["_aid", "person_id"]).aggregate(
+        _date=contacts.EVENT_DATE.min(),
+        _type=contacts.CONSULTATION_TYPE.max(),
+        _practice=contacts.PRACTICE_CODE.max(),
+        _code=contacts.CODE.min(),
+        _system=contacts.CODE_SYSTEM.min(),
+    )
+    activity = common.activity_frame(
+        first,
+        ctx,
+        activity_id=first._aid,
+        setting=ibis.ifelse(first._type == "out_of_hours", "out_of_hours", "gp"),
+        service_type=first._type,
+        provider_code=first._practice,
+        start_date=first._date,
+        end_date=first._date,
+        units=ibis.literal(1.0),
+        unit_type=ibis.literal("contact"),
+    )
+    person = common.person_rows(t, last_seen=t.EVENT_DATE)
+    return {"activity": activity, "coded_event": events, "person": person}
+
+
+ADAPTER = Adapter(
+    name="gp_events",
+    description="GP coded entries (SNOMED CT / Read v2) and consultations.",
+    columns=COLUMNS,
+    build=build,
+    rules=(
+        Rule(
+            "invalid_code",
+            "CODE",
+            f'"CODE" IS NOT NULL AND NOT ({VALID_CODE})',
+            "CODE is not a valid code of its CODE_SYSTEM (SNOMED CT concept id or Read v2 code)",
+        ),
+        Rule(
+            "missing_required",
+            "CODE",
+            '"CODE" IS NULL AND "CONSULTATION_ID" IS NULL',
+            "a row needs a CODE or a CONSULTATION_ID",
+        ),
+    ),
+    code_maps={"CODE_SYSTEM": SYSTEMS, "CONSULTATION_TYPE": CONSULTATION_TYPES},
+    defaults={"funding_route": "primary_care"},
+    date_column="EVENT_DATE",
+    person_rank=2,
+    feeds=("activity", "coded_event"),
+)
