@@ -51,7 +51,9 @@ def stays(activity: ibis.Table) -> ibis.Table:
     a = a.filter(a.bed_setting.notnull())
     s = _day(a.start_date)
     e = _day(a.end_date)
-    days = a.bed_days.cast("float64").fill_null((e - s).cast("float64"))
+    recorded = a.bed_days.cast("float64")
+    los = (e - s).cast("float64")
+    days = ibis.ifelse(recorded.isnan(), los, recorded).fill_null(los)
     a = a.select("person_id", "bed_setting", _s=s, _e=e, _days=days)
     a = a.filter(a._days > 0)
     span_end = ibis.ifelse(

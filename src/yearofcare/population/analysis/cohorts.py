@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import ibis
 
-from yearofcare.population.analysis.common import SelectionRule, top_count
+from yearofcare.population.analysis.common import SelectionRule, amount, top_count
 
 
 def cohort_members(
@@ -32,7 +32,7 @@ def cohort_members(
             _rank=ibis.row_number().over(
                 ibis.window(
                     group_by="fy",
-                    order_by=[ibis.desc(py.cost_total.fill_null(0.0)), py.person_id],
+                    order_by=[ibis.desc(amount(py.cost_total)), py.person_id],
                 )
             ),
         )

@@ -90,6 +90,14 @@ def attach_split(
     return split(joined, by, "_split_key").drop("_split_key")
 
 
+def amount(col: ibis.NumericValue) -> ibis.NumericValue:
+    """A cost, count or bed-day column with missing values (null, or NaN in a float column,
+    as pandas-built tables may hold) read as zero."""
+    if col.type().is_floating():
+        return ibis.ifelse(col.isnan(), 0.0, col).fill_null(0.0)
+    return col.fill_null(0)
+
+
 def ltc_band(count: ibis.IntegerValue) -> ibis.StringValue:
     """0, 1, 2, 3, 4, 5+ (a missing count counts as 0)."""
     c = count.fill_null(0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ibis
 
-from yearofcare.population.analysis.common import UNKNOWN, ltc_band, split
+from yearofcare.population.analysis.common import UNKNOWN, amount, ltc_band, split
 from yearofcare.schemas.population import COST_GROUPS
 
 SPLIT = ("split_by", "split_value")
@@ -21,7 +21,7 @@ def _prepared(py_year: ibis.Table, by: str | None) -> ibis.Table:
     t = py_year.mutate(
         ltc_band=ltc_band(py_year.ltc_count),
         age_band=py_year.age_band.fill_null(UNKNOWN),
-        _x=py_year.cost_total.fill_null(0.0),
+        _x=amount(py_year.cost_total),
     )
     return split(t, by)
 
@@ -33,7 +33,7 @@ def cost_by_ltc_age(py_year: ibis.Table, by: str | None = None) -> ibis.Table:
         people=t.count(),
         cost_total=t._x.sum(),
         mean_cost=t._x.mean(),
-        mean_cost_non_elective=t.cost_non_elective.fill_null(0.0).mean(),
+        mean_cost_non_elective=amount(t.cost_non_elective).mean(),
     )
 
 
@@ -44,7 +44,7 @@ def cost_by_ltc_setting(py_year: ibis.Table, by: str | None = None) -> ibis.Tabl
     agg = t.group_by(["fy", *SPLIT, "ltc_band"]).aggregate(
         people=t.count(),
         _band_cost=t._x.sum(),
-        **{f"_c_{g}": t[f"cost_{g}"].fill_null(0.0).sum() for g in COST_GROUPS},
+        **{f"_c_{g}": amount(t[f"cost_{g}"]).sum() for g in COST_GROUPS},
     )
     parts = [
         agg.select(

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import ibis
 
 from yearofcare.population.analysis.cohorts import cohort_members, death_years
-from yearofcare.population.analysis.common import SelectionRule, attach_split, fy_table
+from yearofcare.population.analysis.common import SelectionRule, amount, attach_split, fy_table
 
 SPLIT = ("split_by", "split_value")
 
@@ -37,8 +37,8 @@ def crisis_curve(
         _pid=py.person_id,
         _fy=py.fy,
         _obs=ibis.literal(True),
-        _x=py.cost_total.fill_null(0.0),
-        _ne=py.cost_non_elective.fill_null(0.0),
+        _x=amount(py.cost_total),
+        _ne=amount(py.cost_non_elective),
         _adm=py.n_non_elective.fill_null(0) > 0,
     )
     f = follow.left_join(rows, [follow.person_id == rows._pid, follow.fy == rows._fy])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ibis
 
-from yearofcare.population.analysis.common import capped_band, split
+from yearofcare.population.analysis.common import amount, capped_band, split
 
 SPLIT = ("split_by", "split_value")
 
@@ -15,7 +15,7 @@ def mm_overlap(py_year: ibis.Table, by: str | None = None) -> ibis.Table:
         py_year.mutate(
             physical_band=capped_band(py_year.physical_ltc_count, 4),
             mental_band=capped_band(py_year.mental_ltc_count, 2),
-            _x=py_year.cost_total.fill_null(0.0),
+            _x=amount(py_year.cost_total),
         ),
         by,
     )

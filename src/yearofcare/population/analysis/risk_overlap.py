@@ -15,7 +15,7 @@ import ibis
 
 from yearofcare.errors import ConfigError
 from yearofcare.fy import fy_expr
-from yearofcare.population.analysis.common import attach_split, top_by
+from yearofcare.population.analysis.common import amount, attach_split, top_by
 
 SPLIT = ("split_by", "split_value")
 RISK_TOP_PERCENTS: tuple[float, ...] = (1.0, 5.0)
@@ -67,9 +67,9 @@ def risk_overlap(
         "person_id",
         "fy",
         _ltc=py_year.ltc_count.fill_null(0),
-        _cms=py_year.cms_score.fill_null(0.0),
-        _x=py_year.cost_total.fill_null(0.0),
-        _ne=py_year.cost_non_elective.fill_null(0.0),
+        _cms=amount(py_year.cms_score),
+        _x=amount(py_year.cost_total),
+        _ne=amount(py_year.cost_non_elective),
     )
     scored = base.left_join(scores, base.person_id == scores.person_id).drop("person_id_right")
     parts = []
