@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "store_cmds",
     "keys",
     "ingest",
+    "build",
     "analyse",
 )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from yearofcare.errors import StageError
-from yearofcare.schemas import analysis, canonical, ingest, population
+from yearofcare.schemas import analysis, canonical, derived_population, ingest, population, quality
 from yearofcare.schemas.model import Column, TableSchema, table
 
 _REGISTRY: dict[str, TableSchema] = {}
@@ -24,6 +24,8 @@ for _t in (
     *population.TABLES,
     *ingest.TABLES,
     *analysis.TABLES,
+    *quality.TABLES,
+    *derived_population.TABLES,
 ):
     register(_t)
 

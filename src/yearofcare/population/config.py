@@ -1,0 +1,68 @@
+"""Configuration of the population build: which versioned reference data it uses.
+
+Every choice is a name of a versioned data file under `yearofcare/reference/`, so a build can
+be repeated exactly and its outputs say which versions they used (run log and
+`person_year_meta`).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from yearofcare.errors import ConfigError
+
+DEFAULT_CODELIST = "yoc-ltc-2026.1"
+DEFAULT_UNIT_COSTS = ("nhsi_2017", "pssru_2017")
+
+
+class PopulationConfig(BaseModel):
+    """What `yoc build` uses. Frozen: a build's configuration cannot change under it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    codelist: str = Field(
+        DEFAULT_CODELIST,
+        description="Code-list version: a folder under reference/codelists/.",
+    )
+    unit_costs: tuple[str, ...] = Field(
+        DEFAULT_UNIT_COSTS,
+        description="Unit-cost tables (reference/unit_costs/<name>.csv), later ones win "
+        "where two define the same setting and currency.",
+    )
+    charlson_mapping: str = Field(
+        "quan_2005_icd10", description="ICD-10 mapping of the Charlson categories."
+    )
+    charlson_weights: str = Field(
+        "charlson_weights", description="Charlson weight sets (one column per set)."
+    )
+    cms_weights: str = Field(
+        "cambridge_payne_2020", description="Cambridge Multimorbidity Score weights."
+    )
+    charlson_lookback_years: int | None = Field(
+        None,
+        ge=1,
+        description="Only ICD-10 codes in the last N financial years count towards Charlson; "
+        "None = all history up to the end of the year.",
+    )
+
+    @field_validator("unit_costs")
+    @classmethod
+    def _at_least_one(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("name at least one unit-cost table")
+        return value
+
+
+def load_config(**values: object) -> PopulationConfig:
+    """A validated PopulationConfig; errors become ConfigError naming the setting."""
+    from pydantic import ValidationError
+
+    try:
+        return PopulationConfig(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "config"
+        raise ConfigError(
+            f"population config: {where}: {first['msg']}",
+            hint="see yearofcare.population.config.PopulationConfig for the settings",
+        ) from None

@@ -1,0 +1,363 @@
+"""The cost of every activity row: supplied, a block-contract share, or a versioned unit cost.
+
+Order of precedence for each activity row:
+
+1. **supplied**: a cost in the extract is kept with its `cost_basis` (`actual` when empty);
+2. **block share** (`block_share`): an uncosted row covered by an `activity_share` block
+   contract (same setting and financial year; provider and service type when the contract
+   names them) gets `value / number of such rows` — each person's share is proportional to
+   their contacts. A `registered_equal` contract instead gives everyone registered on
+   30 September of the year an equal share, as an extra row with `is_activity = False`;
+3. **unit cost**: `unit_cost × units` (units empty = 1) from the configured unit-cost tables
+   (`reference/unit_costs/<publisher>_<year>.csv`) by setting and currency; a row with
+   currency `*` is the setting's default. Its basis (`unit_cost` or `tariff`) is recorded.
+
+A supplied negative cost, a block contract with a negative value, a unit cost given per a
+different unit than the activity counts, or activity with no cost and no unit cost for its
+setting and currency are errors (never a silent zero).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import ibis
+import pandas as pd
+
+from yearofcare import vocab
+from yearofcare.errors import ConfigError, InputError
+from yearofcare.fy import fy_expr
+from yearofcare.population.refdata import RefFile, available, fingerprint, read_csv, reference_dir
+
+UNIT_COST_COLUMNS = ("setting", "currency", "unit_type", "unit_cost", "basis")
+UNIT_COST_BASES = ("unit_cost", "tariff")
+ANY_CURRENCY = "*"
+Execute = Callable[[ibis.Table], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class UnitCosts:
+    """The unit-cost tables in force: setting, currency, unit_type, unit_cost, basis, table."""
+
+    frame: pd.DataFrame
+    files: tuple[RefFile, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.path.rsplit("/", 1)[-1].removesuffix(".csv") for f in self.files)
+
+    @property
+    def sha256(self) -> str:
+        return fingerprint(list(self.files))
+
+
+def available_unit_costs() -> list[str]:
+    return available("unit_costs")
+
+
+def load_unit_costs(names: tuple[str, ...]) -> UnitCosts:
+    """Read and validate the named unit-cost tables; a later table overrides an earlier one."""
+    files, frames = [], []
+    for name in names:
+        node = reference_dir("unit_costs") / f"{name}.csv"
+        if not node.is_file():
+            raise ConfigError(
+                f"unit-cost table {name!r} does not exist",
+                hint="available: " + ", ".join(available_unit_costs()),
+            )
+        f = read_csv(node, f"reference/unit_costs/{name}.csv", UNIT_COST_COLUMNS)
+        frames.append(_check_unit_costs(f).assign(table=name))
+        files.append(f)
+    frame = pd.concat(frames).drop_duplicates(["setting", "currency"], keep="last")
+    return UnitCosts(frame.reset_index(drop=True), tuple(files))
+
+
+def _check_unit_costs(f: RefFile) -> pd.DataFrame:
+    frame = f.frame[list(UNIT_COST_COLUMNS)].copy()
+    for i, row in enumerate(frame.itertuples(index=False), start=2):
+        where = f"{f.path} line {i}"
+        if row.setting not in vocab.SETTINGS:
+            raise InputError(f"{where}: unknown setting {row.setting!r}", hint="see vocab.SETTINGS")
+        if row.unit_type not in vocab.UNIT_TYPES:
+            raise InputError(f"{where}: unknown unit_type {row.unit_type!r}")
+        if row.basis not in UNIT_COST_BASES:
+            raise InputError(f"{where}: basis {row.basis!r}; expected unit_cost or tariff")
+        try:
+            value = float(row.unit_cost)
+        except ValueError:
+            raise InputError(f"{where}: unit_cost {row.unit_cost!r} is not a number") from None
+        if value < 0:
+            raise InputError(
+                f"{where}: unit_cost {value} is negative", hint="costs are never negative"
+            )
+    dupes = frame[frame.duplicated(["setting", "currency"])]
+    if len(dupes):
+        s, c = dupes.iloc[0][["setting", "currency"]]
+        raise InputError(f"{f.path}: setting {s} currency {c} appears twice")
+    frame["unit_cost"] = frame.unit_cost.astype("float64")
+    return frame
+
+
+def check_block_contracts(frame: pd.DataFrame, label: str = "block contracts") -> pd.DataFrame:
+    """Validate a block-contract table given as a DataFrame (e.g. read from the user's CSV)."""
+    required = ("contract_id", "fy", "setting", "value", "rule")
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{label}: missing column(s) {', '.join(missing)}",
+            hint="columns: contract_id, fy, setting, provider_code, service_type, value, rule",
+        )
+    out = frame.copy()
+    for col in ("provider_code", "service_type"):
+        if col not in out.columns:
+            out[col] = None
+    for i, row in enumerate(out.itertuples(index=False), start=2):
+        where = f"{label} row {i}"
+        if row.setting not in vocab.SETTINGS:
+            raise InputError(f"{where}: unknown setting {row.setting!r}")
+        if row.rule not in ("activity_share", "registered_equal"):
+            raise InputError(
+                f"{where}: rule {row.rule!r}; expected activity_share or registered_equal"
+            )
+        try:
+            value = float(row.value)
+        except (TypeError, ValueError):
+            raise InputError(f"{where}: value {row.value!r} is not a number") from None
+        if value < 0:
+            raise InputError(
+                f"{where}: contract {row.contract_id} has a negative value {value}",
+                hint="a block value is what the commissioner pays; it cannot be negative",
+            )
+    out["value"] = out.value.astype("float64")
+    out["fy"] = out.fy.astype("int16")
+    return out[["contract_id", "fy", "setting", "provider_code", "service_type", "value", "rule"]]
+
+
+# ---- Ibis expressions ----------------------------------------------------------------------
+def registered_on(registration: ibis.Table, years: list[int]) -> ibis.Table:
+    """person_id × fy for everyone registered with a practice on 30 September of the year."""
+    parts = []
+    for fy in years:
+        mid = date(fy, 9, 30)
+        r = registration.filter(
+            (registration.start_date <= mid)
+            & (registration.end_date.isnull() | (registration.end_date >= mid))
+        )
+        parts.append(r.select("person_id", fy=ibis.literal(fy).cast("int32")))
+    return ibis.union(*parts, distinct=True)
+
+
+def _block_shares(activity: ibis.Table, contracts: ibis.Table) -> ibis.Table:
+    """activity_id, block_contract_id, block_share for uncosted rows under activity_share contracts."""
+    c = contracts.filter(contracts.rule == "activity_share").select(
+        c_id="contract_id",
+        c_fy=contracts.fy.cast("int32"),
+        c_setting="setting",
+        c_provider="provider_code",
+        c_service="service_type",
+        c_value="value",
+    )
+    a = activity.filter(activity.cost.isnull())
+    j = a.join(c, [a.setting == c.c_setting, a.fy == c.c_fy])
+    j = j.filter(
+        (j.c_provider.isnull() | (j.provider_code == j.c_provider))
+        & (j.c_service.isnull() | (j.service_type == j.c_service))
+    )
+    n = j.group_by("c_id").aggregate(c_rows=j.count())
+    j = j.join(n, "c_id")
+    return j.select(
+        "activity_id",
+        block_contract_id=j.c_id,
+        block_share=j.c_value / j.c_rows.cast("float64"),
+    )
+
+
+def block_overlaps(activity: ibis.Table, contracts: ibis.Table) -> ibis.Table:
+    """Activity rows claimed by more than one activity_share contract (must be empty)."""
+    a = activity.mutate(fy=fy_expr(activity.start_date).cast("int32"))
+    shares = _block_shares(a, contracts)
+    return (
+        shares.group_by("activity_id")
+        .aggregate(contracts=shares.count())
+        .filter(lambda t: t.contracts > 1)
+    )
+
+
+def cost_activity(
+    activity: ibis.Table,
+    unit_costs: UnitCosts,
+    contracts: ibis.Table | None = None,
+    registered: ibis.Table | None = None,
+) -> ibis.Table:
+    """activity_costed: every activity row with cost, cost_basis and cost_source.
+
+    Rows that cannot be costed keep an empty cost; `uncosted` lists them for the error.
+    `registered` (person_id, fy) is needed only for `registered_equal` contracts.
+    """
+    a = activity.mutate(fy=fy_expr(activity.start_date).cast("int32"))
+    if contracts is not None:
+        a = a.left_join(_block_shares(a, contracts), "activity_id")
+    else:
+        a = a.mutate(block_contract_id=ibis.null("string"), block_share=ibis.null("float64"))
+    uc = ibis.memtable(unit_costs.frame)
+    exact = uc.filter(uc.currency != ANY_CURRENCY).select(
+        x_setting="setting",
+        x_currency="currency",
+        x_type="unit_type",
+        x_cost="unit_cost",
+        x_basis="basis",
+        x_table="table",
+    )
+    default = uc.filter(uc.currency == ANY_CURRENCY).select(
+        d_setting="setting",
+        d_type="unit_type",
+        d_cost="unit_cost",
+        d_basis="basis",
+        d_table="table",
+    )
+    a = a.left_join(exact, [a.setting == exact.x_setting, a.currency == exact.x_currency])
+    a = a.left_join(default, a.setting == default.d_setting)
+    use_exact = a.x_cost.notnull()
+    rate = ibis.ifelse(use_exact, a.x_cost, a.d_cost)
+    rate_type = ibis.ifelse(use_exact, a.x_type, a.d_type)
+    unit_ok = a.unit_type.isnull() | (a.unit_type == rate_type)
+    supplied = a.cost.notnull()
+    shared = a.block_share.notnull()
+    priced = rate.notnull() & unit_ok
+    cost = ibis.cases(
+        (supplied, a.cost),
+        (shared, a.block_share),
+        (priced, rate * a.units.fill_null(1.0)),
+        else_=ibis.null("float64"),
+    )
+    basis = ibis.cases(
+        (supplied, a.cost_basis.fill_null("actual")),
+        (shared, ibis.literal("block_share")),
+        (priced, ibis.ifelse(use_exact, a.x_basis, a.d_basis)),
+        else_=ibis.null("string"),
+    )
+    source = ibis.cases(
+        (supplied, ibis.literal("supplied")),
+        (shared, a.block_contract_id),
+        (priced, ibis.ifelse(use_exact, a.x_table, a.d_table)),
+        else_=ibis.null("string"),
+    )
+    out = a.select(
+        "activity_id",
+        "person_id",
+        fy=a.fy.cast("int16"),
+        source=a.source,
+        setting=a.setting,
+        service_type=a.service_type,
+        provider_code=a.provider_code,
+        start_date=a.start_date,
+        end_date=a.end_date,
+        units=a.units,
+        unit_type=a.unit_type,
+        bed_days=a.bed_days,
+        currency=a.currency,
+        cost=cost,
+        cost_basis=basis,
+        cost_source=source,
+        funding_route=a.funding_route,
+        is_activity=ibis.literal(True),
+    )
+    if contracts is not None and registered is not None:
+        out = ibis.union(out, _registered_shares(contracts, registered), distinct=False)
+    return out
+
+
+def _registered_shares(contracts: ibis.Table, registered: ibis.Table) -> ibis.Table:
+    c = contracts.filter(contracts.rule == "registered_equal").mutate(fy=contracts.fy.cast("int32"))
+    r = registered.mutate(fy=registered.fy.cast("int32"))
+    j = c.join(r, "fy")
+    n = j.group_by("contract_id").aggregate(c_people=j.count())
+    j = j.join(n, "contract_id")
+    return j.select(
+        activity_id=ibis.literal("block:") + j.contract_id + ":" + j.person_id,
+        person_id=j.person_id,
+        fy=j.fy.cast("int16"),
+        source=ibis.literal("block_contract"),
+        setting=j.setting,
+        service_type=j.service_type,
+        provider_code=j.provider_code,
+        start_date=ibis.date(j.fy, 4, 1),
+        end_date=ibis.date(j.fy + 1, 3, 31),
+        units=ibis.null("float64"),
+        unit_type=ibis.null("string"),
+        bed_days=ibis.null("float64"),
+        currency=ibis.null("string"),
+        cost=j.value / j.c_people.cast("float64"),
+        cost_basis=ibis.literal("block_share"),
+        cost_source=j.contract_id,
+        funding_route=ibis.literal("block"),
+        is_activity=ibis.literal(False),
+    )
+
+
+def uncosted(costed: ibis.Table) -> ibis.Table:
+    """Rows left without a cost, counted by setting, currency and unit type (must be empty)."""
+    t = costed.filter(costed.cost.isnull())
+    return t.group_by(["setting", "currency", "unit_type"]).aggregate(rows=t.count())
+
+
+# ---- checks (these execute, through the callable the service passes in) -------------------
+def check_supplied_costs(activity: ibis.Table, execute: Execute) -> None:
+    """Negative supplied costs are an error naming the rows."""
+    bad = activity.filter(activity.cost < 0)
+    found = execute(bad.select("activity_id", "setting", "cost").limit(5))
+    if len(found):
+        n = int(execute(bad.aggregate(n=bad.count())).n.iloc[0])
+        first = found.iloc[0]
+        raise InputError(
+            f"activity has {n} row(s) with a negative cost, e.g. {first.activity_id} "
+            f"({first.setting}) costs {first.cost:g}",
+            hint="a cost is never negative: fix or quarantine the rows at ingest "
+            "(refunds and adjustments belong in the contract settlement, not in activity)",
+        )
+
+
+def check_block_overlaps(activity: ibis.Table, contracts: ibis.Table, execute: Execute) -> None:
+    found = execute(block_overlaps(activity, contracts).limit(5))
+    if len(found):
+        raise InputError(
+            f"activity row {found.activity_id.iloc[0]} is covered by "
+            f"{int(found.contracts.iloc[0])} activity_share block contracts",
+            hint="give each contract a provider_code or service_type so they do not overlap",
+        )
+
+
+def check_costed(costed: ibis.Table, unit_costs: UnitCosts, execute: Execute) -> None:
+    """Every row must have a cost: name each setting and currency that has none."""
+    found = execute(uncosted(costed))
+    if not len(found):
+        return
+    problems = []
+    for row in found.sort_values("rows", ascending=False).itertuples(index=False):
+        rates = unit_costs.frame[
+            (unit_costs.frame.setting == row.setting)
+            & unit_costs.frame.currency.isin([row.currency, ANY_CURRENCY])
+        ]
+        currency = "(none)" if pd.isna(row.currency) else row.currency
+        if len(rates):
+            per = rates.sort_values("currency").iloc[
+                -1 if (rates.currency == row.currency).any() else 0
+            ]
+            problems.append(
+                f"setting {row.setting} currency {currency}: the unit cost ({per.table}) is per "
+                f"{per.unit_type} but {row.rows} row(s) count {row.unit_type}"
+            )
+        else:
+            problems.append(
+                f"setting {row.setting} currency {currency}: {row.rows} row(s) without a cost "
+                f"and no unit cost in {', '.join(unit_costs.names)}"
+            )
+    raise InputError(
+        "cannot cost activity: "
+        + "; ".join(problems[:5])
+        + (f"; and {len(problems) - 5} more" if len(problems) > 5 else ""),
+        hint="add a row for the setting and currency (or a '*' default for the setting) to a "
+        "unit-cost table named in the configuration, or supply the cost in the extract",
+    )

@@ -1,0 +1,179 @@
+"""Multimorbidity measures: LTC counts, the Charlson index (three weight sets) and the CMS.
+
+- **LTC count**: the number of catalogue conditions held by the end of the year, in total and
+  split physical / mental by the catalogue's `group`.
+- **Charlson index** from ICD-10 codes (hospital data) with the Quan 2005 mapping
+  (`reference/multimorbidity/quan_2005_icd10.csv`, prefix semantics as in codelists): a
+  category is present when any of its codes is recorded on or before the end of the year
+  (within `charlson_lookback_years` when configured). The hierarchy rules
+  (`charlson_hierarchy.csv`) drop the inferior category when the superior one is present; the
+  index is the sum of the weights (`charlson_weights.csv`: original Charlson 1987, Quan 2011,
+  SHMI) and never below zero (only SHMI has a negative weight). No age points are added.
+- **Cambridge Multimorbidity Score**: the sum of the general-outcome weights
+  (`cambridge_payne_2020.csv`) of the CMS conditions held, each CMS condition mapping to one
+  or more catalogue conditions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import ibis
+import pandas as pd
+
+from yearofcare.errors import InputError
+from yearofcare.population.codelists import (
+    Codelist,
+    drop_covered,
+    match_codes,
+    normalise_icd10,
+)
+from yearofcare.population.conditions import as_of, yearly
+from yearofcare.population.refdata import RefFile, read_csv, reference_dir
+
+#: person_year column -> weight-set column of charlson_weights.csv.
+CHARLSON_COLUMNS: dict[str, str] = {
+    "charlson_charlson": "charlson_1987",
+    "charlson_quan": "quan_2011",
+    "charlson_shmi": "shmi",
+}
+
+
+@dataclass(frozen=True)
+class CharlsonSpec:
+    mapping: pd.DataFrame  # category, code_system, code
+    weights: pd.DataFrame  # category, label, one column per weight set
+    hierarchy: tuple[tuple[str, str], ...]  # (superior, inferior)
+    files: tuple[RefFile, ...]
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return tuple(self.weights.category)
+
+    def weight(self, weight_set: str, category: str) -> float:
+        row = self.weights[self.weights.category == category].iloc[0]
+        return float(row[weight_set])
+
+
+@dataclass(frozen=True)
+class CmsSpec:
+    items: tuple[tuple[str, tuple[str, ...], float], ...]  # cms condition, condition ids, weight
+    file: RefFile
+
+
+@cache
+def load_charlson(
+    mapping: str = "quan_2005_icd10", weights: str = "charlson_weights"
+) -> CharlsonSpec:
+    folder = reference_dir("multimorbidity")
+    m = read_csv(
+        folder / f"{mapping}.csv", f"reference/multimorbidity/{mapping}.csv", ("category", "code")
+    )
+    w = read_csv(
+        folder / f"{weights}.csv",
+        f"reference/multimorbidity/{weights}.csv",
+        ("category", "label", *CHARLSON_COLUMNS.values()),
+    )
+    h = read_csv(
+        folder / "charlson_hierarchy.csv",
+        "reference/multimorbidity/charlson_hierarchy.csv",
+        ("superior", "inferior"),
+    )
+    cats = set(w.frame.category)
+    unknown = sorted(set(m.frame.category) - cats) + sorted(
+        (set(h.frame.superior) | set(h.frame.inferior)) - cats
+    )
+    if unknown:
+        raise InputError(
+            f"Charlson categories {', '.join(unknown)} have no weights in {w.path}",
+            hint="every category of the mapping and the hierarchy needs a weight row",
+        )
+    for col in CHARLSON_COLUMNS.values():
+        bad = pd.to_numeric(w.frame[col], errors="coerce").isna()
+        if bad.any():
+            raise InputError(
+                f"{w.path}: weight {col} of {w.frame.category[bad].iloc[0]} is not a number"
+            )
+    frame = m.frame.assign(code_system="ICD10", code=m.frame.code.map(normalise_icd10))
+    frame = drop_covered(frame.drop_duplicates(["category", "code"]), ("category",))
+    return CharlsonSpec(
+        mapping=frame[["category", "code_system", "code"]].reset_index(drop=True),
+        weights=w.frame,
+        hierarchy=tuple(zip(h.frame.superior, h.frame.inferior, strict=True)),
+        files=(m, w, h),
+    )
+
+
+@cache
+def load_cms(name: str = "cambridge_payne_2020") -> CmsSpec:
+    f = read_csv(
+        reference_dir("multimorbidity") / f"{name}.csv",
+        f"reference/multimorbidity/{name}.csv",
+        ("cms_condition", "condition_ids", "weight"),
+    )
+    items = []
+    for i, row in enumerate(f.frame.itertuples(index=False), start=2):
+        try:
+            weight = float(row.weight)
+        except ValueError:
+            raise InputError(f"{f.path} line {i}: weight {row.weight!r} is not a number") from None
+        items.append((row.cms_condition, tuple(row.condition_ids.split("|")), weight))
+    return CmsSpec(items=tuple(items), file=f)
+
+
+# ---- Ibis expressions ----------------------------------------------------------------------
+def charlson_flags(
+    coded_event: ibis.Table, spec: CharlsonSpec, years: ibis.Table, lookback: int | None = None
+) -> ibis.Table:
+    """Person × year with one boolean column per Charlson category (before the hierarchy)."""
+    icd = coded_event.filter(coded_event.code_system == "ICD10")
+    matched = match_codes(icd, spec.mapping, ("category",))
+    t = as_of(yearly(matched, ("person_id", "category")), years)
+    if lookback is not None:
+        t = t.filter(t.efy > t.fy - lookback)
+    return t.group_by(["person_id", "fy"]).aggregate(
+        **{c: ibis.ifelse(t.category == c, 1, 0).max() == 1 for c in spec.categories}
+    )
+
+
+def charlson_scores(flags: ibis.Table, spec: CharlsonSpec) -> ibis.Table:
+    """Apply the hierarchy and the three weight sets: person_id, fy and the charlson_* columns."""
+    present = {c: flags[c].fill_null(False) for c in spec.categories}
+    effective = dict(present)
+    for superior, inferior in spec.hierarchy:
+        effective[inferior] = effective[inferior] & ~present[superior]
+    scores = {}
+    for column, weight_set in CHARLSON_COLUMNS.items():
+        total = sum(
+            ibis.ifelse(effective[c], spec.weight(weight_set, c), 0.0) for c in spec.categories
+        )
+        scores[column] = ibis.greatest(total, 0.0).cast("int16")
+    return flags.select("person_id", "fy", **scores)
+
+
+def cms_score(t: ibis.Table, spec: CmsSpec) -> ibis.FloatingValue:
+    """CMS of a table holding `ltc_<condition>` boolean columns."""
+    terms = []
+    for _, condition_ids, weight in spec.items:
+        held = ibis.or_(*[t[f"ltc_{c}"].fill_null(False) for c in condition_ids])
+        terms.append(ibis.ifelse(held, weight, 0.0))
+    return sum(terms).round(2).cast("float64")
+
+
+def ltc_counts(t: ibis.Table, codelist: Codelist) -> dict[str, ibis.IntegerValue]:
+    """ltc_count, physical_ltc_count and mental_ltc_count of a table with `ltc_<id>` columns."""
+
+    def count(ids: list[str]) -> ibis.IntegerValue:
+        if not ids:
+            return ibis.literal(0).cast("int16")
+        return sum(ibis.ifelse(t[f"ltc_{c}"].fill_null(False), 1, 0) for c in ids).cast("int16")
+
+    all_ids = [r.condition_id for r in codelist.rules]
+    return {
+        "ltc_count": count(all_ids),
+        "physical_ltc_count": count(
+            [r.condition_id for r in codelist.rules if r.group == "physical"]
+        ),
+        "mental_ltc_count": count([r.condition_id for r in codelist.rules if r.group == "mental"]),
+    }
