@@ -58,71 +58,58 @@ class _Plan:
 
 
 def ingest(store: Store, opts: IngestOptions, progress: Progress = SILENT) -> IngestResult:
-    """Load `opts.paths` of format `opts.source` into `store`; see the module docstring."""
-    mapping, mapping_hash = load_mapping(opts.mapping_file)
-    adapter = sources.get(opts.source, _canonical_table(opts, mapping.table))
-    check_against(mapping, adapter, opts.mapping_file)
+    """Load `opts.paths` of format `opts.source` into `store`; see the module docstring.
+
+    Everything after the options are checked runs inside one stage, so a failure (a bad file,
+    a bad key, a bug) is recorded in the run log and leaves the store as it was.
+    """
+    if not opts.paths:
+        raise ConfigError("no files to ingest", hint="give one or more file paths")
     if opts.extract_id and len(opts.paths) > 1:
         raise ConfigError(
             "--extract-id names one extract but several files were given",
             hint="load the files one at a time, or drop --extract-id",
         )
-    if not opts.paths:
-        raise ConfigError("no files to ingest", hint="give one or more file paths")
-    key = load_key(opts.key_file, store_dir=store.engine.data_dir)
-    with progress.task(f"checking {len(opts.paths)} {adapter.name} file(s)", len(opts.paths)) as t:
-        facts = []
-        for p in opts.paths:
-            facts.append(inspect_file(Path(p), adapter, mapping))
-            t.advance()
-    plans = _plan(store, adapter, facts, opts)
-    con = scratch(opts.threads)
-    identity.install_key(con, key)
-    listed = None
-    if opts.optouts_file is not None:
-        listed = optout.load_optouts(con, opts.optouts_file)
     params = {
-        "source": adapter.name,
-        "files": [p.facts.path.name for p in plans],
+        "source": opts.source,
+        "files": [Path(p).name for p in opts.paths],
         "mapping_file": str(opts.mapping_file) if opts.mapping_file else None,
-        "mapping_hash": mapping_hash,
-        "optouts_listed": listed.numbers if listed else 0,
-        "optouts_invalid_lines": listed.invalid_lines if listed else 0,
+        "optouts_file_given": opts.optouts_file is not None,
+        "extract_id": opts.extract_id,
         "strict": opts.strict,
     }
-    results: list[FileResult] = []
     with store.stage("ingest", params) as run:
-        todo = [p for p in plans if p.load_id]
-        parsed: dict[str, Parsed] = {}
-        with progress.task(f"reading {adapter.name}", len(todo)) as t:
-            for p in todo:
-                run.note_input(p.facts.path.name, 0)
-                parsed[p.load_id] = parse(
-                    con,
-                    p.facts,
-                    adapter,
-                    mapping,
-                    ParseOptions(
-                        adapter.name,
-                        p.load_id,
-                        p.facts.sha256,
-                        optout.TABLE if listed else None,
-                    ),
-                )
-                run.note_input(p.facts.path.name, parsed[p.load_id].counts["rows_read"])
-                if opts.strict:
-                    _strict(p.facts, parsed[p.load_id])
+        mapping, mapping_hash = load_mapping(opts.mapping_file)
+        adapter = sources.get(opts.source, _canonical_table(opts, mapping.table))
+        check_against(mapping, adapter, opts.mapping_file)
+        run.parameters["mapping_hash"] = mapping_hash
+        key = load_key(opts.key_file, store_dir=store.engine.data_dir)
+        n = len(opts.paths)
+        with progress.task(f"checking {n} {adapter.name} file(s)", n) as t:
+            facts = []
+            for p in opts.paths:
+                facts.append(inspect_file(Path(p), adapter, mapping))
                 t.advance()
-        con.close()
+        plans = _plan(store, adapter, facts, opts)
+        con = scratch(opts.threads)
+        try:
+            identity.install_key(con, key)
+            listed = optout.load_optouts(con, opts.optouts_file) if opts.optouts_file else None
+            run.parameters["optouts_listed"] = listed.numbers if listed else 0
+            run.parameters["optouts_invalid_lines"] = listed.invalid_lines if listed else 0
+            todo = [p for p in plans if p.load_id]
+            parsed = _parse_all(con, run, adapter, mapping, todo, listed, opts, progress)
+        finally:
+            con.close()
+        outputs: dict[str, dict[str, int]] = {}
         if todo:
             with progress.task(f"writing {adapter.name}", None):
                 outputs = _write(
                     store, run, adapter, mapping.defaults, todo, parsed, opts, mapping_hash
                 )
-        else:
-            outputs = {}
-        for p in plans:
-            results.append(_result(p, parsed.get(p.load_id or ""), outputs.get(p.load_id or "")))
+        results = [
+            _result(p, parsed.get(p.load_id or ""), outputs.get(p.load_id or "")) for p in plans
+        ]
         run.parameters["results"] = [
             {
                 "file": r.file,
@@ -134,8 +121,22 @@ def ingest(store: Store, opts: IngestOptions, progress: Progress = SILENT) -> In
             }
             for r in results
         ]
-        result = IngestResult(run.run_id, tuple(results), listed.numbers if listed else 0)
-    return result
+        return IngestResult(run.run_id, tuple(results), listed.numbers if listed else 0)
+
+
+def _parse_all(con, run, adapter, mapping, todo, listed, opts, progress) -> dict[str, Parsed]:
+    parsed: dict[str, Parsed] = {}
+    with progress.task(f"reading {adapter.name}", len(todo)) as t:
+        for p in todo:
+            options = ParseOptions(
+                adapter.name, p.load_id, p.facts.sha256, optout.TABLE if listed else None
+            )
+            parsed[p.load_id] = parse(con, p.facts, adapter, mapping, options)
+            run.note_input(p.facts.path.name, parsed[p.load_id].counts["rows_read"])
+            if opts.strict:
+                _strict(p.facts, parsed[p.load_id])
+            t.advance()
+    return parsed
 
 
 def _canonical_table(opts: IngestOptions, table: str | None) -> str | None:
@@ -195,13 +196,13 @@ def _plan(
 
 def _strict(facts: FileFacts, parsed: Parsed) -> None:
     rej = parsed.rejects
-    hard = rej.filter(pc.equal(rej["action"], "quarantined"))
-    if hard.num_rows:
-        r = hard.slice(0, 1).to_pylist()[0]
+    if rej.num_rows:
+        r = rej.slice(0, 1).to_pylist()[0]
         raise InputError(
             f"file {facts.path.name}, row {r['row_number']}, column {r['column'] or '-'}: "
-            f"{r['message']} ({hard.num_rows} problem(s) in all)",
-            hint="fix the file, or run without --strict to quarantine such rows",
+            f"{r['message']} ({rej.num_rows} problem(s) in all)",
+            hint="fix the file, or run without --strict to quarantine bad rows and blank bad "
+            "optional values",
         )
 
 

@@ -94,10 +94,12 @@ def _load_times(store, load_rows) -> ibis.Table:
             }
         )
     )
+    new = new.select("load_id", loaded_at=new.loaded_at.cast("timestamp"))
     old = _old(store, "ingest_load")
     if old is None:
         return new
-    return ibis.union(old.select("load_id", old.loaded_at.cast("timestamp")), new, distinct=False)
+    old = old.select("load_id", loaded_at=old.loaded_at.cast("timestamp"))
+    return ibis.union(old, new, distinct=False)
 
 
 def _write_loads(store, run, load_rows, superseded) -> None:

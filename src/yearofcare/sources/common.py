@@ -46,20 +46,30 @@ def coded_events(
     activity: ibis.Value,
     source: str,
 ) -> ibis.Table:
-    """One row per non-blank code in `code_columns` (codes were normalised by the parse)."""
-    parts = [
-        t.select(
+    """One row per non-blank code in `code_columns` (codes were normalised by the parse).
+
+    The code columns are gathered into an array and unnested: one scan, any number of slots.
+    """
+    if len(code_columns) == 1:
+        codes = t.select(person_id=t.person_id, _d=date, _a=activity, _c=t[code_columns[0]])
+    else:
+        wide = t.select(
             person_id=t.person_id,
-            event_date=date,
-            code_system=ibis.literal(system),
-            code=t[c],
-            source=ibis.literal(source),
-            activity_id=activity,
-            value=ibis.null("float64"),
-        ).filter(lambda x: x.code.notnull())
-        for c in code_columns
-    ]
-    return ibis.union(*parts, distinct=False)
+            _d=date,
+            _a=activity,
+            _c=ibis.array([t[c] for c in code_columns]),
+        )
+        codes = wide.unnest("_c")
+    codes = codes.filter(codes._c.notnull())
+    return codes.select(
+        person_id=codes.person_id,
+        event_date=codes._d,
+        code_system=ibis.literal(system),
+        code=codes._c,
+        source=ibis.literal(source),
+        activity_id=codes._a,
+        value=ibis.null("float64"),
+    )
 
 
 def person_rows(t: ibis.Table, **cols: ibis.Value) -> ibis.Table:
