@@ -65,7 +65,7 @@ COLUMNS = (
     RawColumn("Event_Reference", "string", required=True),
     RawColumn("Event_Type", "code", required=True),
     RawColumn("Event_Start_Date", "date", required=True, formats=DATES),
-    RawColumn("Event_End_Date", "date", formats=DATES),
+    RawColumn("Event_End_Date", "date", optional=True, formats=DATES),
     RawColumn("Service_Component", "code", optional=True),
     RawColumn("Unit_Cost", "float", optional=True, minimum=0),
     RawColumn("Cost_Frequency_Unit_Type", "code", optional=True),

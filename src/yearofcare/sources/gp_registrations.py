@@ -50,7 +50,7 @@ COLUMNS = (
     RawColumn("PRACTICE_NAME", "string", optional=True),
     RawColumn("LOCALITY", "string", optional=True),
     RawColumn("REGISTRATION_DATE", "date", required=True, formats=DATES),
-    RawColumn("DEREGISTRATION_DATE", "date", formats=DATES),
+    RawColumn("DEREGISTRATION_DATE", "date", optional=True, formats=DATES),
     RawColumn("DEREGISTRATION_REASON", "code", optional=True),
     RawColumn("DATE_OF_DEATH", "date", optional=True, formats=DATES),
     RawColumn("PLACE_OF_DEATH", "code", optional=True),

@@ -300,7 +300,9 @@ def _resolve(
             + ", ".join(hints)
             + "}"
             if hints
-            else f"the {adapter.name} format needs: " + ", ".join(c.name for c in adapter.columns)
+            else f"the {adapter.name} format needs: "
+            + ", ".join(c.name for c in adapter.columns if not c.optional)
+            + " (see docs/ingest.md)"
         )
         raise _fail(
             path,

@@ -1,0 +1,73 @@
+"""Probabilistic linkage (Splink) of records with no usable NHS number: match rates reported."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.ingest_support import make_key, run, table, write
+from yearofcare.linkage import nhs_number
+from yearofcare.linkage.probabilistic import LinkOptions, run_link
+
+N = 40
+NHS = nhs_number.generate(np.random.default_rng(9), N)
+
+
+def _spine() -> str:
+    rows = ["NHS_NUMBER,DATE_OF_BIRTH,POSTCODE,SEX,PRACTICE_CODE,REGISTRATION_DATE"]
+    for i, n in enumerate(NHS):
+        dob = f"{1930 + i}-{1 + i % 12:02d}-{1 + i % 27:02d}"
+        rows.append(
+            f"{n},{dob},LS{1 + i % 9} {i % 10}A{'BDEFGHJLNP'[i % 10]},{'MF'[i % 2]},Y1,2010-01-01"
+        )
+    # twins: same date of birth, postcode and sex as person 0 (index 38, 39 overwritten)
+    rows[39] = f"{NHS[38]},1930-01-01,LS1 0AB,M,Y1,2010-01-01"
+    rows[40] = f"{NHS[39]},1930-01-01,LS1 0AB,M,Y1,2010-01-01"
+    return "\n".join(rows) + "\n"
+
+
+def _social_care() -> str:
+    rows = [
+        "LA_Person_Unique_Identifier,NHS_Number,Date_of_Birth,Postcode,Gender,Event_Reference,"
+        "Event_Type,Event_Start_Date"
+    ]
+
+    def add(ref, dob, pc, sex):
+        rows.append(f"LA{ref},,{dob},{pc},{sex},e{ref},Assessment,2024-05-01")
+
+    for i in range(1, 7):  # exact copies of spine people 1..6
+        add(
+            i,
+            f"{1930 + i}-{1 + i % 12:02d}-{1 + i % 27:02d}",
+            f"LS{1 + i % 9} {i % 10}A{'BDEFGHJLNP'[i % 10]}",
+            "MF"[i % 2],
+        )
+    add(7, "1937-08-09", "LS8 7AL", "Male")  # day typo for person 7 (born 1937-08-08)
+    add(8, "1938-09-10", "LS9 8AN", "F")  # day typo for person 8 (born 1938-09-09)
+    add(9, "2001-02-03", "ZE2 9XX", "F")  # nobody on the spine
+    add(10, "1930-01-01", "LS1 0AB", "M")  # matches the twins equally
+    return "\n".join(rows) + "\n"
+
+
+def test_match_rates_on_a_crafted_set(duck_store, tmp_path):
+    key = make_key(tmp_path)
+    run(duck_store, "gp_registrations", write(tmp_path / "gp.csv", _spine()), key=key)
+    f = run(duck_store, "asc_cld", write(tmp_path / "asc.csv", _social_care()), key=key).files[0]
+    assert f.counts["nhs_number_missing"] == 10
+    before = table(duck_store, "activity")
+    summary = run_link(duck_store, LinkOptions(threshold=0.95, apply=False))
+    assert summary["unlinked_people"] == 10
+    assert summary["people_accepted"] == 8
+    assert summary["people_ambiguous"] == 1
+    assert summary["match_rate"] == 0.8
+    cands = table(duck_store, "link_candidate")
+    assert cands[cands.accepted].unlinked_person_id.nunique() == 8
+    assert (table(duck_store, "activity").person_id == before.person_id).all()  # report only
+
+    applied = run_link(duck_store, LinkOptions(threshold=0.95, apply=True))
+    assert applied["rows_relinked"] == 8
+    people = table(duck_store, "person")
+    assert people.linked.sum() == N
+    assert (~people.linked).sum() == 2  # the stranger and the twin-matcher stay unlinked
+    assert table(duck_store, "link_summary").applied.tolist() == [False, True]
+    again = run_link(duck_store, LinkOptions(threshold=0.95, apply=False))
+    assert again["unlinked_people"] == 2
