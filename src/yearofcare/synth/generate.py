@@ -1,0 +1,115 @@
+"""`generate`: run the whole simulation and return the tables (in memory, nothing written)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from yearofcare.progress import SILENT, Progress
+from yearofcare.synth import assessments, conditions, surveys, tables
+from yearofcare.synth.activity import EventSet, end_of_life_events, person_year_events
+from yearofcare.synth.coding import Coder
+from yearofcare.synth.lifecourse import registration
+from yearofcare.synth.params import SynthParams, load
+from yearofcare.synth.rows import RowBuilder
+from yearofcare.synth.world import build_world
+
+
+@dataclass(frozen=True)
+class SynthPopulation:
+    """A synthetic care economy as Arrow tables shaped like the canonical tables.
+
+    Every person-level table has `person_idx`, the row number in `person`, in place of
+    `person_id`; `person` also has the synthetic `nhs_number` (valid, from the 9xx test range).
+    `truth_condition` (person x condition x onset x resolved, and whether the GP coded it) and
+    `truth_assessor` (which assessors upcode) are ground truth for validation only.
+    """
+
+    person: pa.Table
+    practice: pa.Table
+    registration: pa.Table
+    activity: pa.Table
+    coded_event: pa.Table
+    assessment: pa.Table
+    survey_response: pa.Table
+    truth_condition: pa.Table
+    truth_assessor: pa.Table
+    params: SynthParams
+
+    CANONICAL = (
+        "person",
+        "practice",
+        "registration",
+        "activity",
+        "coded_event",
+        "assessment",
+        "survey_response",
+    )
+
+    def canonical(self) -> dict[str, pa.Table]:
+        return {name: getattr(self, name) for name in self.CANONICAL}
+
+
+def generate(
+    params: SynthParams,
+    rng: np.random.Generator | None = None,
+    progress: Progress = SILENT,
+) -> SynthPopulation:
+    """Simulate `params.people` people over `params.years` financial years ending `end_fy`.
+
+    Vectorised throughout (NumPy over people and events; loops only over years, conditions and
+    streams). Same params and seed give identical tables. `rng`, when given, replaces the
+    generator made from `params.seed`.
+    """
+    mp = load()
+    rng = np.random.default_rng(params.seed) if rng is None else rng
+    with progress.task("Simulating people, conditions and deaths", total=1) as task:
+        world = build_world(params, mp, rng)
+        task.advance(1)
+
+    coder = Coder(mp)
+    builder = RowBuilder(world, coder)
+    events = EventSet()
+    n_streams = len(mp.streams)
+    with progress.task("Simulating activity", total=len(world.window.years) + n_streams) as task:
+        person_year_events(world, events, task)
+        end_of_life_events(world, events)
+        ne = builder.add("ne", events.get("ne"))
+        task.advance(1)
+        reablement = builder.after_emergency(ne, events)
+        for name, stream in mp.streams.items():
+            if name != "ne" and stream.model != "packages":
+                builder.add(name, events.get(name))
+            task.advance(1)
+        builder.package_weeks(reablement)
+
+    with progress.task("Assessments, surveys and tables", total=4) as task:
+        found, assessors = assessments.generate(world)
+        responses = surveys.generate(world)
+        task.advance(1)
+        window = world.window
+        last = np.minimum(world.life.out.astype(np.int64) - 1, window.t1)
+        person, k, onset, resolved = conditions.truth_rows(world.cond, last)
+        recorded, gp = coder.gp_records(world.rngs["coding"], world, person, k, onset, resolved)
+        activity = tables.activity_table(builder)
+        task.advance(1)
+        coded = tables.coded_event_table(builder, activity.column("activity_id"), gp)
+        task.advance(1)
+        population = SynthPopulation(
+            person=tables.person_table(world),
+            practice=tables.practice_table(world),
+            registration=tables.registration_table(
+                world, registration(world.people, world.life, window)
+            ),
+            activity=activity,
+            coded_event=coded,
+            assessment=tables.assessment_table(world, found, assessors),
+            survey_response=tables.survey_table(responses),
+            truth_condition=tables.truth_table(world, person, k, onset, resolved, recorded),
+            truth_assessor=tables.assessor_table(assessors),
+            params=params,
+        )
+        task.advance(1)
+    return population

@@ -1,0 +1,233 @@
+"""The simulated economy as Arrow tables shaped like the canonical tables.
+
+Person-level tables carry `person_idx` (the row of `person`) instead of `person_id`; `person`
+carries the synthetic NHS number. Low-cardinality strings are dictionary-encoded (they read as
+plain strings in DuckDB, pandas categoricals, or `.cast(pa.string())`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from yearofcare import vocab
+from yearofcare.linkage import nhs_number
+from yearofcare.synth.assessments import Assessments, Assessors
+from yearofcare.synth.rows import RowBuilder
+from yearofcare.synth.surveys import Responses
+from yearofcare.synth.timeline import NEVER
+from yearofcare.synth.world import World
+
+
+def dictionary(indices: np.ndarray, values: tuple[str, ...] | np.ndarray) -> pa.DictionaryArray:
+    """Dictionary-encoded strings; negative indices are null."""
+    size = len(values)
+    kind = np.int8 if size < 2**7 else np.int16 if size < 2**15 else np.int32
+    idx = np.asarray(indices)
+    mask = idx < 0
+    safe = np.where(mask, 0, idx).astype(kind)
+    arr = pa.array(safe, mask=mask if mask.any() else None)
+    return pa.DictionaryArray.from_arrays(arr, pa.array(list(values), type=pa.string()))
+
+
+def dates(days: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
+    days = np.asarray(days)
+    if missing is None:
+        missing = days >= NEVER
+    safe = np.where(missing, 0, days).astype(np.int32)
+    mask = missing if missing.any() else None
+    return pa.array(safe, type=pa.int32(), mask=mask).cast(pa.date32())
+
+
+def floats(values: np.ndarray) -> pa.Array:
+    values = np.asarray(values, dtype=np.float64)
+    missing = np.isnan(values)
+    return pa.array(values, type=pa.float64(), mask=missing if missing.any() else None)
+
+
+def ids(prefix: str, start: int, count: int, width: int = 9) -> pa.Array:
+    numbers = pc.cast(pa.array(np.arange(start, start + count, dtype=np.int64)), pa.string())
+    return pc.binary_join_element_wise(prefix, pc.utf8_lpad(numbers, width, "0"), "")
+
+
+def person_table(world: World) -> pa.Table:
+    people, places, life = world.people, world.places, world.life
+    n = people.n
+    birth = people.birth.astype("datetime64[D]")
+    year = birth.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = birth.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    died = life.died
+    numbers = nhs_number.generate(world.rngs["identifiers"], n)
+    return pa.table(
+        {
+            "person_idx": pa.array(np.arange(n, dtype=np.int32)),
+            "nhs_number": pa.array(numbers, type=pa.string()),
+            "sex": dictionary(np.where(people.female, 0, 1), ("F", "M")),
+            "birth_year": pa.array(year.astype(np.int16)),
+            "birth_month": pa.array(month.astype(np.int8)),
+            "lsoa": dictionary(people.lsoa, places.lsoa_code),
+            "imd_decile": pa.array(world.decile.astype(np.int8)),
+            "date_of_death": dates(life.death, ~died),
+            "place_of_death": dictionary(np.where(died, life.place, -1), vocab.PLACES_OF_DEATH),
+            "linked": pa.array(np.ones(n, dtype=bool)),
+        }
+    )
+
+
+def practice_table(world: World) -> pa.Table:
+    places = world.places
+    return pa.table(
+        {
+            "practice_code": pa.array(places.practice_code, type=pa.string()),
+            "practice_name": pa.array(places.practice_name, type=pa.string()),
+            "locality": dictionary(places.practice_locality, places.locality_name),
+        }
+    )
+
+
+def registration_table(world: World, spells) -> pa.Table:
+    from yearofcare.synth.lifecourse import END_REASONS
+
+    order = np.lexsort((spells.start, spells.person))
+    return pa.table(
+        {
+            "person_idx": pa.array(spells.person[order]),
+            "practice_code": dictionary(spells.practice[order], world.places.practice_code),
+            "start_date": dates(spells.start[order]),
+            "end_date": dates(spells.end[order]),
+            "end_reason": dictionary(spells.reason[order], END_REASONS),
+        }
+    )
+
+
+def activity_table(builder: RowBuilder) -> pa.Table:
+    voc = builder.voc
+    blocks = builder.blocks
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([np.asarray(getattr(b, name)) for b in blocks])
+
+    def const(name: str) -> np.ndarray:
+        return np.concatenate([np.full(len(b), getattr(b, name), np.int16) for b in blocks])
+
+    code = cat("code")
+    system = np.where(code >= 0, vocab.CODE_SYSTEMS.index("ICD10"), -1)
+    activity_id = pa.chunked_array([ids(b.prefix, b.row0, len(b)) for b in blocks], pa.string())
+    return pa.table(
+        {
+            "activity_id": activity_id,
+            "person_idx": pa.array(cat("person").astype(np.int32)),
+            "source": dictionary(const("source"), voc.source),
+            "setting": dictionary(const("setting"), voc.setting),
+            "service_type": dictionary(cat("service"), voc.service),
+            "provider_code": dictionary(cat("provider"), voc.provider),
+            "start_date": dates(cat("start")),
+            "end_date": dates(cat("end")),
+            "units": floats(cat("units")),
+            "unit_type": dictionary(cat("unit_type"), voc.unit_type),
+            "bed_days": floats(cat("bed_days")),
+            "currency": dictionary(cat("currency"), voc.currency),
+            "cost": floats(np.round(cat("cost"), 2)),
+            "cost_basis": dictionary(const("cost_basis"), voc.cost_basis),
+            "funding_route": dictionary(cat("funding"), voc.funding),
+            "primary_code": dictionary(code, voc.code),
+            "primary_code_system": dictionary(system, vocab.CODE_SYSTEMS),
+        }
+    )
+
+
+def coded_event_table(
+    builder: RowBuilder,
+    activity_ids: pa.ChunkedArray,
+    gp: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> pa.Table:
+    """Hospital ICD-10 codes (with their activity ids) followed by GP SNOMED CT codes."""
+    voc = builder.voc
+    coded = builder.coded
+    if coded:
+        row = np.concatenate([c.row for c in coded])
+        person = np.concatenate([c.person for c in coded])
+        day = np.concatenate([c.day for c in coded])
+        code = np.concatenate([c.code for c in coded])
+        source = np.concatenate([c.source for c in coded]).astype(np.int32)
+    else:
+        row = person = day = code = source = np.zeros(0, np.int64)
+    gp_person, gp_day, gp_code, gp_system = gp
+    sources = (*voc.source, "gp_events")
+    n_h, n_g = len(person), len(gp_person)
+    hospital_ids = activity_ids.take(pa.array(row, type=pa.int64()))
+    return pa.table(
+        {
+            "person_idx": pa.array(np.concatenate([person, gp_person]).astype(np.int32)),
+            "event_date": dates(np.concatenate([day, gp_day])),
+            "code_system": dictionary(
+                np.concatenate([np.full(n_h, vocab.CODE_SYSTEMS.index("ICD10")), gp_system]),
+                vocab.CODE_SYSTEMS,
+            ),
+            "code": dictionary(np.concatenate([code, gp_code]), voc.code),
+            "source": dictionary(np.concatenate([source, np.full(n_g, len(sources) - 1)]), sources),
+            "activity_id": pa.chunked_array(
+                [*hospital_ids.chunks, pa.nulls(n_g, pa.string())], pa.string()
+            ),
+            "value": pa.nulls(n_h + n_g, pa.float64()),
+        }
+    )
+
+
+def assessment_table(world: World, a: Assessments, assessors: Assessors) -> pa.Table:
+    n = len(a.person)
+    cols: dict[str, pa.Array] = {
+        "assessment_id": ids("DST", 1, n),
+        "person_idx": pa.array(a.person.astype(np.int32)),
+        "assessment_date": dates(a.day),
+        "assessor_id": dictionary(a.assessor, assessors.assessor_id),
+        "provider_code": dictionary(a.assessor, assessors.provider),
+    }
+    for j, d in enumerate(vocab.DST_DOMAINS):
+        cols[f"dst_{d}"] = pa.array(a.domains[:, j].astype(np.int8))
+    cols["functional_need"] = pa.array(a.functional.astype(np.int8))
+    cols["health_complexity"] = pa.array(a.complexity.astype(np.int8))
+    cols["assessed_level"] = dictionary(a.level, vocab.NEED_LEVELS)
+    del world
+    return pa.table(cols)
+
+
+def assessor_table(assessors: Assessors) -> pa.Table:
+    return pa.table(
+        {
+            "assessor_id": pa.array(assessors.assessor_id, type=pa.string()),
+            "provider_code": pa.array(assessors.provider, type=pa.string()),
+            "upcoder": pa.array(assessors.upcoder),
+        }
+    )
+
+
+def survey_table(r: Responses) -> pa.Table:
+    n = len(r.person)
+    cols: dict[str, pa.Array] = {
+        "response_id": ids("LTC6", 1, n),
+        "person_idx": pa.array(r.person.astype(np.int32)),
+        "survey": dictionary(np.zeros(n, np.int32), ("LTC6",)),
+        "response_date": dates(r.day),
+    }
+    for q in range(6):
+        a = r.answers[:, q]
+        cols[f"q{q + 1}"] = pa.array(
+            np.where(a < 0, 0, a).astype(np.int8), mask=(a < 0) if (a < 0).any() else None
+        )
+    return pa.table(cols)
+
+
+def truth_table(
+    world: World, person: np.ndarray, k: np.ndarray, onset: np.ndarray, resolved, gp_recorded
+) -> pa.Table:
+    return pa.table(
+        {
+            "person_idx": pa.array(person.astype(np.int32)),
+            "condition_id": dictionary(k, world.mp.conditions),
+            "onset_date": dates(onset),
+            "resolved_date": dates(resolved),
+            "gp_recorded": pa.array(gp_recorded),
+        }
+    )
