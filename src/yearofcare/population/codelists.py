@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from importlib.resources.abc import Traversable
 
 import ibis
 import pandas as pd
@@ -145,7 +146,11 @@ def load_codelist(version: str) -> Codelist:
             f"code-list version {version!r} does not exist",
             hint="available: " + ", ".join(available_codelists()),
         )
-    label = f"reference/codelists/{version}"
+    return read_codelist(folder, version, f"reference/codelists/{version}")
+
+
+def read_codelist(folder: Traversable, version: str, label: str) -> Codelist:
+    """Load and validate the code list in `folder` (errors name `label`, the file and line)."""
     sources = read_csv(folder / "sources.csv", f"{label}/sources.csv", SOURCE_COLUMNS)
     rules_file = read_csv(folder / "rules.csv", f"{label}/rules.csv", RULE_COLUMNS)
     code_files = [

@@ -1,0 +1,367 @@
+"""Spec tests of `yoc build` (person_year): one behaviour each, on every engine.
+
+One tiny care economy (below) is built once per engine; each test reads the rows of the people
+it is about and checks a hand-worked answer. Years built: 2021/22, 2022/23 and 2023/24.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from tests.conftest import ENGINES
+from tests.spec import load, rows
+from yearofcare import schemas
+from yearofcare.engine import connect
+from yearofcare.population.person_year import build
+from yearofcare.store import Store
+
+D = date
+YEARS = [2021, 2022, 2023]
+ALWAYS = D(2000, 1, 1)  # registered since
+
+
+def _person(pid, born=1960, month=6, sex="F", died=None):
+    return dict(person_id=pid, sex=sex, birth_year=born, birth_month=month, date_of_death=died)
+
+
+def _event(pid, when, system, code):
+    return dict(person_id=pid, event_date=when, code_system=system, code=code, source="spec")
+
+
+def _act(aid, pid, setting, when, **kw):
+    return dict(
+        activity_id=aid, person_id=pid, source="spec", setting=setting, start_date=when, **kw
+    )
+
+
+STABLE = ["lb_old", "lb_new", "res", "young", "multi", "prefix", "charl", "cms", "cost", "block2"]
+
+PEOPLE = [
+    *[_person(p) for p in STABLE if p != "young"],
+    _person("young", born=2005, month=6),
+    _person("left"),
+    _person("act_only"),
+    _person("joiner", born=1990, month=1),
+    _person("transfer"),
+    _person("died_in", born=1930, died=D(2023, 12, 1)),
+    _person("died_after", born=1930, died=D(2024, 8, 15)),
+]
+
+REGISTRATIONS = [
+    *[
+        dict(person_id=p, practice_code="P1", start_date=D(2005, 7, 1) if p == "young" else ALWAYS)
+        for p in STABLE
+    ],
+    dict(
+        person_id="left",
+        practice_code="P1",
+        start_date=D(2010, 1, 1),
+        end_date=D(2022, 6, 30),
+        end_reason="left",
+    ),
+    dict(person_id="joiner", practice_code="P1", start_date=D(2024, 1, 15)),
+    dict(
+        person_id="transfer",
+        practice_code="A1",
+        start_date=D(2015, 1, 1),
+        end_date=D(2023, 5, 10),
+        end_reason="transferred",
+    ),
+    dict(person_id="transfer", practice_code="B2", start_date=D(2023, 5, 11)),
+    dict(
+        person_id="died_in",
+        practice_code="P1",
+        start_date=ALWAYS,
+        end_date=D(2023, 12, 1),
+        end_reason="died",
+    ),
+    dict(
+        person_id="died_after",
+        practice_code="P1",
+        start_date=ALWAYS,
+        end_date=D(2024, 8, 15),
+        end_reason="died",
+    ),
+]
+#: registered on 30 September 2023: the ten stable people, transfer, died_in and died_after
+REGISTERED_30_SEPT_2023 = 13
+
+PRACTICES = [
+    dict(practice_code="P1", locality="North"),
+    dict(practice_code="A1", locality="West"),
+    dict(practice_code="B2", locality="South"),
+]
+
+EVENTS = [
+    # cancer first diagnosed 2017/18, coded again 2022/23; and one first diagnosed 2021/22
+    _event("lb_old", D(2017, 6, 1), "ICD10", "C50"),
+    _event("lb_old", D(2022, 6, 1), "ICD10", "C509"),
+    _event("lb_new", D(2021, 5, 1), "ICD10", "C50"),
+    # asthma diagnosed, resolved in 2021/22 (Read v2 212G.), diagnosed again in 2023/24
+    _event("res", D(2018, 5, 1), "SNOMED", "195967001"),
+    _event("res", D(2021, 10, 1), "READ2", "212G.00"),
+    _event("res", D(2023, 6, 1), "SNOMED", "195967001"),
+    # diabetes coded at 14; 16 at the end of 2021/22, 17 at the end of 2022/23
+    _event("young", D(2020, 1, 1), "SNOMED", "44054006"),
+    # hypertensive heart disease with heart failure: two conditions from one code
+    _event("multi", D(2021, 5, 1), "ICD10", "I110"),
+    # prefix semantics: I11 is hypertension (entry I11) but not heart failure (entry I110 only)
+    _event("prefix", D(2021, 5, 1), "ICD10", "I11"),
+    _event("prefix", D(2021, 5, 1), "ICD10", "J45X"),
+    _event("prefix", D(2021, 5, 1), "ICD10", "e11.9"),
+    # Charlson: each pair with its superior category
+    *[
+        _event("charl", D(2021, 5, 1), "ICD10", c)
+        for c in ("E119", "E112", "C50", "C780", "K703", "K721")
+    ],
+    # CMS: hypertension, depression and anxiety (one CMS condition), dementia
+    *[_event("cms", D(2021, 5, 1), "ICD10", c) for c in ("I10", "F32", "F41", "F00")],
+]
+
+ACTIVITY = [
+    _act("c1", "cost", "acute_non_elective", D(2023, 5, 1), bed_days=3.0),
+    _act("c2", "cost", "outpatient", D(2023, 6, 1)),
+    _act("c3", "cost", "outpatient", D(2023, 7, 1)),
+    _act("c4", "cost", "outpatient", D(2023, 8, 1), cost=200.0, cost_basis="actual"),
+    _act("c5", "cost", "ae", D(2023, 9, 1), cost=150.0, cost_basis="tariff"),
+    _act("b1", "cost", "community", D(2023, 5, 2), provider_code="RX1", funding_route="block"),
+    _act("b2", "cost", "community", D(2023, 6, 2), provider_code="RX1", funding_route="block"),
+    _act("b3", "block2", "community", D(2023, 6, 3), provider_code="RX1", funding_route="block"),
+    _act("b4", "block2", "community", D(2023, 6, 4), provider_code="RX2"),
+    _act("o1", "act_only", "outpatient", D(2023, 5, 5)),
+    _act("d1", "died_in", "gp", D(2024, 1, 10)),
+    _act("g1", "ghost", "gp", D(2023, 10, 1)),
+]
+
+CONTRACTS = pd.DataFrame(
+    [
+        dict(
+            contract_id="C1",
+            fy=2023,
+            setting="community",
+            provider_code="RX1",
+            service_type=None,
+            value=900.0,
+            rule="activity_share",
+        ),
+        dict(
+            contract_id="H1",
+            fy=2023,
+            setting="hospice",
+            provider_code=None,
+            service_type=None,
+            value=1000.0,
+            rule="registered_equal",
+        ),
+    ]
+)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def built(request, tmp_path_factory) -> Store:
+    kind = request.param
+    store = Store(connect(kind, tmp_path_factory.mktemp(f"build-{kind}")))
+    load(
+        store,
+        {
+            "person": PEOPLE,
+            "registration": REGISTRATIONS,
+            "practice": PRACTICES,
+            "coded_event": EVENTS,
+            "activity": ACTIVITY,
+        },
+    )
+    build(store, years=YEARS, block_contracts=CONTRACTS)
+    return store
+
+
+def _py(store: Store, person_id: str) -> dict[int, dict]:
+    t = store.table("person_year")
+    return {r["fy"]: r for r in rows(store, t.filter(t.person_id == person_id), ["fy"])}
+
+
+def _flag(store: Store, person_id: str, condition: str) -> list[bool]:
+    by_year = _py(store, person_id)
+    return [bool(by_year[y][f"ltc_{condition}"]) for y in YEARS]
+
+
+# ---- conditions ----------------------------------------------------------------------------
+def test_lookback_counts_a_first_diagnosis_only_within_five_years(built):
+    # cancer window: the first diagnosis must fall in the 5 financial years ending with the year
+    assert _flag(built, "lb_old", "cancer") == [2017 > 2021 - 5, 2017 > 2022 - 5, 2017 > 2023 - 5]
+    assert _flag(built, "lb_new", "cancer") == [True, True, True]
+
+
+def test_resolved_code_ends_a_condition_until_diagnosed_again(built):
+    assert _flag(built, "res", "asthma") == [False, False, True]
+    t = built.table("person_condition")
+    got = rows(built, t.filter((t.person_id == "res") & (t.fy == 2022)))
+    assert [(r["status"], r["last_resolved_date"].date()) for r in got] == [
+        ("resolved", D(2021, 10, 1))
+    ]
+
+
+def test_minimum_age_is_applied_at_the_end_of_the_year(built):
+    # born June 2005: 2022 - 2005 - 1 = 16 on 31 March 2022, 17 on 31 March 2023 (diabetes 17+)
+    assert _flag(built, "young", "diabetes") == [False, True, True]
+
+
+def test_a_code_in_two_lists_flags_both_conditions(built):
+    assert _flag(built, "multi", "hypertension") == [True] * 3
+    assert _flag(built, "multi", "heart_failure") == [True] * 3
+
+
+def test_icd10_entries_are_prefixes_and_x_filler_is_ignored(built):
+    assert _flag(built, "prefix", "hypertension") == [True] * 3  # I11 entry matches I11
+    assert _flag(built, "prefix", "heart_failure") == [False] * 3  # entry I110 does not match I11
+    assert _flag(built, "prefix", "asthma") == [True] * 3  # J45X -> J45
+    assert _flag(built, "prefix", "diabetes") == [True] * 3  # e11.9 -> E119, under entry E11
+
+
+def test_charlson_hierarchy_counts_only_the_superior_category(built):
+    r = _py(built, "charl")[2023]
+    # diabetes with complications, metastatic tumour, severe liver disease; not their inferiors
+    assert r["charlson_charlson"] == 2 + 6 + 3
+    assert r["charlson_quan"] == 1 + 6 + 4
+    assert r["charlson_shmi"] == -1 + 14 + 18
+
+
+def test_cms_counts_anxiety_or_depression_once(built):
+    r = _py(built, "cms")[2023]
+    assert r["cms_score"] == pytest.approx(0.08 + 0.50 + 2.50)
+
+
+def test_ltc_count_splits_physical_and_mental(built):
+    r = _py(built, "cms")[2023]
+    assert (r["ltc_count"], r["physical_ltc_count"], r["mental_ltc_count"]) == (1 + 3, 1, 3)
+
+
+# ---- costing -------------------------------------------------------------------------------
+def test_supplied_costs_are_kept_and_missing_ones_come_from_unit_costs(built):
+    r = _py(built, "cost")[2023]
+    assert r["cost_non_elective"] == 1590
+    assert r["cost_outpatient"] == 2 * 120 + 200
+    assert r["cost_ae"] == 150
+    t = built.table("activity_costed")
+    got = rows(
+        built,
+        t.filter(t.activity_id.isin(["c1", "c4", "c5"])).select(
+            "activity_id", "cost_basis", "cost_source"
+        ),
+    )
+    assert got == [
+        {"activity_id": "c1", "cost_basis": "unit_cost", "cost_source": "nhsi_2017"},
+        {"activity_id": "c4", "cost_basis": "actual", "cost_source": "supplied"},
+        {"activity_id": "c5", "cost_basis": "tariff", "cost_source": "supplied"},
+    ]
+
+
+def test_block_value_is_shared_in_proportion_to_contacts(built):
+    assert _py(built, "cost")[2023]["cost_community"] == pytest.approx(900 * 2 / 3)
+    # block2: one contact under the contract, one with another provider at the unit cost
+    assert _py(built, "block2")[2023]["cost_community"] == pytest.approx(900 / 3 + 47)
+    t = built.table("activity_costed")
+    got = rows(built, t.filter(t.activity_id == "b3").select("cost_basis", "cost_source"))
+    assert got == [{"cost_basis": "block_share", "cost_source": "C1"}]
+
+
+def test_block_value_shared_equally_over_the_registered_population(built):
+    r = _py(built, "res")[2023]
+    assert r["cost_other"] == pytest.approx(1000 / REGISTERED_30_SEPT_2023)
+    assert r["n_other"] == 0  # a share is not a contact
+    assert "cost_other" in r and _py(built, "joiner")[2023]["cost_other"] == 0
+
+
+def test_cost_total_adds_every_setting(built):
+    r = _py(built, "cost")[2023]
+    assert r["cost_total"] == pytest.approx(
+        1590 + 2 * 120 + 200 + 150 + 900 * 2 / 3 + 1000 / REGISTERED_30_SEPT_2023
+    )
+    assert (r["n_non_elective"], r["n_outpatient"], r["n_community"]) == (1, 3, 2)
+    assert r["bed_days_acute"] == 3
+
+
+# ---- who, when, where ----------------------------------------------------------------------
+def test_membership_is_registered_or_active_in_the_year(built):
+    t = built.table("person_year")
+    got = rows(
+        built,
+        t.filter(t.person_id.isin(["left", "act_only", "joiner", "ghost"])).select(
+            "person_id", "fy"
+        ),
+    )
+    assert [(r["person_id"], r["fy"]) for r in got] == [
+        ("act_only", 2023),
+        ("ghost", 2023),
+        ("joiner", 2023),
+        ("left", 2021),
+        ("left", 2022),
+    ]
+
+
+def test_months_registered_count_each_month_once(built):
+    assert _py(built, "left")[2022]["months_registered"] == 3  # April, May, June 2022
+    assert _py(built, "joiner")[2023]["months_registered"] == 3  # January-March 2024
+    assert _py(built, "transfer")[2023]["months_registered"] == 12  # May counted once
+    assert _py(built, "act_only")[2023]["months_registered"] == 0
+
+
+def test_practice_is_the_one_registered_with_on_30_september(built):
+    r = _py(built, "transfer")[2023]
+    assert (r["practice_code"], r["locality"]) == ("B2", "South")
+    assert _py(built, "transfer")[2022]["practice_code"] == "A1"
+    assert _py(built, "act_only")[2023]["practice_code"] is None
+
+
+def test_age_on_30_september_and_band(built):
+    r = _py(built, "young")[2023]
+    assert (r["age"], r["age_band"]) == (2023 - 2005, "18-64")  # born June: birthday passed
+    assert _py(built, "died_in")[2023]["age_band"] == "85+"
+
+
+def test_died_in_year_and_last_year_of_life(built):
+    died_in = _py(built, "died_in")
+    assert [died_in[y]["died_in_year"] for y in YEARS] == [False, False, True]
+    assert [died_in[y]["last_year_of_life"] for y in YEARS] == [False, False, True]
+    # died 15 August 2024: within six months after 2023/24 ends (30 September 2024)
+    after = _py(built, "died_after")
+    assert [after[y]["died_in_year"] for y in YEARS] == [False, False, False]
+    assert [after[y]["last_year_of_life"] for y in YEARS] == [False, False, True]
+
+
+def test_activity_after_death_is_reported_and_kept(built):
+    assert _py(built, "died_in")[2023]["n_gp"] == 1
+    t = built.table("build_dq_finding")
+    got = rows(built, t.select("finding", "person_id", "activity_id"))
+    assert {"finding": "activity_after_death", "person_id": "died_in", "activity_id": "d1"} in got
+    meta = built.table("person_year_meta")
+    got = rows(built, meta.filter(meta.item == "dq_activity_after_death").select("value"))
+    assert got == [{"value": "1"}]
+
+
+def test_activity_for_an_unknown_person_is_reported_and_kept(built):
+    assert _py(built, "ghost")[2023]["n_gp"] == 1
+    t = built.table("build_dq_finding")
+    got = rows(built, t.filter(t.finding == "activity_for_unknown_person").select("person_id"))
+    assert got == [{"person_id": "ghost"}]
+
+
+# ---- contract and provenance ---------------------------------------------------------------
+def test_person_year_has_exactly_the_declared_columns(built):
+    assert built.table("person_year").columns == schemas.get("person_year").names
+
+
+def test_outputs_record_the_versions_used(built):
+    meta = {r["item"]: r["value"] for r in rows(built, built.table("person_year_meta"))}
+    assert meta["codelist"] == "yoc-ltc-2026.1"
+    assert meta["unit_costs"] == "nhsi_2017,pssru_2017"
+    assert meta["years"] == "2021,2022,2023"
+    log = built.runs()
+    params = json.loads(log[log.stage == "build"].iloc[-1].parameters)
+    assert params["codelist"] == "yoc-ltc-2026.1"
+    assert params["codelist_sha256"] == meta["codelist_sha256"]
+    assert params["dq_findings"] == {"activity_after_death": 1, "activity_for_unknown_person": 1}
