@@ -60,6 +60,15 @@ def check_by(by: str | None) -> str | None:
     )
 
 
+def slim(py: ibis.Table, by: str | None, *names: str, **exprs: ibis.Value) -> ibis.Table:
+    """person_id, fy, the `by` column, `names` and `exprs` of `py`: only what an analysis
+    reads, so windows and unions do not carry the ~100 person_year columns along."""
+    keep = ["person_id", "fy", *names]
+    if by is not None and BY_COLUMNS[check_by(by)] not in keep:
+        keep.append(BY_COLUMNS[by])
+    return py.select(*keep, **exprs)
+
+
 def split(t: ibis.Table, by: str | None, column: str | None = None) -> ibis.Table:
     """`t` with `split_by` and `split_value`: every row once as the whole population ("all"),
     and once more under its `by` group when a split is chosen (a UNION ALL of the two).

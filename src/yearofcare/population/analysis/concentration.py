@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ibis
 
-from yearofcare.population.analysis.common import amount, split, top_count
+from yearofcare.population.analysis.common import amount, slim, split, top_count
 
 SPLIT = ("split_by", "split_value")
 TOP_PERCENTS: tuple[float, ...] = (0.5, 1.0, 5.0, 10.0, 20.0)
@@ -28,7 +28,7 @@ def cost_concentration(
     py_year: ibis.Table, by: str | None = None, percents: tuple[float, ...] = TOP_PERCENTS
 ) -> ibis.Table:
     """Share of each group's cost spent on its top 0.5/1/5/10/20% most costly people."""
-    t = split(py_year.mutate(_x=amount(py_year.cost_total)), by)
+    t = split(slim(py_year, by, _x=amount(py_year.cost_total)), by)
     part = ibis.window(group_by=list(SPLIT))
     ranked = t.mutate(
         _rn=ibis.row_number().over(
@@ -78,7 +78,7 @@ def ltc_share(py_year: ibis.Table, by: str | None = None) -> ibis.Table:
         for v in values[1:]:
             measure = measure + v
         cols[f"_m_{name}"] = measure
-    t = split(py_year.mutate(**cols), by)
+    t = split(slim(py_year, by, **cols), by)
     metrics: dict[str, ibis.Value] = {
         "people_total": t.count(),
         "people_with_ltc": t._has.cast("int64").sum(),

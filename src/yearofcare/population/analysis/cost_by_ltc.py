@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import ibis
 
-from yearofcare.population.analysis.common import UNKNOWN, amount, ltc_band, split
+from yearofcare.population.analysis.common import UNKNOWN, amount, ltc_band, slim, split
 from yearofcare.schemas.population import COST_GROUPS
 
 SPLIT = ("split_by", "split_value")
 
 
 def _prepared(py_year: ibis.Table, by: str | None) -> ibis.Table:
-    t = py_year.mutate(
+    t = slim(
+        py_year,
+        by,
+        *(f"cost_{g}" for g in COST_GROUPS),
         ltc_band=ltc_band(py_year.ltc_count),
         age_band=py_year.age_band.fill_null(UNKNOWN),
         _x=amount(py_year.cost_total),

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import ibis
 
-from yearofcare.population.analysis.common import amount, capped_band, split
+from yearofcare.population.analysis.common import amount, capped_band, slim, split
 
 SPLIT = ("split_by", "split_value")
 
 
 def mm_overlap(py_year: ibis.Table, by: str | None = None) -> ibis.Table:
     t = split(
-        py_year.mutate(
+        slim(
+            py_year,
+            by,
             physical_band=capped_band(py_year.physical_ltc_count, 4),
             mental_band=capped_band(py_year.mental_ltc_count, 2),
             _x=amount(py_year.cost_total),
