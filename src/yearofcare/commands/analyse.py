@@ -19,7 +19,10 @@ def analyse(
         help="Also split every analysis by: practice, locality, age_band, imd_decile or sex.",
     ),
     fy: int | None = typer.Option(
-        None, "--fy", help="Financial year to analyse, by its start year (default: the latest)."
+        None,
+        "--fy",
+        help="Financial year of the single-year analyses, by its start year (default: the "
+        "latest); the crisis curve, turnover and bed demand use every year in person_year.",
     ),
     report: bool = typer.Option(
         False, "--report", help="Also write the HTML report and the Excel workbook."

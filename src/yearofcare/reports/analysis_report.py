@@ -314,7 +314,9 @@ def _provenance(store: Store, run: pd.Series, params: dict[str, Any]) -> dict[st
             continue
         r = runs.loc[rid]
         p = json.loads(r.parameters or "{}")
-        versions = {k: v for k, v in p.items() if any(w in k.lower() for w in _VERSION_WORDS)}
+        versions = {
+            k: _short(v) for k, v in p.items() if any(w in k.lower() for w in _VERSION_WORDS)
+        }
         inputs.append(
             {
                 "table": table,
@@ -334,6 +336,16 @@ def _provenance(store: Store, run: pd.Series, params: dict[str, Any]) -> dict[st
         "inputs": inputs,
         "disclosure": params.get("disclosure", {}),
     }
+
+
+def _short(value: Any) -> str:
+    """A run parameter as short text: lists joined, long hashes cut to 12 characters."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_short(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_short(v) for v in value)
+    text = str(value)
+    return text[:12] if len(text) >= 40 and all(c in "0123456789abcdef" for c in text) else text
 
 
 def _template() -> jinja2.Template:
@@ -410,6 +422,19 @@ def write_analysis_report(
     return ReportFiles(html_path, xlsx_path, chart_files)
 
 
+def _excel_kind(col: str, counts: Sequence[str]) -> str | None:
+    """Number format for a workbook column, from its role and name."""
+    if col in counts:
+        return "int"
+    if col.startswith(("share", "retention")) or col == "eta_squared":
+        return "pct"
+    if col.startswith(("cost", "mean_cost")):
+        return "money"
+    if col.startswith(("mean_", "bed_days", "total_")):
+        return "num"
+    return None
+
+
 def write_workbook(path: Path, frames: dict[str, pd.DataFrame], context: dict[str, Any]) -> None:
     """One sheet per analysis table (suppressed cells shown as *), plus an About sheet."""
     import xlsxwriter
@@ -447,13 +472,20 @@ def write_workbook(path: Path, frames: dict[str, pd.DataFrame], context: dict[st
         about.write(row, 0, a.table, bold)
         about.write(row, 1, f"{titles[a.table]}: {WHAT_IT_SHOWS[a.table]}")
         row += 1
+    formats = {
+        "money": book.add_format({"num_format": "£#,##0"}),
+        "pct": book.add_format({"num_format": "0.0%"}),
+        "int": book.add_format({"num_format": "#,##0"}),
+        "num": book.add_format({"num_format": "#,##0.00"}),
+    }
     for a in ANALYSES:
         frame = frames[a.table]
         sheet = book.add_worksheet(a.table[:31])
         sheet.freeze_panes(1, 0)
         for j, col in enumerate(frame.columns):
             sheet.write(0, j, col, bold)
-            sheet.set_column(j, j, max(10, min(28, len(col) + 2)))
+            kind = _excel_kind(col, a.counts)
+            sheet.set_column(j, j, max(10, min(28, len(col) + 2)), formats[kind] if kind else None)
         flags = frame["suppressed"].tolist() if "suppressed" in frame else [False] * len(frame)
         for i, rec in enumerate(frame.itertuples(index=False), start=1):
             for j, v in enumerate(rec):

@@ -20,7 +20,13 @@ from yearofcare import schemas
 from yearofcare.disclosure import DEFAULT_POLICY, DisclosurePolicy, suppress
 from yearofcare.errors import ConfigError, StageError
 from yearofcare.population.analysis.beds import bed_demand
-from yearofcare.population.analysis.common import ALL, DEFAULT_RULES, SelectionRule, check_by
+from yearofcare.population.analysis.common import (
+    ALL,
+    BY_COLUMNS,
+    DEFAULT_RULES,
+    SelectionRule,
+    check_by,
+)
 from yearofcare.population.analysis.concentration import (
     TOP_PERCENTS,
     cost_concentration,
@@ -62,8 +68,8 @@ class AnalysisOptions(BaseModel):
     @field_validator("by")
     @classmethod
     def _by(cls, v: str | None) -> str | None:
-        if v is not None and v not in ("practice", "locality", "age_band", "imd_decile", "sex"):
-            raise ValueError("by must be practice, locality, age_band, imd_decile or sex")
+        if v is not None and v not in BY_COLUMNS:
+            raise ValueError("by must be one of " + ", ".join(BY_COLUMNS))
         return v
 
     @field_validator("top_percents", "risk_top_percents")
