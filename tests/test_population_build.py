@@ -50,7 +50,19 @@ def _act(aid, pid, setting, when, **kw):
     )
 
 
-STABLE = ["lb_old", "lb_new", "res", "young", "multi", "prefix", "charl", "cms", "cost", "block2"]
+STABLE = [
+    "lb_old",
+    "lb_new",
+    "res",
+    "young",
+    "multi",
+    "prefix",
+    "charl",
+    "cms",
+    "cost",
+    "block2",
+    "rx",
+]
 
 PEOPLE = [
     *[_person(p) for p in STABLE if p != "young"],
@@ -103,8 +115,8 @@ REGISTRATIONS = [
         "end_reason": "died",
     },
 ]
-#: registered on 30 September 2023: the ten stable people, transfer, died_in and died_after
-REGISTERED_30_SEPT_2023 = 13
+#: registered on 30 September 2023: the eleven stable people, transfer, died_in and died_after
+REGISTERED_30_SEPT_2023 = 14
 
 PRACTICES = [
     {"practice_code": "P1", "locality": "North"},
@@ -134,6 +146,11 @@ EVENTS = [
         _event("charl", D(2021, 5, 1), "ICD10", c)
         for c in ("E119", "E112", "C50", "C780", "K703", "K721")
     ],
+    # prescriptions: 4 analgesics in 2023/24 (painful condition), only 3 laxatives (constipation)
+    *[_event("rx", D(2023, m, 3), "BNF", "0407010H0AAAMAM") for m in (4, 6, 8, 10)],
+    *[_event("rx", D(2023, m, 3), "BNF", "0106040M0AAAAAA") for m in (5, 7, 9)],
+    # a coded diagnosis needs no prescriptions: constipation coded in 2021/22 only
+    _event("rx", D(2021, 6, 1), "SNOMED", "14760008"),
     # CMS: hypertension, depression and anxiety (one CMS condition), dementia
     *[_event("cms", D(2021, 5, 1), "ICD10", c) for c in ("I10", "F32", "F41", "F00")],
 ]
@@ -218,6 +235,24 @@ def test_resolved_code_ends_a_condition_until_diagnosed_again(built):
     got = rows(built, t.filter((t.person_id == "res") & (t.fy == 2022)))
     assert [(r["status"], r["last_resolved_date"].date()) for r in got] == [
         ("resolved", D(2021, 10, 1))
+    ]
+
+
+def test_prescription_defined_conditions_need_four_in_the_year_or_a_code(built):
+    assert _flag(built, "rx", "painful_condition") == [False, False, True]  # 4 analgesics
+    # constipation: coded in 2021/22; 3 laxatives in 2023/24 are too few
+    assert _flag(built, "rx", "constipation") == [True, False, False]
+    t = built.table("person_condition")
+    got = rows(
+        built,
+        t.filter((t.person_id == "rx") & (t.condition_id == "constipation")).select(
+            "fy", "status", "diagnoses_in_window"
+        ),
+    )
+    assert [(r["fy"], r["status"], r["diagnoses_in_window"]) for r in got] == [
+        (2021, "active", 1),
+        (2022, "outside_lookback", 0),
+        (2023, "too_few_events", 3),
     ]
 
 

@@ -42,7 +42,13 @@ ROLES: tuple[str, ...] = ("diagnosis", "resolved")
 ANCHORS: tuple[str, ...] = ("latest", "first")
 PREFIX_SYSTEMS: frozenset[str] = frozenset({"ICD10", "BNF"})
 CODE_COLUMNS = ("condition_id", "role", "code_system", "code", "term", "source_id")
-RULE_COLUMNS = ("condition_id", "lookback_years", "lookback_anchor", "min_age", "min_events")
+RULE_COLUMNS = (
+    "condition_id",
+    "lookback_years",
+    "lookback_anchor",
+    "min_age",
+    "min_prescriptions",
+)
 SOURCE_COLUMNS = ("source_id", "publisher", "title", "version", "retrieved_from", "licence")
 
 _ICD10 = re.compile(r"^[A-Z][0-9]{2}[0-9A-Z]{0,3}$")
@@ -84,7 +90,7 @@ class Rule:
     lookback_years: int | None
     lookback_anchor: str
     min_age: int | None
-    min_events: int
+    min_prescriptions: int
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,7 @@ class Codelist:
                     "lookback_years": r.lookback_years,
                     "anchor_first": r.lookback_anchor == "first",
                     "min_age": r.min_age,
-                    "min_events": r.min_events,
+                    "min_prescriptions": r.min_prescriptions,
                 }
                 for r in self.rules
             ]
@@ -168,6 +174,7 @@ def read_codelist(folder: Traversable, version: str, label: str) -> Codelist:
         ("condition_id", "role"),
     )
     _check_roles_disjoint(codes, label)
+    codes["rx"] = codes.code_system == "BNF"
     rules = _rules(rules_file, catalogue)
     return Codelist(
         version=version,
@@ -261,7 +268,7 @@ def _rules(f: RefFile, catalogue: dict) -> tuple[Rule, ...]:
         anchor = row.lookback_anchor or "latest"
         if anchor not in ANCHORS:
             raise InputError(f"{where}: lookback_anchor {anchor!r}; expected latest or first")
-        min_events = _int_or_none(row.min_events, where, "min_events") or 1
+        min_rx = _int_or_none(row.min_prescriptions, where, "min_prescriptions") or 1
         lookback = _int_or_none(row.lookback_years, where, "lookback_years")
         if lookback is not None and lookback < 1:
             raise InputError(f"{where}: lookback_years must be at least 1 (or empty for ever)")
@@ -271,7 +278,7 @@ def _rules(f: RefFile, catalogue: dict) -> tuple[Rule, ...]:
             lookback_years=lookback,
             lookback_anchor=anchor,
             min_age=_int_or_none(row.min_age, where, "min_age"),
-            min_events=min_events,
+            min_prescriptions=min_rx,
         )
     missing = [c for c in catalogue if c not in rules]
     if missing:
@@ -327,5 +334,8 @@ def match_codes(
 
 
 def match_events(coded_event: ibis.Table, codelist: Codelist) -> ibis.Table:
-    """Coded events matching the code list: person_id, event_date, condition_id, role."""
-    return match_codes(coded_event, codelist.codes, ("condition_id", "role"))
+    """Coded events matching the code list: person_id, event_date, condition_id, role, rx.
+
+    `rx` is True for a prescription (BNF) event, False for a coded diagnosis.
+    """
+    return match_codes(coded_event, codelist.codes, ("condition_id", "role", "rx"))

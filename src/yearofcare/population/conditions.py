@@ -9,8 +9,10 @@ For a person, a condition and a financial year ending on 31 March (year end E):
 - **look-back** of N years: the latest diagnosis (anchor `latest`), or the first ever diagnosis
   (anchor `first`, e.g. cancer diagnosed in the last five years), must fall in the N financial
   years ending at E; empty = ever;
-- **minimum events**: at least M diagnosis events inside the look-back window (e.g. four
-  analgesic prescriptions in the last 12 months);
+- **prescriptions**: a condition defined (also) by prescriptions (BNF codes) needs either a
+  coded diagnosis inside the look-back window or at least `min_prescriptions` prescriptions
+  inside it (Cambridge Multimorbidity Score style: "a code, or 4+ prescriptions in the last
+  12 months");
 - **minimum age**: age at E at least the minimum (QOF ages are on the achievement date, 31
   March); a person whose birth year is unknown does not meet a minimum age.
 
@@ -67,32 +69,31 @@ def person_condition(
     rules = ibis.memtable(codelist.rules_frame()).mutate(
         lookback=lambda r: r.lookback_years.cast("int32").fill_null(10_000),
         min_age=lambda r: r.min_age.cast("int32"),
-        min_events=lambda r: r.min_events.cast("int32"),
+        min_rx=lambda r: r.min_prescriptions.cast("int32"),
     )
-    t = as_of(yearly(matched, ("person_id", "condition_id", "role")), years)
-    t = t.join(rules.drop("lookback_years"), "condition_id")
+    t = as_of(yearly(matched, ("person_id", "condition_id", "role", "rx")), years)
+    t = t.join(rules.drop("lookback_years", "min_prescriptions"), "condition_id")
     dx = t.role == "diagnosis"
     in_window = t.efy > t.fy - t.lookback
-    g = t.group_by(
-        ["person_id", "fy", "condition_id", "lookback", "anchor_first", "min_age"]
-    ).aggregate(
+    keys = ["person_id", "fy", "condition_id", "lookback", "anchor_first", "min_age", "min_rx"]
+    g = t.group_by(keys).aggregate(
         first_diagnosis_date=t.first_date.min(where=dx),
         last_diagnosis_date=t.last_date.max(where=dx),
         last_resolved_date=t.last_date.max(where=~dx),
         first_dx_fy=t.efy.min(where=dx),
-        last_dx_fy=t.efy.max(where=dx),
-        diagnoses_in_window=t.n.sum(where=dx & in_window),
-        min_events=t.min_events.max(),
+        codes_in_window=t.n.sum(where=dx & ~t.rx & in_window),
+        rx_in_window=t.n.sum(where=dx & t.rx & in_window),
     )
     g = g.filter(g.first_diagnosis_date.notnull())
     p = person.select("person_id", "birth_year", "birth_month")
     g = g.left_join(p, "person_id").drop("person_id_right")
     age_end = age_on(g.birth_year, g.birth_month, g.fy + 1, 3)
-    anchor_fy = ibis.ifelse(g.anchor_first, g.first_dx_fy, g.last_dx_fy)
-    n_window = g.diagnoses_in_window.fill_null(0).cast("int32")
+    codes_w = g.codes_in_window.fill_null(0)
+    rx_w = g.rx_in_window.fill_null(0)
+    n_window = (codes_w + rx_w).cast("int32")
     resolved = g.last_resolved_date.notnull() & (g.last_resolved_date >= g.last_diagnosis_date)
-    outside = anchor_fy <= g.fy - g.lookback
-    few = n_window < g.min_events
+    outside = ibis.ifelse(g.anchor_first, g.first_dx_fy <= g.fy - g.lookback, n_window == 0)
+    few = (codes_w == 0) & (rx_w < g.min_rx)
     young = g.min_age.notnull() & (age_end.isnull() | (age_end < g.min_age))
     status = ibis.cases(
         (resolved, "resolved"),
