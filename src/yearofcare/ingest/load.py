@@ -217,6 +217,8 @@ def _write(
             source=adapter.name,
             extract_id=p.extract_id,
             defaults={**adapter.defaults, **defaults},
+            period_start=p.period[0] if p.period else None,
+            period_end=p.period[1] if p.period else None,
         )
         good = parsed[p.load_id].good
         built[p.load_id] = adapter.build(ibis.memtable(good), ctx) if good.num_rows else {}

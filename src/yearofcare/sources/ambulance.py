@@ -12,9 +12,10 @@ OUTCOMES = {
     "H&T": "hear_and_treat",
     "see_and_treat": "see_and_treat",
     "S&T": "see_and_treat",
-    "see_and_convey": "see_and_convey",
-    "S&C": "see_and_convey",
-    "conveyed": "see_and_convey",
+    "see_treat_convey": "see_treat_convey",
+    "see_and_convey": "see_treat_convey",
+    "S&C": "see_treat_convey",
+    "conveyed": "see_treat_convey",
 }
 DATES = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d")
 

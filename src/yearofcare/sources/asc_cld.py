@@ -1,9 +1,10 @@
 """Adult Social Care Client Level Data (ASC-CLD): requests, assessments, services, reviews.
 
 One row per event, named as in the ASC-CLD specification (spaces as underscores). Service events
-become `social_care` activity over the part of their period inside the extract's period (or the
-event's own dates when both are given): `units` in weeks, `bed_days` for residential and nursing
-care, and cost from `Unit_Cost` × `Cost_Frequency_Unit_Type` × planned units. Assessments and
+become `social_care` activity from their start to their end date (an open service, to the end
+of the extract's period): `units` in weeks, `bed_days` for residential and nursing care, and
+cost from `Unit_Cost` × `Cost_Frequency_Unit_Type` (× `Planned_units_per_week` for hourly and
+daily rates). Assessments and
 reviews become contacts without cost; requests are excluded (a request is not a service).
 Clients are identified by NHS number where recorded, else by the council's own person id.
 """
@@ -80,7 +81,7 @@ def _weekly_cost(t: ibis.Table) -> ibis.Value:
     return ibis.cases(
         (f == "weekly", t.Unit_Cost),
         (f == "hourly", t.Unit_Cost * per),
-        (f == "daily", t.Unit_Cost * 7.0),
+        (f == "daily", t.Unit_Cost * t.Planned_units_per_week.fill_null(7.0)),
         (f == "fortnightly", t.Unit_Cost / 2.0),
         (f == "four_weekly", t.Unit_Cost / 4.0),
         (f == "monthly", t.Unit_Cost * 12.0 / 52.0),
@@ -92,10 +93,10 @@ def _weekly_cost(t: ibis.Table) -> ibis.Value:
 def build(t: ibis.Table, ctx: BuildContext) -> dict[str, ibis.Table]:
     service = t.Event_Type == "service"
     start, end = t.Event_Start_Date, t.Event_End_Date
-    if ctx.period_start is not None:
-        start = ibis.greatest(start, ibis.date(ctx.period_start))
-    if ctx.period_end is not None:
-        end = ibis.least(end.fill_null(ibis.date(ctx.period_end)), ibis.date(ctx.period_end))
+    if ctx.period_end is not None:  # an open service runs to the end of the extract's period
+        end = end.fill_null(ibis.greatest(ibis.date(ctx.period_end), start))
+    else:
+        end = end.fill_null(start)
     days = ibis.ifelse(service, (end.delta(start, unit="day") + 1).cast("float64"), 0.0)
     weeks = days / 7.0
     one_off = t.Cost_Frequency_Unit_Type == "one_off"
@@ -116,8 +117,6 @@ def build(t: ibis.Table, ctx: BuildContext) -> dict[str, ibis.Table]:
         cost=ibis.ifelse(service, cost, ibis.null("float64")),
         cost_basis=ibis.ifelse(service & cost.notnull(), "actual", ibis.null("string")),
     )
-    # services wholly outside the extract period have no days in it
-    activity = activity.filter((activity.units > 0) | (activity.unit_type != "weeks"))
     person = common.person_rows(
         t,
         sex=t.Gender,

@@ -25,11 +25,15 @@ SYSTEMS = {
 }
 #: Consultation type → activity service_type; "none" means not a patient contact.
 CONSULTATION_TYPES = {
-    "face_to_face": "face_to_face",
-    "surgery": "face_to_face",
-    "telephone": "telephone",
-    "video": "video",
-    "online": "online",
+    "face_to_face": "surgery_consultation",
+    "surgery": "surgery_consultation",
+    "surgery_consultation": "surgery_consultation",
+    "telephone": "telephone_consultation",
+    "telephone_consultation": "telephone_consultation",
+    "video": "video_consultation",
+    "video_consultation": "video_consultation",
+    "online": "online_consultation",
+    "online_consultation": "online_consultation",
     "home_visit": "home_visit",
     "out_of_hours": "out_of_hours",
     "administrative": "none",
@@ -42,6 +46,7 @@ DATES = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d")
 COLUMNS = (
     RawColumn("NHS_NUMBER", "nhs_number", optional=True),
     RawColumn("PSEUDONYM", "pseudonym", optional=True),
+    RawColumn("EVENT_ID", "string", optional=True, description="Journal entry id."),
     RawColumn("PRACTICE_CODE", "string", required=True),
     RawColumn("EVENT_DATE", "date", required=True, formats=DATES),
     RawColumn("CODE_SYSTEM", "code", optional=True),
@@ -103,6 +108,7 @@ ADAPTER = Adapter(
     description="GP coded entries (SNOMED CT / Read v2) and consultations.",
     columns=COLUMNS,
     build=build,
+    record_key=("EVENT_ID",),
     rules=(
         Rule(
             "invalid_code",

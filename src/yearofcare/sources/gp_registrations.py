@@ -104,7 +104,6 @@ ADAPTER = Adapter(
         "DEREGISTRATION_REASON": END_REASONS,
         "PLACE_OF_DEATH": PLACES,
     },
-    date_column="REGISTRATION_DATE",
     person_rank=1,
     feeds=("registration", "practice"),
 )

@@ -401,7 +401,7 @@ def parse(
         con.execute("DELETE FROM raw WHERE _row NOT IN (SELECT _row FROM typed)")
     reject_parts = _column_rejects(cols, adapter)
     reject_parts += _rule_rejects(adapter)
-    reject_parts.append(_duplicate_rejects(adapter))
+    reject_parts.append(_duplicate_rejects(adapter, facts))
     con.execute(
         "CREATE OR REPLACE TEMP TABLE rej AS " + " UNION ALL ".join(f"({p})" for p in reject_parts)
     )
@@ -502,8 +502,12 @@ def _rule_rejects(adapter: Adapter) -> list[str]:
     ]
 
 
-def _duplicate_rejects(adapter: Adapter) -> str:
-    if adapter.record_key:
+def _duplicate_rejects(adapter: Adapter, facts: FileFacts) -> str:
+    """Rows repeating an earlier row's record key (or every column, when the file has no key)."""
+    keyed = adapter.record_key and all(
+        k == "person_id" or k in facts.resolved for k in adapter.record_key
+    )
+    if keyed:
         keys = [q(k) for k in adapter.record_key]
         label = ", ".join(adapter.record_key)
     else:
@@ -511,7 +515,7 @@ def _duplicate_rejects(adapter: Adapter) -> str:
         label = "every column"
     part = ", ".join(keys)
     return (
-        f"SELECT _row, {lit(adapter.record_key[0] if adapter.record_key else '')} AS col, "
+        f"SELECT _row, {lit(adapter.record_key[0] if keyed else '')} AS col, "
         f"'duplicate' AS reason, 'duplicate of row ' || first_row::VARCHAR || "
         f"{lit(' (same ' + label + ')')} AS message, NULL::VARCHAR AS value, TRUE AS hard "
         f"FROM (SELECT _row, min(_row) OVER (PARTITION BY {part}) AS first_row FROM typed "
