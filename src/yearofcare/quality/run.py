@@ -143,7 +143,8 @@ def run_quality(
         declared = schemas.get("dq_drift")
         drift = ibis.union(*[declared.conform(p) for p in parts], distinct=False)
         if header_rows:
-            drift = drift.union(frame_table("dq_drift", header_rows), distinct=False)
+            rows_ = declared.conform(frame_table("dq_drift", header_rows))
+            drift = drift.union(rows_, distinct=False)
         if not headers:
             notes.append(
                 "column headers of the loads are not recorded, so columns added, removed or "

@@ -170,7 +170,7 @@ def _records(path: Path) -> list[tuple[int, dict[str, object]]]:
         fields = {k.strip().lower(): v for k, v in rec.items() if k is not None}
         if all((v or "").strip() == "" for v in fields.values()):
             continue
-        out.append((i, {k: v for k, v in fields.items() if v is not None}))
+        out.append((i, {k: v for k, v in fields.items() if v is not None and v.strip() != ""}))
     return out
 
 
