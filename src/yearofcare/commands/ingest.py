@@ -20,12 +20,17 @@ def default_key_file(data_dir: Path) -> Path:
 @app.command()
 def ingest(
     ctx: typer.Context,
-    paths: list[Path] = typer.Argument(..., help="Extract files of one format."),
-    source: str = typer.Option(
-        ...,
+    paths: list[Path] | None = typer.Argument(None, help="Extract files of one format."),
+    source: str | None = typer.Option(
+        None,
         "--source",
-        help="Extract format: hes_apc, hes_op, hes_ae, ecds, csds, mhsds, "
-        "gp_registrations, gp_events, asc_cld, prescribing, ambulance or canonical.",
+        help="Extract format: hes_apc, hes_op, hes_ae, ecds, csds, mhsds, gp_registrations, "
+        "gp_events, asc_cld, prescribing, ambulance or canonical.",
+    ),
+    plan: Path | None = typer.Option(
+        None,
+        "--plan",
+        help="Load a directory by its ingest_plan.json (yoc synth --raw writes one).",
     ),
     mapping: Path | None = typer.Option(
         None, "--mapping", help="YAML mapping file: column renames, code maps, date formats."
@@ -43,62 +48,67 @@ def ingest(
         None, "--period", help="Period the extract covers: 2024, 2024/25 or 2024-04-01:2024-06-30."
     ),
     strict: bool = typer.Option(
-        False, "--strict", help="Fail on the first bad row instead of quarantining it."
+        False, "--strict", help="Fail on the first bad value instead of quarantining or blanking."
     ),
 ) -> None:
     """Validate extract files against their format, load good rows, quarantine bad ones."""
+    from yearofcare.errors import ConfigError
     from yearofcare.ingest import IngestOptions, parse_period
     from yearofcare.ingest import ingest as run_ingest
+    from yearofcare.ingest.plan import ingest_plan
 
     opts = options(ctx)
-    store = open_store(ctx)
-    request = IngestOptions(
-        source=source,
-        paths=tuple(paths),
-        key_file=key_file or default_key_file(opts.data_dir),
-        mapping_file=mapping,
-        optouts_file=optouts,
-        extract_id=extract_id,
-        period=parse_period(period),
-        strict=strict,
-    )
-    result = run_ingest(store, request, progress=RichProgress())
-    t = Table(
-        "file",
-        "status",
-        "read",
-        "loaded",
-        "quarantined",
-        "opted out",
-        "duplicates",
-        "valid NHS no.",
-        "unlinked",
-        title=f"yoc ingest --source {source}",
-    )
-    for f in result.files:
-        c = f.counts
-        if f.status == "unchanged":
-            t.add_row(f.file, f"unchanged (load {f.load_id})", *[""] * 7)
-            continue
-        t.add_row(
-            f.file,
-            f"{f.status} ({f.load_id})",
-            f"{c['rows_read']:,}",
-            f"{c['rows_loaded']:,}",
-            f"{c['rows_quarantined']:,}",
-            f"{c['rows_opted_out']:,}",
-            f"{c['rows_duplicate']:,}",
-            f"{c['nhs_number_valid']:,}",
-            f"{f.counts.get('rows_loaded', 0) - c.get('nhs_number_valid', 0) - c.get('pseudonym_supplied', 0):,}",
-        )
-    out.print(t)
-    for f in result.files:
-        if f.first_problem:
-            n = sum(f.reasons.values())
-            console.print(f"[yellow]{n:,} problem(s); first:[/] {f.first_problem}", highlight=False)
-            console.print(
-                "  see them all: yoc problems (or the ingest_reject table)", highlight=False
+    key = key_file or default_key_file(opts.data_dir)
+    if plan is not None:
+        if source or paths:
+            raise ConfigError("give either --plan or --source with files, not both")
+        store = open_store(ctx)
+        results = ingest_plan(store, plan, key, optouts_file=optouts, progress=RichProgress())
+    else:
+        if not source or not paths:
+            raise ConfigError(
+                "nothing to ingest", hint="yoc ingest --source FORMAT FILE... (or --plan DIR)"
             )
+        store = open_store(ctx)
+        request = IngestOptions(
+            source=source,
+            paths=tuple(paths),
+            key_file=key,
+            mapping_file=mapping,
+            optouts_file=optouts,
+            extract_id=extract_id,
+            period=parse_period(period),
+            strict=strict,
+        )
+        results = [run_ingest(store, request, progress=RichProgress())]
+    _report(results)
+
+
+def _report(results) -> None:
+    t = Table("file", "status", "read", "loaded", "quarantined", "opted out", "NHS no. valid")
+    problems = []
+    for result in results:
+        for f in result.files:
+            c = f.counts
+            if f.status == "unchanged":
+                t.add_row(f.file, "unchanged", "", "", "", "", "")
+                continue
+            t.add_row(
+                f.file,
+                f.status,
+                f"{c['rows_read']:,}",
+                f"{c['rows_loaded']:,}",
+                f"{c['rows_quarantined']:,}",
+                f"{c['rows_opted_out']:,}",
+                f"{c['nhs_number_valid']:,}",
+            )
+            if f.first_problem:
+                problems.append((sum(f.reasons.values()), f.first_problem))
+    out.print(t)
+    for n, first in problems:
+        console.print(f"[yellow]{n:,} problem(s); first:[/] {first}", highlight=False)
+    if problems:
+        console.print("see them all with `yoc problems` (table ingest_reject)", highlight=False)
 
 
 @app.command()
