@@ -24,6 +24,7 @@ unknown birth month is taken as July.
 from __future__ import annotations
 
 import ibis
+import pandas as pd
 
 from yearofcare.fy import fy_expr
 from yearofcare.population.codelists import Codelist
@@ -49,16 +50,19 @@ def yearly(matched: ibis.Table, keys: tuple[str, ...]) -> ibis.Table:
     )
 
 
-def as_of(yearly_t: ibis.Table, years: ibis.Table) -> ibis.Table:
+def years_table(years: list[int]) -> ibis.Table:
+    return ibis.memtable(pd.DataFrame({"fy": pd.Series(sorted(years), dtype="int32")}))
+
+
+def as_of(yearly_t: ibis.Table, years: list[int]) -> ibis.Table:
     """Every yearly summary paired with each built year it precedes (event year <= fy)."""
-    y = years.select(fy=years.fy.cast("int32"))
-    return yearly_t.cross_join(y).filter(lambda t: t.efy <= t.fy)
+    return yearly_t.cross_join(years_table(years)).filter(lambda t: t.efy <= t.fy)
 
 
 def person_condition(
     matched: ibis.Table,
     person: ibis.Table,
-    years: ibis.Table,
+    years: list[int],
     codelist: Codelist,
 ) -> ibis.Table:
     """One row per person × year × condition with any diagnosis code by the end of the year.

@@ -124,7 +124,7 @@ def load_cms(name: str = "cambridge_payne_2020") -> CmsSpec:
 
 # ---- Ibis expressions ----------------------------------------------------------------------
 def charlson_flags(
-    coded_event: ibis.Table, spec: CharlsonSpec, years: ibis.Table, lookback: int | None = None
+    coded_event: ibis.Table, spec: CharlsonSpec, years: list[int], lookback: int | None = None
 ) -> ibis.Table:
     """Person × year with one boolean column per Charlson category (before the hierarchy)."""
     icd = coded_event.filter(coded_event.code_system == "ICD10")

@@ -64,10 +64,6 @@ LAST_YEAR_OF_LIFE_MONTHS = 6
 
 
 # ---- pieces (Ibis expressions only) --------------------------------------------------------
-def years_table(years: list[int]) -> ibis.Table:
-    return ibis.memtable(pd.DataFrame({"fy": pd.Series(years, dtype="int32")}))
-
-
 def registration_years(registration: ibis.Table, years: list[int]) -> ibis.Table:
     """Each registration spell clipped to each year it overlaps: spell × fy with dates and months.
 
@@ -317,7 +313,6 @@ def build(
             contracts = run.staged("block_contract")
         elif store.exists("block_contract"):
             contracts = run.read("block_contract")
-        y = years_table(years)
         execute = store.to_pandas
         check_supplied_costs(activity, execute)
         if contracts is not None:
@@ -343,14 +338,15 @@ def build(
         empty_events = _empty_coded_events()
         events = coded_event if coded_event is not None else empty_events
         matched = match_events(events, codelist)
-        pc = person_condition(matched, person, y, codelist)
+        pc = person_condition(matched, person, years, codelist)
         pc = pc.join(base.mutate(fy=base.fy.cast("int16")), ["person_id", "fy"])
         run.write("person_condition", pc)
         flags = condition_flags(
             run.staged("person_condition"), tuple(r.condition_id for r in codelist.rules)
         )
         charlson = charlson_scores(
-            charlson_flags(events, charlson_spec, y, config.charlson_lookback_years), charlson_spec
+            charlson_flags(events, charlson_spec, years, config.charlson_lookback_years),
+            charlson_spec,
         )
         bar.advance()
 
