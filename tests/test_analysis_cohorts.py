@@ -188,3 +188,33 @@ def test_score_table_without_the_column_is_a_clear_error(duck_store):
     load(duck_store, {"risk_score": [{"person_id": "a", "risk": 0.5}]})
     with pytest.raises(ConfigError, match="score"):
         scores_for_year(duck_store.table("risk_score"), 2024)
+
+
+@pytest.mark.parametrize("n", [3, 40, 137, 2000])
+def test_top_cost_selection_matches_a_full_ranking(duck_store, n):
+    """Only candidates above a quantile are sorted; the result must equal ranking everyone,
+    ties included (costs drawn from a few values so ties are common)."""
+    import numpy as np
+
+    from yearofcare.population.analysis.cohorts import cohort_members
+
+    rng = np.random.default_rng(n)
+    costs = rng.choice(
+        [0.0, 10.0, 20.0, 50.0, 400.0, 9000.0], size=n, p=[0.3, 0.3, 0.2, 0.1, 0.07, 0.03]
+    )
+    load(
+        duck_store,
+        {
+            "person_year": [
+                {"person_id": f"p{i:05d}", "fy": 2024, "died_in_year": False, "cost_total": c}
+                for i, c in enumerate(costs)
+            ]
+        },
+    )
+    rules = [SelectionRule(kind="top_cost", value=v) for v in (0.5, 1, 5, 25, 40)]
+    got = rows(duck_store, cohort_members(duck_store.table("person_year"), rules))
+    order = sorted(range(n), key=lambda i: (-costs[i], f"p{i:05d}"))
+    for r in rules:
+        k = -(-n * round(r.value * 100) // 10_000)  # ceil(n × p)
+        expected = {f"p{i:05d}" for i in order[:k]}
+        assert {g["person_id"] for g in got if g["rule"] == r.id} == expected, r.id
