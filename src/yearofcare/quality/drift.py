@@ -1,8 +1,9 @@
-"""Drift (Kent priority 3): each load against the earlier loads of the same source.
+"""Drift (Kent priority 3): each load against the earlier loads of the same feed.
 
-Loads of a source are put in order by the period they cover (or the day they were loaded when
-the period is unknown), then the time and file name of the load. A load is compared with the
-earlier *current* loads of its source that belong to other extracts (a corrected resubmission
+A feed is a series of like files: a source (one supplier's format), or for canonical files the
+source and the file name without its period. Loads of a feed are put in order by the period
+they cover (or the day they were loaded when the period is unknown), then the time and file name of the load. A load is compared with the
+earlier *current* loads of its feed that belong to other extracts (a corrected resubmission
 of the same extract replaces it and is not its own baseline):
 
 - volume: rows read against the mean of up to `baseline_loads` earlier loads (relative change);
@@ -35,27 +36,27 @@ _NONE = "\u2205"
 
 
 def ordered(loads: ibis.Table) -> ibis.Table:
-    """`dq_load` with `_seq`: the position of each load among its source's loads."""
+    """`dq_load` with `_seq`: the position of each load among its feed's loads."""
     order = loads.period_start.fill_null(loads.loaded_at.date())
-    w = ibis.window(group_by=loads.source, order_by=[order, loads.loaded_at, loads.file_name])
+    w = ibis.window(group_by=loads.feed, order_by=[order, loads.loaded_at, loads.file_name])
     return loads.mutate(_seq=ibis.row_number().over(w))
 
 
 def previous_pairs(loads: ibis.Table, baseline_loads: int = BASELINE_LOADS) -> ibis.Table:
     """(load, earlier load) pairs: up to `baseline_loads` earlier current loads of the same
-    source from other extracts, with `_back` = 1 for the immediately previous one."""
+    feed from other extracts, with `_back` = 1 for the immediately previous one."""
     o = ordered(loads)
-    cur = o.select("load_id", "source", "extract_id", "_seq")
+    cur = o.select("load_id", "feed", "extract_id", "_seq")
     prev = o.filter(o.status == "current").select(
         p_load_id=o.load_id,
-        p_source=o.source,
+        p_feed=o.feed,
         p_extract_id=o.extract_id,
         p_seq=o._seq,
     )
     j = cur.join(
         prev,
         [
-            cur.source == prev.p_source,
+            cur.feed == prev.p_feed,
             prev.p_seq < cur._seq,
             prev.p_extract_id != cur.extract_id,
         ],
@@ -82,6 +83,7 @@ def _row(
     return t.select(
         load_id=t.load_id,
         source=t.source,
+        feed=t.feed,
         file_name=t.file_name,
         loaded_at=t.loaded_at,
         previous_loads=previous.cast("int64"),
@@ -157,7 +159,8 @@ def load_drift(
             baseline=t.b_rows,
             change=vol_change,
             threshold=options.volume_change,
-            flagged=vol_change.abs() > options.volume_change,
+            flagged=(vol_change.abs() > options.volume_change)
+            & (t.b_rows >= options.volume_min_rows),
             message="rows read "
             + t.rows_read.cast("string")
             + " against a mean of "
@@ -246,7 +249,7 @@ def column_drift(
     )
     j = now.join(last, "load_id").join(before, ["p_load_id", "level", "_table", "column"])
     j = j.select(now, j.p_completeness, j.p_validity)
-    lf = loads.select("load_id", "file_name", "loaded_at")
+    lf = loads.select("load_id", "feed", "file_name", "loaded_at")
     j = j.join(lf, "load_id")
     emptied_drop = j.p_completeness - j.completeness
     emptied = j.filter((j.level == "table") & (emptied_drop >= options.emptied_drop))
@@ -354,7 +357,7 @@ def header_drift(
     """`dq_drift` rows for columns added, removed or renamed against the previous load.
 
     previous: (load_id, p_load_id) pairs of each load and its immediately previous load;
-    headers: load_id → its header; loads: load_id → source, file_name, loaded_at.
+    headers: load_id → its header; loads: load_id → source, feed, file_name, loaded_at.
     """
     out: list[dict[str, object]] = []
     for pair in previous:
@@ -374,6 +377,7 @@ def header_drift(
             return {
                 "load_id": lid,
                 "source": info["source"],
+                "feed": info.get("feed", info["source"]),
                 "file_name": info["file_name"],
                 "loaded_at": info["loaded_at"],
                 "previous_loads": 1,

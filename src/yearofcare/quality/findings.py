@@ -188,7 +188,7 @@ def load_findings(loads: pd.DataFrame, o: QualityOptions) -> Iterator[dict[str, 
         if pd.notna(x["lag_days"]) and x["lag_days"] > o.late_days:
             yield _f(
                 3,
-                "warning",
+                "info",
                 "timeliness",
                 s,
                 f"{x['file_name']}: loaded {int(x['lag_days'])} days after its period ended "
@@ -253,22 +253,26 @@ def _runs(months: list[pd.Timestamp]) -> list[tuple[pd.Timestamp, pd.Timestamp]]
 
 
 def month_findings(months: pd.DataFrame, o: QualityOptions) -> Iterator[dict[str, Any]]:
-    """Gaps within each source's usual span: the months from the first to the last month with
-    at least `gap_ratio` × the median records (stray early records do not stretch it). A month
-    in the span with no records is missing; one with under `gap_ratio` × the median is low."""
+    """Gaps within the periods a source's files say they cover: a month with no records is
+    missing; one with under `gap_ratio` × the median month's records is low. Sources with
+    fewer than `gap_min_records` in a usual month are too sparse to judge. Sources whose
+    files give no period (e.g. a registration snapshot) are not checked: their dates are not
+    a monthly flow."""
     for source, g in months.groupby("source"):
-        g = g.assign(month=pd.to_datetime(g.month)).sort_values("month")
-        if len(g) < 3:
+        start, end = g.source_period_start.iloc[0], g.source_period_end.iloc[0]
+        if pd.isna(start) or pd.isna(end):
             continue
-        median = float(g.records.median())
-        core = g[g.records >= o.gap_ratio * median]
-        if core.empty:
-            continue
-        first, last = core.month.min(), core.month.max()
+        first = pd.Timestamp(start).to_period("M").to_timestamp()
+        last = pd.Timestamp(end).to_period("M").to_timestamp()
+        g = g.assign(month=pd.to_datetime(g.month))
+        g = g[(g.month >= first) & (g.month <= last)].sort_values("month")
         span = pd.date_range(first, last, freq="MS")
+        if len(span) < 3:
+            continue
+        if g.empty or float(g.records.median()) < o.gap_min_records:
+            continue
         have = set(g.month)
-        missing = [m for m in span if m not in have]
-        for a, b in _runs(missing):
+        for a, b in _runs([m for m in span if m not in have]):
             n = (b.year - a.year) * 12 + b.month - a.month + 1
             when = f"{a:%B %Y}" if n == 1 else f"{a:%B %Y} to {b:%B %Y} ({n} months)"
             yield _f(
@@ -276,13 +280,14 @@ def month_findings(months: pd.DataFrame, o: QualityOptions) -> Iterator[dict[str
                 "warning",
                 "month_missing",
                 str(source),
-                f"no records dated {when}, within {first:%b %Y}–{last:%b %Y}",
+                f"no records dated {when}, within the period {first:%b %Y}–{last:%b %Y} its "
+                "files cover",
                 "check whether these months' data were sent and loaded",
                 month=a.date(),
                 count=0,
             )
-        inside = g[(g.month > first) & (g.month < last)]
-        for _, r in inside[inside.records < o.gap_ratio * median].iterrows():
+        median = float(g.records.median())
+        for _, r in g[g.records < o.gap_ratio * median].iterrows():
             yield _f(
                 2,
                 "warning",

@@ -80,6 +80,17 @@ class Inputs:
     ingest_registration: ibis.Table | None = None
 
 
+#: A period written at the end of a file name: `_2024-25`, `-2024`, ` 202404`, `_2024_04_01`.
+_PERIOD_SUFFIX = r"[_\-. ]*(19|20)[0-9]{2}([_\-/]?[0-9]{2,4})*([_\-. ].*)?$"
+
+
+def feed(source: ibis.StringValue, file_name: ibis.StringValue) -> ibis.StringValue:
+    """The series a load belongs to: its source, or for canonical files (one format, many
+    tables and services) the source and the file name without extension and period."""
+    stem = file_name.re_replace(r"\.[A-Za-z0-9]+$", "").re_replace(_PERIOD_SUFFIX, "")
+    return ibis.ifelse(source == "canonical", source + ":" + stem.lower(), source)
+
+
 def _ratio(num: ibis.Value, den: ibis.Value) -> ibis.Value:
     return ibis.ifelse(den > 0, num.cast("float64") / den.cast("float64"), ibis.null("float64"))
 
@@ -217,11 +228,12 @@ def load_measures(inp: Inputs) -> ibis.Table:
     return t.select(
         "load_id",
         "source",
-        "extract_id",
-        "file_name",
-        "status",
-        "period_start",
-        "period_end",
+        feed=feed(t.source, t.file_name),
+        extract_id=t.extract_id,
+        file_name=t.file_name,
+        status=t.status,
+        period_start=t.period_start,
+        period_end=t.period_end,
         period_month=t.period_start.fill_null(day).truncate("M"),
         loaded_at=t.loaded_at,
         lag_days=ibis.ifelse(
@@ -478,8 +490,8 @@ def source_month(inp: Inputs) -> ibis.Table:
     if rec is None:
         return _empty({c.name: c.type for c in schemas.get("dq_source_month").columns})
     rec = rec.filter(rec.record_date.notnull())
-    loads = inp.ingest_load.select("load_id", "period_start")
-    r = rec.left_join(loads, "load_id").select(rec, loads.period_start)
+    loads = inp.ingest_load.select("load_id", "period_start", "period_end")
+    r = rec.left_join(loads, "load_id").select(rec, loads.period_start, loads.period_end)
     if inp.ingest_person is not None:
         p = inp.ingest_person.select("load_id", "person_id", _linked=inp.ingest_person.linked)
         p = p.group_by(["load_id", "person_id"]).aggregate(_linked=p._linked.any())
@@ -491,6 +503,9 @@ def source_month(inp: Inputs) -> ibis.Table:
         month=r.record_date.truncate("M"),
         _linked=linked,
         _late=(r.period_start.notnull() & (r.record_date < r.period_start)),
+    )
+    bounds = r.group_by("source").aggregate(
+        source_period_start=r.period_start.min(), source_period_end=r.period_end.max()
     )
     g = r.group_by(["source", "month"]).aggregate(
         loads=r.load_id.nunique(),
@@ -519,4 +534,4 @@ def source_month(inp: Inputs) -> ibis.Table:
         linkage_rate=_ratio(g.records_linked, g.records),
         costed_rate=_ratio(g.records_costed, g.records),
         coded_rate=_ratio(g.records_coded, g.records),
-    )
+    ).join(bounds, "source")

@@ -30,6 +30,9 @@ class QualityOptions(BaseModel):
     volume_change: float = Field(
         0.3, gt=0, description="Relative change of rows against earlier loads that is flagged."
     )
+    volume_min_rows: int = Field(
+        50, ge=0, description="Volume changes are flagged only when earlier loads averaged this."
+    )
     rate_change: float = Field(
         0.05, gt=0, le=1, description="Change of a rate (in points, 0.05 = 5 points) flagged."
     )
@@ -38,6 +41,9 @@ class QualityOptions(BaseModel):
     )
     gap_ratio: float = Field(
         0.5, gt=0, le=1, description="A month with fewer records than this × the median is a gap."
+    )
+    gap_min_records: int = Field(
+        20, ge=0, description="Months are checked for gaps only when a usual month has this many."
     )
     late_days: int = Field(
         60, ge=0, description="Days after the end of its period by which a load is expected."

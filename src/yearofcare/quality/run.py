@@ -133,7 +133,7 @@ def run_quality(
         run.parameters["headers"] = how
         pairs = driftmod.previous_pairs(loads)
         last = store.to_pandas(pairs.filter(pairs._back == 1).select("load_id", "p_load_id"))
-        info = store.to_pandas(loads.select("load_id", "source", "file_name", "loaded_at"))
+        info = store.to_pandas(loads.select("load_id", "source", "feed", "file_name", "loaded_at"))
         info_by = {r["load_id"]: r for r in info.to_dict(orient="records")}
         header_rows = driftmod.header_drift(last.to_dict(orient="records"), headers, info_by)
         parts = [

@@ -55,6 +55,13 @@ def _rate(name: str, description: str) -> C:
 _LOAD = C("load_id", "string", "The load (see `ingest_load`).", nullable=False)
 _SOURCE = C("source", "string", "Extract format, i.e. the supplier's feed.", nullable=False)
 _FILE = C("file_name", "string", "File name as loaded.")
+_FEED = C(
+    "feed",
+    "string",
+    "The series of files compared over time: the source; for canonical files, the source and "
+    "the file name without its period (canonical:activity_ooh).",
+    nullable=False,
+)
 
 dq_load = table(
     "dq_load",
@@ -64,6 +71,7 @@ dq_load = table(
     [
         _LOAD,
         _SOURCE,
+        _FEED,
         C("extract_id", "string", "Identity of the extract (see `ingest_load`)."),
         _FILE,
         C("status", "string", "current or superseded.", allowed=("current", "superseded")),
@@ -156,6 +164,16 @@ dq_source_month = table(
         _rate("linkage_rate", "records_linked / records."),
         _rate("costed_rate", "records_costed / records."),
         _rate("coded_rate", "records_coded / records."),
+        C(
+            "source_period_start",
+            "date",
+            "Earliest start of the periods of the source's loads (empty when none is known).",
+        ),
+        C(
+            "source_period_end",
+            "date",
+            "Latest end of the periods of the source's loads (empty when none is known).",
+        ),
     ],
     key=["source", "month"],
     derived=True,
@@ -217,12 +235,13 @@ dq_column = table(
 dq_drift = table(
     "dq_drift",
     "one row per load × check (× column)",
-    "Each load against the earlier loads of the same source (other extracts): volume and rates "
+    "Each load against the earlier loads of the same feed (other extracts): volume and rates "
     "against their mean, and changes of format (columns added, removed or renamed, mapping, "
     "delimiter, encoding). `flagged` marks a change beyond its threshold.",
     [
         _LOAD,
         _SOURCE,
+        _FEED,
         _FILE,
         C("loaded_at", "timestamp", "When the load was made."),
         _n("previous_loads", "Earlier loads of the source compared with."),
