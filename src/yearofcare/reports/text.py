@@ -54,7 +54,8 @@ WHAT_IT_SHOWS: dict[str, str] = {
         "A cohort chosen in one year (for example the most costly 1%) followed through the "
         "following years. Cost is highest in the year people are picked — often because of a "
         "crisis admission — and falls after it (regression to the mean). Cost is shown per "
-        "person selected, so deaths and people who move away count as no cost."
+        "person selected, so deaths and people who move away count as no cost. The chart "
+        "follows cohorts chosen in the first year of the data; the table has every year."
     ),
     "analysis_cohort_turnover": (
         "Of the people a selection rule picks in one year, the share it picks again the next "
