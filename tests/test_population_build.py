@@ -16,6 +16,7 @@ from tests.conftest import ENGINES
 from tests.spec import load, rows
 from yearofcare import schemas
 from yearofcare.engine import connect
+from yearofcare.population.config import PopulationConfig
 from yearofcare.population.person_year import build
 from yearofcare.store import Store
 
@@ -208,7 +209,7 @@ def built(request, tmp_path_factory) -> Store:
             "activity": ACTIVITY,
         },
     )
-    build(store, years=YEARS, block_contracts=CONTRACTS)
+    build(store, PopulationConfig(keep_activity_costed=True), YEARS, CONTRACTS)
     return store
 
 

@@ -41,6 +41,11 @@ def build(
     charlson_lookback: int | None = typer.Option(
         None, "--charlson-lookback", help="Years of ICD-10 history counted for Charlson."
     ),
+    keep_activity_costed: bool = typer.Option(
+        False,
+        "--keep-activity-costed",
+        help="Also write activity_costed (each activity row with its cost, basis and source).",
+    ),
     block_contracts: Path | None = typer.Option(
         None,
         "--block-contracts",
@@ -61,6 +66,8 @@ def build(
         settings["unit_costs"] = tuple(n.strip() for n in unit_costs.split(",") if n.strip())
     if charlson_lookback is not None:
         settings["charlson_lookback_years"] = charlson_lookback
+    if keep_activity_costed:
+        settings["keep_activity_costed"] = True
     config = load_config(**settings)
     contracts = None
     if block_contracts is not None:

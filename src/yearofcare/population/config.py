@@ -45,6 +45,12 @@ class PopulationConfig(BaseModel):
         "None = all history up to the end of the year.",
     )
 
+    keep_activity_costed: bool = Field(
+        False,
+        description="Also write activity_costed: every activity row with its cost, basis and "
+        "source (a copy of activity; worth it to reconcile costs with contracts, slow at scale).",
+    )
+
     @field_validator("unit_costs")
     @classmethod
     def _at_least_one(cls, value: tuple[str, ...]) -> tuple[str, ...]:

@@ -134,13 +134,15 @@ def activity_features(costed: ibis.Table) -> ibis.Table:
     aggs["bed_days_community"] = t.bed_days.sum(where=t.setting == "community")
     aggs["bed_days_mental_health"] = t.bed_days.sum(where=t.setting == "mental_health")
     aggs["care_home_days"] = t.bed_days.sum(where=t.setting == "social_care")
+    aggs["last_activity"] = t.start_date.max(where=counted)
+    aggs["uncosted"] = ibis.ifelse(t.cost.isnull(), 1, 0).sum()
+    aggs["negative"] = ibis.ifelse(t.cost < 0, 1, 0).sum()
     return t.group_by(["person_id", "fy"]).aggregate(**aggs).mutate(fy=lambda x: x.fy.cast("int32"))
 
 
-def membership(reg_years: ibis.Table | None, costed: ibis.Table, years: list[int]) -> ibis.Table:
+def membership(reg_years: ibis.Table | None, acts: ibis.Table) -> ibis.Table:
     """person_id × fy of everyone registered in the year or with activity in it."""
-    act = costed.filter(costed.fy.isin(years)).select("person_id", fy=costed.fy.cast("int32"))
-    parts = [act]
+    parts = [acts.select("person_id", fy=acts.fy.cast("int32"))]
     if reg_years is not None:
         parts.append(reg_years.select("person_id", "fy"))
     return ibis.union(*parts, distinct=True)
@@ -210,13 +212,24 @@ def assemble(
     return t
 
 
-def dq_findings(activity: ibis.Table, person: ibis.Table, years: list[int]) -> ibis.Table:
-    """Activity after the person's death, and activity for a person not in `person`."""
+def dq_findings(
+    activity: ibis.Table, person: ibis.Table, acts: ibis.Table, years: list[int]
+) -> ibis.Table:
+    """Activity after the person's death, and activity for a person not in `person`.
+
+    `acts` (activity_features) says which person-years have activity after death or no person
+    row, so the pass over activity only looks at those few people (a semi-join).
+    """
+    p = person.select(p_id="person_id", dod="date_of_death")
+    flagged = acts.left_join(p, acts.person_id == p.p_id)
+    flagged = flagged.filter(
+        flagged.p_id.isnull() | (flagged.dod.notnull() & (flagged.last_activity > flagged.dod))
+    ).select(f_id="person_id", dod="dod", known=flagged.p_id.notnull())
+    flagged = flagged.distinct()
     a = activity.mutate(fy=fy_expr(activity.start_date).cast("int32"))
     a = a.filter(a.fy.isin(years))
-    p = person.select(p_id="person_id", dod="date_of_death")
-    j = a.left_join(p, a.person_id == p.p_id)
-    after = j.filter(j.dod.notnull() & (j.start_date > j.dod)).select(
+    j = a.join(flagged, a.person_id == flagged.f_id)
+    after = j.filter(j.known & (j.start_date > j.dod)).select(
         finding=ibis.literal("activity_after_death"),
         person_id=j.person_id,
         fy=j.fy.cast("int16"),
@@ -229,7 +242,7 @@ def dq_findings(activity: ibis.Table, person: ibis.Table, years: list[int]) -> i
         + " after death on "
         + j.dod.cast("string"),
     )
-    unknown = j.filter(j.p_id.isnull()).select(
+    unknown = j.filter(~j.known).select(
         finding=ibis.literal("activity_for_unknown_person"),
         person_id=j.person_id,
         fy=j.fy.cast("int16"),
@@ -314,7 +327,6 @@ def build(
         elif store.exists("block_contract"):
             contracts = run.read("block_contract")
         execute = store.to_pandas
-        check_supplied_costs(activity, execute)
         if contracts is not None:
             check_block_overlaps(activity, contracts, execute)
         bar.advance()
@@ -322,17 +334,24 @@ def build(
         registered = registered_on(registration, years) if registration is not None else None
         costed = cost_activity(activity, unit_costs, contracts, registered)
         costed = costed.filter(costed.fy.isin(years))
-        run.write("activity_costed", costed)
-        costed = run.staged("activity_costed")
-        check_costed(costed, unit_costs, execute)
+        if config.keep_activity_costed:
+            run.write("activity_costed", costed)
+            costed = run.staged("activity_costed")
+        # one pass over activity: everything person_year needs, plus the rows that cannot be
+        # costed; the detailed checks below only run (and explain) when something is wrong
+        acts = _cache(store, activity_features(costed))
+        totals = execute(acts.aggregate(uncosted=acts.uncosted.sum(), negative=acts.negative.sum()))
+        if (totals.negative.fillna(0) > 0).any():
+            check_supplied_costs(activity, execute)
+        if (totals.uncosted.fillna(0) > 0).any():
+            check_costed(costed, unit_costs, execute)
         bar.advance()
 
-        # materialised once (Ibis cache: a temporary table, or a cached Spark DataFrame):
         # the clipped spells feed membership and registration features, the base every join
         reg_years = registration_years(registration, years) if registration is not None else None
         if reg_years is not None:
-            reg_years = reg_years.cache()
-        base = membership(reg_years, costed, years).cache()
+            reg_years = _cache(store, reg_years)
+        base = _cache(store, membership(reg_years, acts))
         bar.advance()
 
         empty_events = _empty_coded_events()
@@ -351,14 +370,13 @@ def build(
         bar.advance()
 
         reg = registration_features(reg_years) if reg_years is not None else None
-        acts = activity_features(costed)
         person_year = assemble(
             base, person, reg, practice, acts, flags, charlson, codelist, cms_spec
         )
         run.write("person_year", person_year)
         bar.advance()
 
-        findings = dq_findings(activity, person, years)
+        findings = dq_findings(activity, person, acts, years)
         run.write("build_dq_finding", findings)
         counts = store.to_pandas(
             (f := run.staged("build_dq_finding")).group_by("finding").aggregate(n=f.count())
@@ -367,12 +385,22 @@ def build(
         run.parameters["dq_findings"] = found
         meta = _meta(run.run_id, params, found)
         run.write("person_year_meta", meta)
-        for cached in (base, reg_years):
+        for cached in (base, reg_years, acts):
             if cached is not None:
                 cached.release()
         bar.advance()
         rows = dict(run.output_rows)
     return BuildResult(run.run_id, years, rows, found)
+
+
+def _cache(store: Store, expr: ibis.Table) -> ibis.Table:
+    """Materialise `expr` once (a temporary table, or a cached Spark DataFrame).
+
+    The empty query first registers the expression's in-memory tables with the backend:
+    ibis 12's PySpark `cache()` compiles the query without doing so.
+    """
+    store.to_pandas(expr.limit(0))
+    return expr.cache()
 
 
 def _empty_coded_events() -> ibis.Table:
