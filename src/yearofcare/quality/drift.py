@@ -320,8 +320,10 @@ def header_from_file(
 ) -> tuple[str, ...] | None:
     """The header line of a loaded file, when the file is still where it was loaded from and
     still the same size. Only the first line is read: column names, never a data row."""
-    if not path:
+    if not isinstance(path, str) or not path:
         return None
+    delimiter = delimiter if isinstance(delimiter, str) and delimiter else ","
+    encoding = encoding if isinstance(encoding, str) else None
     p = Path(path)
     try:
         if not p.is_file() or (size is not None and p.stat().st_size != size):
@@ -333,7 +335,7 @@ def header_from_file(
         return None
     if not line.strip():
         return None
-    row = next(csv.reader(io.StringIO(line), delimiter=delimiter or ","), [])
+    row = next(csv.reader(io.StringIO(line), delimiter=delimiter), [])
     return tuple(n.strip().lstrip("\ufeff") for n in row)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from yearofcare.disclosure import DEFAULT_POLICY, SUPPRESSED, DisclosurePolicy
 from yearofcare.fy import fy_label
 from yearofcare.quality.measures import CODE_REASONS
 from yearofcare.quality.options import QualityOptions
@@ -321,15 +322,25 @@ def drift_findings(drift: pd.DataFrame, loads: pd.DataFrame) -> Iterator[dict[st
         )
 
 
-def triangulation_findings(tri: pd.DataFrame) -> Iterator[dict[str, Any]]:
+def triangulation_findings(
+    tri: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY
+) -> Iterator[dict[str, Any]]:
+    """Contract lines outside their tolerance. A loaded cost built on fewer records than the
+    disclosure threshold is not quoted (it could be one person's care)."""
     for _, t in tri.iterrows():
         if t["within_tolerance"] is True or t["within_tolerance"] == 1:
             continue
         pct = t["difference_pct"]
-        gap = f"{pct:+.1%}" if pd.notna(pct) else "n/a"
+        small = 0 < t["records"] < policy.threshold
+        if small:
+            gap = f"the loaded cost rests on fewer than {policy.threshold} records ({SUPPRESSED})"
+            pct = None
+        else:
+            shown = f"{pct:+.1%}" if pd.notna(pct) else "n/a"
+            gap = f"loaded cost £{t['loaded_cost']:,.0f} ({shown})"
         uncosted = (
             f"; {t['records_uncosted']:,} matching rows have no cost"
-            if t["records_uncosted"]
+            if t["records_uncosted"] and not small
             else ""
         )
         yield _f(
@@ -337,9 +348,8 @@ def triangulation_findings(tri: pd.DataFrame) -> Iterator[dict[str, Any]]:
             "warning",
             "triangulation",
             t["source"] if isinstance(t["source"], str) else "all",
-            f"{t['kind']} {t['name']} ({fy_label(int(t['fy']))}): loaded cost "
-            f"£{t['loaded_cost']:,.0f} against £{t['contract_value']:,.0f} ({gap}, tolerance "
-            f"{t['tolerance_pct']:.0%}){uncosted}",
+            f"{t['kind']} {t['name']} ({fy_label(int(t['fy']))}): {gap} against "
+            f"£{t['contract_value']:,.0f} (tolerance {t['tolerance_pct']:.0%}){uncosted}",
             "look for missing months, missing providers, duplicates or costing gaps",
             value=pct,
         )

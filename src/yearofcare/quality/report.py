@@ -212,7 +212,7 @@ def _safe_tables(frames: dict[str, pd.DataFrame], policy: DisclosurePolicy) -> d
             "coded_rate": ["records", "records_coded"],
         },
     )
-    out["dq_triangulation"] = suppress(
+    tri = suppress(
         frames["dq_triangulation"],
         ["records", "records_uncosted"],
         policy=policy,
@@ -222,6 +222,10 @@ def _safe_tables(frames: dict[str, pd.DataFrame], policy: DisclosurePolicy) -> d
             "difference_pct": ["records"],
         },
     )
+    tri["within_tolerance"] = tri.within_tolerance.astype("object").where(~tri.suppressed, None)
+    for col in ("source", "provider_code", "setting"):
+        tri[col] = tri[col].fillna("any")
+    out["dq_triangulation"] = tri
     return out
 
 
