@@ -126,8 +126,8 @@ def test_load_measures(spec_store):
     assert a["duplicate_rate"] == pytest.approx(1 / 10)
     assert a["problems"] == 6
     assert a["code_values_loaded"] == 3
-    assert a["code_values_invalid"] == 1  # PrimDiag; the Postcode (an identifier) is not a code
-    assert a["code_validity"] == pytest.approx(3 / (3 + 1))
+    assert a["rows_code_invalid"] == 1  # PrimDiag; the Postcode (an identifier) is not a code
+    assert a["code_validity"] == pytest.approx(1 - 1 / 10)
     assert a["records_stored"] == 6 + 3  # activity + coded events
     assert a["duplicates_across_loads"] == 1
     assert a["lag_days"] == (date(2024, 5, 10) - date(2024, 4, 30)).days
@@ -136,7 +136,7 @@ def test_load_measures(spec_store):
     assert b["nhs_validity"] == 1.0 and b["linkage_rate"] == 1.0
     assert b["duplicates_across_loads"] == 1
     assert b["lag_days"] == 1
-    assert b["problems"] == 0 and b["code_validity"] is None
+    assert b["problems"] == 0 and b["code_validity"] == 1.0
 
 
 def test_source_month(spec_store):

@@ -124,7 +124,8 @@ def load_findings(loads: pd.DataFrame, o: QualityOptions) -> Iterator[dict[str, 
                 "warning",
                 "nhs_number_invalid",
                 s,
-                f"{x['file_name']}: {x['nhs_number_invalid']:,} NHS numbers fail the "
+                f"{x['file_name']}: {x['nhs_number_invalid']:,} NHS "
+                f"number{'s fail' if x['nhs_number_invalid'] != 1 else ' fails'} the "
                 f"format or check-digit test (validity {_p(x['nhs_validity'])})",
                 "check how NHS numbers are captured and exported (10 digits, valid check digit)",
                 load=x,
@@ -223,7 +224,9 @@ def reject_findings(rejects: pd.DataFrame, loads: pd.DataFrame) -> Iterator[dict
         reason = r["reason"]
         priority = 1 if reason in (*CODE_REASONS, "duplicate") else 2
         severity = "error" if r["action"] == "quarantined" else "warning"
-        if reason == "excluded":
+        if reason == "duplicate":
+            severity = "warning"  # the copy was set aside; the record itself is loaded
+        elif reason == "excluded":
             severity = "info"
         where = f", column {r['column']}" if r["column"] else ""
         done = "set aside" if r["action"] == "quarantined" else "loaded with the value blanked"

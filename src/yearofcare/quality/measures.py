@@ -201,7 +201,7 @@ def load_measures(inp: Inputs) -> ibis.Table:
     per_load = rej.group_by("load_id").aggregate(
         problems=rej.count(),
         rows_malformed=rej.row_number.nunique(where=rej.reason == "malformed_row"),
-        code_values_invalid=rej.count(where=code_rej & ~_is_identifier(rej)),
+        rows_code_invalid=rej.row_number.nunique(where=code_rej & ~_is_identifier(rej)),
     )
     t = loads.left_join(per_load, "load_id").select(loads, *_others(per_load, "load_id"))
     for extra in (_stored_records(inp), _code_values(inp)):
@@ -215,7 +215,7 @@ def load_measures(inp: Inputs) -> ibis.Table:
         for c in (
             "problems",
             "rows_malformed",
-            "code_values_invalid",
+            "rows_code_invalid",
             "records_stored",
             "code_values_loaded",
             "duplicates_across_loads",
@@ -262,7 +262,7 @@ def load_measures(inp: Inputs) -> ibis.Table:
         records_stored=t.records_stored,
         duplicates_across_loads=t.duplicates_across_loads,
         code_values_loaded=t.code_values_loaded,
-        code_values_invalid=t.code_values_invalid,
+        rows_code_invalid=t.rows_code_invalid,
         nhs_coverage=_ratio(t.nhs_number_present, nhs_rows),
         nhs_validity=_ratio(t.nhs_number_valid, t.nhs_number_present),
         nhs_valid_coverage=_ratio(t.nhs_number_valid, nhs_rows),
@@ -270,7 +270,7 @@ def load_measures(inp: Inputs) -> ibis.Table:
         quarantine_rate=_ratio(t.rows_quarantined, t.rows_read),
         correction_rate=_ratio(t.rows_corrected, t.rows_read),
         duplicate_rate=_ratio(t.rows_duplicate, t.rows_read),
-        code_validity=_ratio(t.code_values_loaded, t.code_values_loaded + t.code_values_invalid),
+        code_validity=1 - _ratio(t.rows_code_invalid, t.rows_read),
         delimiter=t.delimiter,
         encoding=t.encoding,
         mapping_hash=t.mapping_hash,

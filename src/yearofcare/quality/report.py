@@ -68,6 +68,8 @@ class QualityReportFiles:
 # ---- formatting --------------------------------------------------------------------------------
 def _na_safe(fmt: Callable[[Any], str]) -> Callable[[Any], str]:
     def wrapped(v: Any) -> str:
+        if isinstance(v, str) and v == SUPPRESSED:
+            return v
         try:
             missing = bool(pd.isna(v))
         except (TypeError, ValueError):
@@ -197,21 +199,39 @@ def read_tables(store: Store) -> dict[str, pd.DataFrame]:
     return {t: store.to_pandas(store.table(t)) for t in TABLES}
 
 
+def _mark(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Masked cells of `columns` as the suppression mark, and the row flag dropped (so a cell
+    that is simply empty is not shown as suppressed)."""
+    out = frame.copy()
+    for c in columns:
+        hidden = out["suppressed"] & out[c].isna()
+        out[c] = out[c].astype("object").where(~hidden, SUPPRESSED)
+    return out.drop(columns="suppressed")
+
+
+_MONTH_COUNTS = (
+    "records",
+    "persons",
+    "records_linked",
+    "records_costed",
+    "records_coded",
+    "records_late",
+)
+
+
 def _safe_tables(frames: dict[str, pd.DataFrame], policy: DisclosurePolicy) -> dict[str, Any]:
     """The tables as they may leave: people counts and monthly volumes suppressed."""
     out = dict(frames)
-    out["dq_load"] = suppress(frames["dq_load"], ["persons"], policy=policy)
-    months = frames["dq_source_month"]
-    out["dq_source_month"] = suppress(
-        months,
-        ["records", "persons", "records_linked", "records_costed", "records_coded", "records_late"],
-        policy=policy,
-        derived_from={
-            "linkage_rate": ["records", "records_linked"],
-            "costed_rate": ["records", "records_costed"],
-            "coded_rate": ["records", "records_coded"],
-        },
+    out["dq_load"] = _mark(suppress(frames["dq_load"], ["persons"], policy=policy), ["persons"])
+    rates = {
+        "linkage_rate": ["records", "records_linked"],
+        "costed_rate": ["records", "records_costed"],
+        "coded_rate": ["records", "records_coded"],
+    }
+    months = suppress(
+        frames["dq_source_month"], list(_MONTH_COUNTS), policy=policy, derived_from=rates
     )
+    out["dq_source_month"] = _mark(months, [*_MONTH_COUNTS, *rates])
     tri = suppress(
         frames["dq_triangulation"],
         ["records", "records_uncosted"],
@@ -225,7 +245,17 @@ def _safe_tables(frames: dict[str, pd.DataFrame], policy: DisclosurePolicy) -> d
     tri["within_tolerance"] = tri.within_tolerance.astype("object").where(~tri.suppressed, None)
     for col in ("source", "provider_code", "setting"):
         tri[col] = tri[col].fillna("any")
-    out["dq_triangulation"] = tri
+    out["dq_triangulation"] = _mark(
+        tri,
+        [
+            "records",
+            "records_uncosted",
+            "loaded_cost",
+            "difference",
+            "difference_pct",
+            "within_tolerance",
+        ],
+    )
     return out
 
 
@@ -259,7 +289,8 @@ def _by_source(loads: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
 
 # ---- charts ------------------------------------------------------------------------------------
 def _months_chart(months: pd.DataFrame) -> dict[str, Any] | None:
-    f = months.dropna(subset=["records"])
+    f = months.assign(records=pd.to_numeric(months.records, errors="coerce"))
+    f = f.dropna(subset=["records"])
     if f.empty:
         return None
     f = f.assign(month=pd.to_datetime(f.month).dt.strftime("%Y-%m-01"))
@@ -543,7 +574,7 @@ def _sections(safe: dict[str, pd.DataFrame], source: str | None = None) -> list[
             "present. Valid coverage = valid ÷ rows. Linked = rows joined to a person on a "
             "valid NHS number or our pseudonym (or an accepted probabilistic link) ÷ rows "
             "loaded; rows carrying only a token link within their source but not across "
-            "services. Codes valid = clinical codes loaded ÷ (loaded + rejected).",
+            "services. Codes valid = 1 − rows with an invalid or unknown code ÷ rows read.",
         },
         _findings_block(_findings(findings, 1), "Findings"),
     ]

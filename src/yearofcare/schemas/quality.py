@@ -122,7 +122,10 @@ dq_load = table(
             "units) to a row of another current load of the same source.",
         ),
         _n("code_values_loaded", "Valid codes loaded as coded events."),
-        _n("code_values_invalid", "Code values rejected as invalid or unknown."),
+        _n(
+            "rows_code_invalid",
+            "Rows with a code (clinical code or coded field) rejected as invalid or unknown.",
+        ),
         _rate("nhs_coverage", "nhs_number_present / (nhs_number_present + nhs_number_missing)."),
         _rate("nhs_validity", "nhs_number_valid / nhs_number_present."),
         _rate(
@@ -132,7 +135,7 @@ dq_load = table(
         _rate("quarantine_rate", "rows_quarantined / rows_read."),
         _rate("correction_rate", "rows_corrected / rows_read."),
         _rate("duplicate_rate", "rows_duplicate / rows_read."),
-        _rate("code_validity", "code_values_loaded / (code_values_loaded + code_values_invalid)."),
+        _rate("code_validity", "1 − rows_code_invalid / rows_read."),
         C("delimiter", "string", "Field delimiter of the file."),
         C("encoding", "string", "Text encoding of the file."),
         C("mapping_hash", "string", "SHA-256 of the mapping file applied, if any."),
