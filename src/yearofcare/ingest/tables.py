@@ -11,6 +11,7 @@ Rows trace to their load in one of two ways:
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import ibis
 import pyarrow as pa
@@ -38,8 +39,37 @@ LINK_COLUMNS = {
 PREFIX = 12
 
 
-def _old(store, name: str) -> ibis.Table | None:
-    return store.table(name) if store.exists(name) else None
+@dataclass
+class Write:
+    """One ingest's writing context: the new loads, what they built, what they replace."""
+
+    store: object
+    run: object
+    adapter: object
+    todo: list
+    parsed: dict
+    built: dict
+    superseded: list[str]
+    present: set[str]
+
+    def old(self, name: str) -> ibis.Table | None:
+        """The stored table as it was when this ingest began, if there is one."""
+        return self.store.table(name) if name in self.present else None
+
+    def new_parts(self, name: str) -> list[tuple[str, ibis.Table]]:
+        return [
+            (p.load_id, self.built[p.load_id][name])
+            for p in self.todo
+            if name in self.built.get(p.load_id, {})
+        ]
+
+    def base(self, name: str, col: str) -> list[ibis.Table]:
+        old = self.old(name)
+        return [_without(old, col, self.superseded)] if old is not None else []
+
+    def untouched(self, name: str, parts: list) -> bool:
+        """No new rows and nothing to remove: leave the table as it is."""
+        return not parts and (self.old(name) is None or not self.superseded)
 
 
 def _without(t: ibis.Table, col: str, superseded: list[str]) -> ibis.Table:
@@ -61,31 +91,27 @@ def write_all(
 
     `ingest_load` is written last, with the rows each load contributed to each table.
     """
-    loads = _load_times(store, load_rows)
-    _write_rejects(store, run, adapter, todo, parsed)
+    w = Write(store, run, adapter, todo, parsed, built, superseded, set(store.tables()))
+    loads = _load_times(w, load_rows)
+    _write_rejects(w)
     for name, col in ID_TABLES.items():
         parts = [
-            schemas.get(name).conform(built[p.load_id][name], source=adapter.name)
-            for p in todo
-            if name in built.get(p.load_id, {})
+            schemas.get(name).conform(expr, source=adapter.name) for _, expr in w.new_parts(name)
         ]
-        old = _old(store, name)
-        if not parts and (old is None or not superseded):
-            continue
-        base = [_without(old, col, superseded)] if old is not None else []
-        run.write(name, _union(base + parts))
-    _write_people(store, run, adapter, todo, built, superseded)
+        if not w.untouched(name, parts):
+            run.write(name, _union(w.base(name, col) + parts))
+    _write_people(w)
     for name, key in SHADOWED.items():
-        _write_shadowed(store, run, adapter, name, key, todo, built, superseded, loads)
-    _write_link_keys(store, run, adapter, todo, parsed, superseded)
+        _write_shadowed(w, name, key, loads)
+    _write_link_keys(w)
     outputs = output_counts(run, [r["load_id"] for r in load_rows], PREFIX)
     for r in load_rows:
         r["output_rows"] = json.dumps(outputs[r["load_id"]], sort_keys=True)
-    _write_loads(store, run, load_rows, superseded)
+    _write_loads(w, load_rows)
     return outputs
 
 
-def _load_times(store, load_rows) -> ibis.Table:
+def _load_times(w: Write, load_rows) -> ibis.Table:
     new = ibis.memtable(
         pa.table(
             {
@@ -95,117 +121,108 @@ def _load_times(store, load_rows) -> ibis.Table:
         )
     )
     new = new.select("load_id", loaded_at=new.loaded_at.cast("timestamp"))
-    old = _old(store, "ingest_load")
+    old = w.old("ingest_load")
     if old is None:
         return new
     old = old.select("load_id", loaded_at=old.loaded_at.cast("timestamp"))
     return ibis.union(old, new, distinct=False)
 
 
-def _write_loads(store, run, load_rows, superseded) -> None:
+def _write_loads(w: Write, load_rows) -> None:
     schema = schemas.get("ingest_load")
     new = ibis.memtable(pa.Table.from_pylist(load_rows, schema=schema.ibis_schema().to_pyarrow()))
-    old = _old(store, "ingest_load")
+    old = w.old("ingest_load")
     if old is None:
-        run.write("ingest_load", new)
+        w.run.write("ingest_load", new)
         return
-    if superseded:
+    if w.superseded:
         by = {r["replaces"]: r["load_id"] for r in load_rows if r["replaces"]}
         superseded_by = ibis.cases(
             *[(old.load_id == s, n) for s, n in by.items()], else_=old.superseded_by
         )
         old = old.mutate(
-            status=ibis.ifelse(old.load_id.isin(superseded), "superseded", old.status),
+            status=ibis.ifelse(old.load_id.isin(w.superseded), "superseded", old.status),
             superseded_by=superseded_by,
         )
-    run.write("ingest_load", _union([old.select(*schema.names), new]))
+    w.run.write("ingest_load", _union([old.select(*schema.names), new]))
 
 
-def _write_rejects(store, run, adapter, todo, parsed) -> None:
+def _write_rejects(w: Write) -> None:
     parts = []
-    for p in todo:
-        rej = parsed[p.load_id].rejects
+    for p in w.todo:
+        rej = w.parsed[p.load_id].rejects
         if not rej.num_rows:
             continue
         n = rej.num_rows
         rej = (
             rej.append_column("load_id", pa.array([p.load_id] * n, pa.string()))
-            .append_column("source", pa.array([adapter.name] * n, pa.string()))
+            .append_column("source", pa.array([w.adapter.name] * n, pa.string()))
             .append_column("file_name", pa.array([p.facts.path.name] * n, pa.string()))
         )
         parts.append(schemas.get("ingest_reject").conform(ibis.memtable(rej)))
     if not parts:
         return
-    old = _old(store, "ingest_reject")
-    run.write("ingest_reject", _union(([old] if old is not None else []) + parts))
+    old = w.old("ingest_reject")
+    w.run.write("ingest_reject", _union(([old] if old is not None else []) + parts))
 
 
-def _write_people(store, run, adapter, todo, built, superseded) -> None:
+def _write_people(w: Write) -> None:
     parts = [
-        spine.observations(built[p.load_id]["person"], p.load_id, adapter.name, adapter.person_rank)
-        for p in todo
-        if "person" in built.get(p.load_id, {})
+        spine.observations(rows, load_id, w.adapter.name, w.adapter.person_rank)
+        for load_id, rows in w.new_parts("person")
     ]
-    old = _old(store, "ingest_person")
-    if not parts and (old is None or not superseded):
+    if w.untouched("ingest_person", parts):
         return
-    base = [_without(old, "load_id", superseded)] if old is not None else []
-    run.write("ingest_person", _union(base + parts))
-    run.write("person", spine.build_person(run.staged("ingest_person")))
+    w.run.write("ingest_person", _union(w.base("ingest_person", "load_id") + parts))
+    w.run.write("person", spine.build_person(w.run.staged("ingest_person")))
 
 
-def _write_shadowed(store, run, adapter, name, key, todo, built, superseded, loads) -> None:
+def _write_shadowed(w: Write, name: str, key: list[str], loads: ibis.Table) -> None:
     shadow = f"ingest_{name}"
     declared = schemas.get(name)
     parts = [
-        declared.conform(built[p.load_id][name], source=adapter.name).mutate(
-            load_id=ibis.literal(p.load_id)
-        )
-        for p in todo
-        if name in built.get(p.load_id, {})
+        declared.conform(expr, source=w.adapter.name).mutate(load_id=ibis.literal(load_id))
+        for load_id, expr in w.new_parts(name)
     ]
-    old = _old(store, shadow)
-    if not parts and (old is None or not superseded):
+    if w.untouched(shadow, parts):
         return
-    base = [_without(old, "load_id", superseded)] if old is not None else []
     cols = schemas.get(shadow).names
-    run.write(shadow, _union([b.select(*cols) for b in base + parts]))
-    current = spine.latest_per_key(run.staged(shadow), key, loads)
-    run.write(name, current.select(*declared.names))
+    w.run.write(shadow, _union([b.select(*cols) for b in w.base(shadow, "load_id") + parts]))
+    current = spine.latest_per_key(w.run.staged(shadow), key, loads)
+    w.run.write(name, current.select(*declared.names))
 
 
-def _write_link_keys(store, run, adapter, todo, parsed, superseded) -> None:
-    has_keys = any(c.kind in ("dob", "postcode") for c in adapter.identifiers)
-    old = _old(store, "link_key")
-    if not has_keys and (old is None or not superseded):
-        return
+def _write_link_keys(w: Write) -> None:
+    has_keys = any(c.kind in ("dob", "postcode") for c in w.adapter.identifiers)
     parts = []
-    obs = run.staged("ingest_person") if has_keys else None
-    for p in todo:
-        good = parsed[p.load_id].good
-        if not has_keys or not good.num_rows:
-            continue
-        cols = ["person_id", "_linked", "_dob_year", "_dob_month", *LINK_COLUMNS]
-        t = ibis.memtable(good.select(cols))
-        t = t.filter(ibis.or_(*[t[c].notnull() for c in LINK_COLUMNS])).distinct()
-        o = obs.filter(obs.load_id == p.load_id).select("person_id", _sex=obs.sex)
-        j = t.left_join(o, "person_id")
-        parts.append(
-            j.select(
-                load_id=ibis.literal(p.load_id),
-                person_id=j.person_id,
-                linked=j._linked,
-                sex=j._sex,
-                birth_year=j._dob_year,
-                birth_month=j._dob_month,
-                **{new: j[raw] for raw, new in LINK_COLUMNS.items()},
+    if has_keys:
+        obs = w.run.staged("ingest_person")
+        for p in w.todo:
+            good = w.parsed[p.load_id].good
+            if not good.num_rows:
+                continue
+            cols = ["person_id", "_linked", "_dob_year", "_dob_month", *LINK_COLUMNS]
+            t = ibis.memtable(good.select(cols))
+            t = t.filter(ibis.or_(*[t[c].notnull() for c in LINK_COLUMNS])).distinct()
+            o = obs.filter(obs.load_id == p.load_id).select("person_id", _sex=obs.sex)
+            j = t.left_join(o, "person_id")
+            parts.append(
+                j.select(
+                    load_id=ibis.literal(p.load_id),
+                    person_id=j.person_id,
+                    linked=j._linked,
+                    sex=j._sex,
+                    birth_year=j._dob_year,
+                    birth_month=j._dob_month,
+                    **{new: j[raw] for raw, new in LINK_COLUMNS.items()},
+                )
             )
-        )
-    base = [_without(old, "load_id", superseded)] if old is not None else []
-    if not parts and not base:
+    if w.untouched("link_key", parts):
         return
     declared = schemas.get("link_key")
-    run.write("link_key", _union([declared.conform(b) for b in base + parts]))
+    w.run.write(
+        "link_key", _union([declared.conform(b) for b in w.base("link_key", "load_id") + parts])
+    )
 
 
 def output_counts(run, load_ids: list[str], prefix: int) -> dict[str, dict[str, int]]:

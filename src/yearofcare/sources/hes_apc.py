@@ -1,7 +1,9 @@
 """HES / SUS admitted patient care: episodes (one row per consultant episode) built into spells.
 
-A hospital provider spell is the episodes of one person at one provider with the same
-admission date (`PSEUDO_HESID`/NHS number, `PROCODE3`, `ADMIDATE`), ordered by `EPIORDER`.
+A hospital provider spell is the episodes of one person at one provider with the same provider
+spell number (`PROVSPNOPS`) or, when the extract has none (as HES extracts for analysts often
+do not), the same admission date: (`PSEUDO_HESID`/NHS number, `PROCODE3`, `PROVSPNOPS` or
+`ADMIDATE`), its episodes ordered by `EPIORDER`.
 The spell takes its admission method, classification, primary diagnosis and HRG from its first
 episode, its discharge date from the latest `DISDATE`, and every diagnosis (ICD-10) and
 procedure (OPCS-4) of every episode as coded events. Unfinished episodes (`EPISTAT` ≠ 3) are
@@ -31,6 +33,7 @@ COLUMNS = (
     RawColumn("DOB", "dob", optional=True, description="Date of birth (identifiable feeds)."),
     RawColumn("HOMEADD", "postcode", optional=True, description="Postcode (identifiable feeds)."),
     RawColumn("EPIKEY", "string", required=True, description="Episode key."),
+    RawColumn("PROVSPNOPS", "string", optional=True, description="Provider spell number."),
     RawColumn("ADMIDATE", "date", required=True),
     RawColumn("DISDATE", "date"),
     RawColumn("EPISTART", "date"),
@@ -55,7 +58,8 @@ OPERS = [f"OPERTN_4_{i:02d}" for i in range(1, 25)]
 
 
 def build(t: ibis.Table, ctx: BuildContext) -> dict[str, ibis.Table]:
-    key = ["person_id", "PROCODE3", "ADMIDATE"]
+    t = t.mutate(_spell=t.PROVSPNOPS.fill_null(t.ADMIDATE.cast("string")))
+    key = ["person_id", "PROCODE3", "_spell"]
     order = [t.EPIORDER.fill_null(99), t.EPISTART, t._row]
     w = ibis.window(group_by=[t[k] for k in key], order_by=order)
     eps = t.mutate(_ord=ibis.row_number().over(w))

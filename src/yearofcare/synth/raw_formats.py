@@ -182,6 +182,7 @@ def hes_apc(activity: pa.Table, coded: pa.Table, people: RawPeople, rng) -> RawT
         "EPIKEY": pa.array(
             np.char.add(np.char.zfill((spell + 1).astype(str), 10), (order + 1).astype(str))
         ),
+        "PROVSPNOPS": pa.array(np.char.add("S", np.char.zfill((spell + 1).astype(str), 9))),
         "ADMIDATE": days(start[spell]),
         "DISDATE": pc.if_else(pa.array(last), _s(a["end_date"]).take(take), _blank(len(spell))),
         "EPISTART": days(ep_start),
