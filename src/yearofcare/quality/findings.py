@@ -27,7 +27,8 @@ ADVICE: dict[str, str] = {
     "invalid_number": "send plain numbers (no text, units or thousands separators)",
     "out_of_range": "check the values: they fall outside the range the data set allows",
     "unknown_code": "use the national code list for this column (or agree a local mapping)",
-    "invalid_code": "send codes in their national format (e.g. ICD-10 as I10 or I10X)",
+    "invalid_code": "send codes in their national format (ICD-10, OPCS-4, SNOMED CT, Read v2, "
+    "BNF), without descriptions or local codes",
     "invalid_pseudonym": "send the pseudonym made with the agreed key, or the NHS number",
     "duplicate": "send each record once; duplicates of an earlier row were set aside",
     "malformed_row": "check quoting and delimiters: these rows have the wrong number of fields",
@@ -187,30 +188,41 @@ def load_findings(loads: pd.DataFrame, o: QualityOptions) -> Iterator[dict[str, 
                 count=x["rows_quarantined"],
                 value=x["quarantine_rate"],
             )
-        if pd.notna(x["lag_days"]) and x["lag_days"] > o.late_days:
-            yield _f(
-                3,
-                "info",
-                "timeliness",
-                s,
-                f"{x['file_name']}: loaded {int(x['lag_days'])} days after its period ended "
-                f"(expected within {o.late_days})",
-                "send extracts sooner after the period closes",
-                load=x,
-                value=float(x["lag_days"]),
-            )
         if x["rows_late"] > 0:
             yield _f(
                 3,
                 "info",
                 "late_records",
                 s,
-                f"{x['file_name']}: {x['rows_late']:,} rows are dated before the period the "
+                f"{x['file_name']}: {rows_text(x['rows_late'])} dated before the period the "
                 "file covers (late arrivals)",
                 "late records change earlier months' figures; send them in their own period",
                 load=x,
                 count=x["rows_late"],
             )
+
+
+def timeliness_findings(loads: pd.DataFrame, o: QualityOptions) -> Iterator[dict[str, Any]]:
+    """One finding per source whose current files arrived more than `late_days` after their
+    periods ended."""
+    cur = loads[(loads.status == "current") & loads.lag_days.notna()]
+    late = cur[cur.lag_days > o.late_days]
+    for source, g in late.groupby("source"):
+        lo, hi = int(g.lag_days.min()), int(g.lag_days.max())
+        days = f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}"
+        files = "1 file was" if len(g) == 1 else f"{len(g)} files were"
+        yield _f(
+            3,
+            "info",
+            "timeliness",
+            str(source),
+            f"{files} loaded {days} days after the period ended (expected within "
+            f"{o.late_days}): " + ", ".join(g.file_name),
+            "send extracts sooner after the period closes",
+            load=g.iloc[0] if len(g) == 1 else None,
+            count=len(g),
+            value=float(hi),
+        )
 
 
 def reject_findings(rejects: pd.DataFrame, loads: pd.DataFrame) -> Iterator[dict[str, Any]]:
@@ -369,6 +381,7 @@ def findings(
     """Every finding, most important first (priority, then errors before warnings)."""
     out = [
         *load_findings(loads, options),
+        *timeliness_findings(loads, options),
         *reject_findings(rejects, loads),
         *month_findings(months, options),
         *drift_findings(drift, loads),

@@ -151,8 +151,8 @@ def _table(
     text_cols = [i for i, c in enumerate(cols) if c.fmt in (_text, _reason)]
     t["text"] = text_cols
     if len(frame) > limit:
-        note = (note + " " if note else "") + f"First {limit:,} of {len(frame):,} rows shown; "
-        "the workbook has them all."
+        more = f"First {limit:,} of {len(frame):,} rows shown; the workbook has them all."
+        note = f"{note} {more}" if note else more
     t["note"] = note
     return t
 
@@ -289,11 +289,15 @@ def _by_source(loads: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
 
 # ---- charts ------------------------------------------------------------------------------------
 def _months_chart(months: pd.DataFrame) -> dict[str, Any] | None:
-    f = months.assign(records=pd.to_numeric(months.records, errors="coerce"))
-    f = f.dropna(subset=["records"])
+    f = months.assign(
+        records=pd.to_numeric(months.records, errors="coerce"), month=pd.to_datetime(months.month)
+    )
+    start = pd.to_datetime(f.source_period_start).dt.to_period("M").dt.to_timestamp()
+    end = pd.to_datetime(f.source_period_end)
+    f = f[(f.month >= start) & (f.month <= end)].dropna(subset=["records"])
     if f.empty:
         return None
-    f = f.assign(month=pd.to_datetime(f.month).dt.strftime("%Y-%m-01"))
+    f = f.assign(month=f.month.dt.strftime("%Y-%m-01"))
     domain = sorted(f.source.unique())
     chart = (
         alt.Chart(f)
