@@ -74,6 +74,22 @@ class EventSet:
         )
 
 
+def saturate(excess: np.ndarray, saturation: float) -> np.ndarray:
+    """Extra events from long-term conditions with diminishing returns: s x E / (s + E).
+
+    Each added condition adds less than the one before (care for several conditions overlaps);
+    with no saturation (0) the conditions' excess simply adds up.
+    """
+    if saturation <= 0:
+        return excess
+    return saturation * excess / (saturation + excess)
+
+
+def interaction(stream, extra_ltc: np.ndarray) -> np.ndarray:
+    """Multiplier of the conditions' excess for conditions beyond the first, up to a cap."""
+    return 1.0 + stream.mm_interaction * np.minimum(extra_ltc, stream.mm_cap)
+
+
 def deprivation_multiplier(gradient: float, decile: np.ndarray) -> np.ndarray:
     """Rate multiplier: 1 + gradient in the most deprived decile vs the least, mean 1."""
     return (1.0 + gradient * (10 - decile) / 9.0) / (1.0 + gradient / 2.0)
@@ -105,7 +121,8 @@ def person_year_events(world: World, events: EventSet, progress_task=None) -> No
             base = s.base[band] * np.where(female, s.female_mult, 1.0)
             if s.female_only:
                 base = base * female
-            rate = (base + per_ltc[:, j]) * (1.0 + s.mm_interaction * extra_ltc)
+            extra = saturate(per_ltc[:, j], s.saturation) * interaction(s, extra_ltc)
+            rate = base + extra
             rate *= deprivation_multiplier(s.deprivation_gradient, decile)
             rate *= world.propensity[idx, j]
             if s.model == "items":

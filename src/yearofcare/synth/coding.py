@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from yearofcare import vocab
+from yearofcare.synth.activity import interaction, saturate
 from yearofcare.synth.params import CodeTable, ModelParams
 from yearofcare.synth.timeline import NEVER, age_at, age_band, weighted_choice
 from yearofcare.synth.world import World
@@ -104,10 +105,16 @@ class Coder:
         female = world.people.female[person]
         band = age_band(age_at(world.people.birth[person], day))
         base = s.base[band] * np.where(female, s.female_mult, 1.0) if s.base is not None else 0.0
+        per_condition = active * mp.excess[:, j][None, :]
+        total = per_condition.sum(axis=1)
+        extra_ltc = np.maximum(active.sum(axis=1) - 1, 0)
+        shrink = (
+            saturate(total, s.saturation) * interaction(s, extra_ltc) / np.maximum(total, 1e-12)
+        )
         weight = np.concatenate(
             [
                 np.broadcast_to(np.asarray(base, float), (len(person),))[:, None],
-                active * mp.excess[:, j][None, :],
+                per_condition * shrink[:, None],
             ],
             axis=1,
         )

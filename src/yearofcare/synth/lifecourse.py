@@ -18,7 +18,7 @@ from yearofcare.synth.conditions import Conditions
 from yearofcare.synth.params import ModelParams
 from yearofcare.synth.population import People
 from yearofcare.synth.socialcare import Packages
-from yearofcare.synth.timeline import NEVER, YEAR, Window, age_at, scale_to_rates
+from yearofcare.synth.timeline import NEVER, YEAR, Season, Window, age_at, scale_to_rates
 
 #: Groups for the last year of life (end_of_life.yaml last_year_multiplier).
 EOL_GROUPS: tuple[str, ...] = ("cancer", "organ_failure", "dementia", "none", "other")
@@ -57,26 +57,25 @@ def simulate(
     mult = np.exp(log_m - log_m.max())
     mt = mp.mortality
     age0 = age_at(people.birth, start)
-    band0 = np.searchsorted(mt["age_from"], age0, side="right") - 1
-    group = band0 * 2 + people.female
-    # first-year deaths in each age band and sex match the life table
     qx_group = np.column_stack([mt["qx_male"], mt["qx_female"]]).ravel()
-    mult = mult * scale_to_rates(mult, group, qx_group) / -np.log1p(-qx_group[group])
-
-    steps = int(np.ceil((window.horizon - window.t0) / YEAR)) + 1
-    ages = age0[:, None] + np.arange(steps)[None, :]
-    band = (np.searchsorted(mt["age_from"], ages, side="right") - 1).clip(0)
-    qx = np.where(people.female[:, None], mt["qx_female"][band], mt["qx_male"][band])
-    hazard = -np.log1p(-np.minimum(qx, 0.999)) * mult[:, None]
-    cum = np.cumsum(hazard, axis=1)
-    draw = rng.exponential(1.0, n)
-    j = (cum < draw[:, None]).sum(axis=1)
-    dies = j < steps
-    jj = np.minimum(j, steps - 1)
-    before = np.where(jj > 0, cum[np.arange(n), jj - 1], 0.0)
-    frac = (draw - before) / hazard[np.arange(n), jj]
-    when = start + ((jj + frac) * YEAR).astype(np.int64)
-    death = np.where(dies & (when <= window.horizon), when, NEVER)
+    # year by year, deaths among survivors in each age band and sex match the life table
+    death = np.full(n, NEVER, np.int64)
+    alive = np.ones(n, bool)
+    season = Season(mp.seasonality[eol.death_season], window.t0, window.horizon + 2 * 366)
+    for j in range(int(np.ceil((window.horizon - window.t0) / YEAR)) + 1):
+        a = start + int(round(j * YEAR))
+        b = start + int(round((j + 1) * YEAR))
+        at_risk = np.flatnonzero(alive & (a <= window.horizon))
+        if not len(at_risk):
+            break
+        band = (np.searchsorted(mt["age_from"], age0[at_risk] + j, side="right") - 1).clip(0)
+        group = band * 2 + people.female[at_risk]
+        m = mult[at_risk]
+        p = 1 - np.exp(-scale_to_rates(m, group, qx_group) * m)
+        dies = at_risk[rng.random(len(at_risk)) < p]
+        death[dies] = season.draw(rng, a[dies], b[dies])
+        alive[dies] = False
+    death = np.where(death <= window.horizon, death, NEVER)
     death = np.maximum(death, people.birth)  # infant deaths on the day of birth at the earliest
     death = np.where(death < people.leave, death, NEVER).astype(np.int32)
 

@@ -175,6 +175,8 @@ class PopulationConfig(_Strict):
 class AcuteConfig(_Strict):
     ne_cost_fixed_share: float = Field(ge=0, le=1)
     ne_reference_los: float = Field(gt=0)
+    ne_cc_uplift: float = Field(ge=0)
+    ne_cc_cap: int = Field(ge=0)
     ne_via_ae: float = Field(ge=0, le=1)
     ne_via_ambulance: float = Field(ge=0, le=1)
     step_down_community_bed: tuple[float, float, float]
@@ -217,6 +219,7 @@ class LastYearStream(_Strict):
 
 class EndOfLifeConfig(_Strict):
     frailty_loghr: float
+    death_season: str
     deprivation_loghr: float
     place_of_death: dict[str, dict[str, float]]
     palliative: PalliativeConfig
@@ -279,6 +282,8 @@ class Stream:
     propensity_sigma: float
     gamma_shape: float
     mm_interaction: float
+    mm_cap: float
+    saturation: float
     deprivation_gradient: float
     stay: bool
     coded: bool
@@ -504,6 +509,8 @@ def _streams() -> dict[str, Stream]:
             propensity_sigma=_num(name, r, "propensity_sigma", line),
             gamma_shape=_num(name, r, "gamma_shape", line),
             mm_interaction=_num(name, r, "mm_interaction", line),
+            mm_cap=_num(name, r, "mm_cap", line),
+            saturation=_num(name, r, "saturation", line),
             deprivation_gradient=_num(name, r, "deprivation_gradient", line),
             stay=r["stay"] == "los",
             coded=r["coded"] == "icd",

@@ -125,6 +125,16 @@ class RowBuilder:
         cum = np.cumsum([w for _, w in options])[None, :]
         return codes[weighted_choice(self.rng, cum, np.zeros(len(person), int))]
 
+    def _ne_price(self, person: np.ndarray, day: np.ndarray, bed: np.ndarray) -> np.ndarray:
+        """Relative price of emergency spells by length of stay and comorbidity, mean 1."""
+        acute = self.mp.acute
+        f = acute.ne_cost_fixed_share
+        n = self.world.cond.active(person, day).sum(axis=1)
+        price = (f + (1 - f) * bed / acute.ne_reference_los) * (
+            1 + acute.ne_cc_uplift * np.minimum(n, acute.ne_cc_cap)
+        )
+        return price / price.mean()
+
     def _los(self, stream: str, band: np.ndarray) -> np.ndarray:
         spec = self.mp.los[stream]
         zero = self.rng.random(len(band)) < spec["zero_day_share"][band]
@@ -152,17 +162,17 @@ class RowBuilder:
             if ev.service is not None:
                 local = np.where(ev.service >= 0, ev.service, local)
         out_day = world.life.out[person].astype(np.int64)
-        if s.stay:
-            los = ev.los if ev.los is not None else np.full(len(person), -1, np.int32)
-            los = np.where(los >= 0, los, self._los(stream, band))
-            end = np.minimum(start.astype(np.int64) + los, out_day - 1)
-            end = np.maximum(end, start)
-            bed = (end - start).astype(np.float64)
-        else:
-            end = start.astype(np.int64)
-            bed = np.full(len(person), np.nan)
         unit_type = np.array([voc.unit_type.index(st.unit_type[i]) for i in range(len(st.names))])
         ut = unit_type[local]
+        stays = s.stay & np.isin(
+            ut, [voc.unit_type.index("spell"), voc.unit_type.index("bed_days")]
+        )
+        los = ev.los if ev.los is not None else np.full(len(person), -1, np.int32)
+        if stays.any():
+            los = np.where(los >= 0, los, self._los(stream, band))
+        end = np.where(stays, np.minimum(start.astype(np.int64) + los, out_day - 1), start)
+        end = np.maximum(end, start)
+        bed = np.where(stays, (end - start).astype(np.float64), np.nan)
         units = np.ones(len(person))
         per_bed_day = ut == voc.unit_type.index("bed_days")
         units[per_bed_day] = np.maximum(bed[per_bed_day], 1.0)
@@ -170,8 +180,7 @@ class RowBuilder:
             units = np.where(np.isnan(ev.units), units, ev.units)
         cost = st.unit_cost[local] * units * self._lognormal(st.cost_sigma[local])
         if stream == "ne":
-            f = mp.acute.ne_cost_fixed_share
-            cost *= f + (1 - f) * bed / mp.acute.ne_reference_los
+            cost *= self._ne_price(person, start, bed)
         funding = np.full(len(person), voc.funding.index(s.funding_route), np.int8)
         if stream in ("el", "dc"):
             special = rng.random(len(person)) < mp.acute.specialised_share
