@@ -34,6 +34,7 @@ out = Console()
 COMMAND_MODULES: tuple[str, ...] = (
     "store_cmds",
     "keys",
+    "synth",
     "ingest",
     "build",
     "analyse",

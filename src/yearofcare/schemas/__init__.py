@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from yearofcare.errors import StageError
-from yearofcare.schemas import analysis, canonical, derived_population, ingest, population, quality
+from yearofcare.schemas import (
+    analysis,
+    canonical,
+    derived_population,
+    ingest,
+    population,
+    quality,
+    synth,
+)
 from yearofcare.schemas.model import Column, TableSchema, table
 
 _REGISTRY: dict[str, TableSchema] = {}
@@ -26,6 +34,7 @@ for _t in (
     *analysis.TABLES,
     *quality.TABLES,
     *derived_population.TABLES,
+    *synth.TABLES,
 ):
     register(_t)
 

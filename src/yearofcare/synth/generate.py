@@ -65,15 +65,13 @@ def generate(
     """
     mp = load()
     rng = np.random.default_rng(params.seed) if rng is None else rng
-    with progress.task("Simulating people, conditions and deaths", total=1) as task:
+    years = params.years
+    with progress.task("Simulating the care economy", total=years + len(mp.streams) + 5) as task:
         world = build_world(params, mp, rng)
         task.advance(1)
-
-    coder = Coder(mp)
-    builder = RowBuilder(world, coder)
-    events = EventSet()
-    n_streams = len(mp.streams)
-    with progress.task("Simulating activity", total=len(world.window.years) + n_streams) as task:
+        coder = Coder(mp)
+        builder = RowBuilder(world, coder)
+        events = EventSet()
         person_year_events(world, events, task)
         end_of_life_events(world, events)
         ne = builder.add("ne", events.get("ne"))
@@ -84,8 +82,6 @@ def generate(
                 builder.add(name, events.get(name))
             task.advance(1)
         builder.package_weeks(reablement)
-
-    with progress.task("Assessments, surveys and tables", total=4) as task:
         found, assessors = assessments.generate(world)
         responses = surveys.generate(world)
         task.advance(1)
@@ -96,16 +92,14 @@ def generate(
         activity = tables.activity_table(builder)
         task.advance(1)
         coded = tables.coded_event_table(builder, activity.column("activity_id"), gp)
-        task.advance(1)
+        spells = registration(world.people, world.life, window)
         population = SynthPopulation(
             person=tables.person_table(world),
             practice=tables.practice_table(world),
-            registration=tables.registration_table(
-                world, registration(world.people, world.life, window)
-            ),
+            registration=tables.registration_table(world, spells),
             activity=activity,
             coded_event=coded,
-            assessment=tables.assessment_table(world, found, assessors),
+            assessment=tables.assessment_table(found, assessors),
             survey_response=tables.survey_table(responses),
             truth_condition=tables.truth_table(world, person, k, onset, resolved, recorded),
             truth_assessor=tables.assessor_table(assessors),

@@ -63,8 +63,8 @@ def simulate(
     alive = np.ones(n, bool)
     season = Season(mp.seasonality[eol.death_season], window.t0, window.horizon + 2 * 366)
     for j in range(int(np.ceil((window.horizon - window.t0) / YEAR)) + 1):
-        a = start + int(round(j * YEAR))
-        b = start + int(round((j + 1) * YEAR))
+        a = start + round(j * YEAR)
+        b = start + round((j + 1) * YEAR)
         at_risk = np.flatnonzero(alive & (a <= window.horizon))
         if not len(at_risk):
             break

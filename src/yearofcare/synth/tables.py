@@ -175,7 +175,7 @@ def coded_event_table(
     )
 
 
-def assessment_table(world: World, a: Assessments, assessors: Assessors) -> pa.Table:
+def assessment_table(a: Assessments, assessors: Assessors) -> pa.Table:
     n = len(a.person)
     cols: dict[str, pa.Array] = {
         "assessment_id": ids("DST", 1, n),
@@ -189,7 +189,6 @@ def assessment_table(world: World, a: Assessments, assessors: Assessors) -> pa.T
     cols["functional_need"] = pa.array(a.functional.astype(np.int8))
     cols["health_complexity"] = pa.array(a.complexity.astype(np.int8))
     cols["assessed_level"] = dictionary(a.level, vocab.NEED_LEVELS)
-    del world
     return pa.table(cols)
 
 

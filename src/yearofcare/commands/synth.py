@@ -1,0 +1,41 @@
+"""`yoc synth`: generate a synthetic care economy straight into the store's canonical tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from yearofcare.cli import RichProgress, app, console, open_store, options, out
+
+
+@app.command()
+def synth(
+    ctx: typer.Context,
+    people: int = typer.Option(50_000, "--people", help="People in the synthetic population."),
+    years: int = typer.Option(3, "--years", help="Financial years of activity."),
+    seed: int = typer.Option(20261123, "--seed", help="Random seed (same seed, same data)."),
+    end_fy: int | None = typer.Option(
+        None,
+        "--end-fy",
+        help="Last financial year, by its start year (2025 = 2025/26; default: the last complete one).",
+    ),
+    key_file: Path | None = typer.Option(
+        None, "--key-file", help="Linkage key (default: yoc-linkage.key beside the data dir)."
+    ),
+) -> None:
+    """Simulate people, conditions, activity, costs, assessments and LTC6 answers and write
+    them as canonical tables (NHS numbers pseudonymised with the linkage key)."""
+    from yearofcare.synth import SynthParams, linkage_key, run_synth
+
+    params = SynthParams.checked(people=people, years=years, seed=seed, end_fy=end_fy)
+    store = open_store(ctx)
+    key, path, created = linkage_key(key_file, options(ctx).data_dir)
+    if created:
+        console.print(f"created a new linkage key {path} (keep it outside the store)")
+    counts = run_synth(store, params, key, RichProgress())
+    t = Table("table", "rows", title="yoc synth")
+    for name, rows in counts.items():
+        t.add_row(name, f"{rows:,}")
+    out.print(t)
