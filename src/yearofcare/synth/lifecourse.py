@@ -160,10 +160,9 @@ def registration(people: People, life: LifeCourse, window: Window) -> Spells:
     start = people.reg_start.astype(np.int64)
     ok = (start < out) & (start <= window.t1)
     moved = ok & (people.transfer < out) & (people.transfer > start) & (people.practice2 >= 0)
-    final_end = np.where(out <= window.t1, out - 1, NEVER)
-    final_reason = np.where(
-        out > window.t1, -1, np.where(life.died & (life.death.astype(np.int64) + 1 == out), 1, 0)
-    )
+    died = life.died
+    final_end = np.where(died, life.death, np.where(out <= window.t1, out - 1, NEVER))
+    final_reason = np.where(died, 1, np.where(out <= window.t1, 0, -1))
     first = np.flatnonzero(ok)
     second = np.flatnonzero(moved)
     end1 = np.where(moved[first], people.transfer[first].astype(np.int64) - 1, final_end[first])
