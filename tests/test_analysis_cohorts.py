@@ -9,6 +9,7 @@ import pytest
 from tests.spec import load, rows
 from yearofcare.errors import ConfigError
 from yearofcare.population.analysis.common import SelectionRule
+from yearofcare.population.analysis.concentration import cost_concentration
 from yearofcare.population.analysis.crisis_curve import crisis_curve
 from yearofcare.population.analysis.risk_overlap import risk_overlap, scores_for_year
 from yearofcare.population.analysis.turnover import cohort_turnover
@@ -218,3 +219,12 @@ def test_top_cost_selection_matches_a_full_ranking(duck_store, n):
         k = -(-n * round(r.value * 100) // 10_000)  # ceil(n × p)
         expected = {f"p{i:05d}" for i in order[:k]}
         assert {g["person_id"] for g in got if g["rule"] == r.id} == expected, r.id
+    # the concentration table sorts candidates the same way
+    percents = (0.5, 1.0, 5.0, 20.0)
+    shares = rows(
+        duck_store, cost_concentration(duck_store.table("person_year"), percents=percents)
+    )
+    for r in shares:
+        k = -(-n * round(r["top_percent"] * 100) // 10_000)
+        assert r["people"] == k
+        assert r["cost_top"] == pytest.approx(sum(costs[i] for i in order[:k]))

@@ -121,23 +121,36 @@ def registration_features(reg_years: ibis.Table) -> ibis.Table:
 
 
 def activity_features(costed: ibis.Table) -> ibis.Table:
-    """Counts, costs and bed days by person × year from activity_costed."""
+    """Counts, costs and bed days by person × year from activity_costed.
+
+    Two steps: a narrow aggregate by person × year × setting (one cheap pass over the rows),
+    then the small result pivoted to the COST_GROUPS columns.
+    """
     t = costed
     counted = t.is_activity
+    by_setting = t.group_by(["person_id", "fy", "setting"]).aggregate(
+        n=ibis.ifelse(counted, 1, 0).sum(),
+        cost=t.cost.sum(),
+        bed_days=t.bed_days.sum(),
+        last_activity=t.start_date.max(),
+        uncosted=ibis.ifelse(t.cost.isnull(), 1, 0).sum(),
+        negative=ibis.ifelse(t.cost < 0, 1, 0).sum(),
+    )
+    s = by_setting
     aggs: dict[str, ibis.Value] = {}
     for group, settings in COST_GROUPS.items():
-        in_group = t.setting.isin(settings)
-        aggs[f"n_{group}"] = ibis.ifelse(in_group & counted, 1, 0).sum()
-        aggs[f"cost_{group}"] = t.cost.sum(where=in_group)
-    aggs["cost_total"] = t.cost.sum()
-    aggs["bed_days_acute"] = t.bed_days.sum(where=t.setting.isin(ACUTE_SETTINGS))
-    aggs["bed_days_community"] = t.bed_days.sum(where=t.setting == "community")
-    aggs["bed_days_mental_health"] = t.bed_days.sum(where=t.setting == "mental_health")
-    aggs["care_home_days"] = t.bed_days.sum(where=t.setting == "social_care")
-    aggs["last_activity"] = t.start_date.max(where=counted)
-    aggs["uncosted"] = ibis.ifelse(t.cost.isnull(), 1, 0).sum()
-    aggs["negative"] = ibis.ifelse(t.cost < 0, 1, 0).sum()
-    return t.group_by(["person_id", "fy"]).aggregate(**aggs).mutate(fy=lambda x: x.fy.cast("int32"))
+        in_group = s.setting.isin(settings)
+        aggs[f"n_{group}"] = s.n.sum(where=in_group)
+        aggs[f"cost_{group}"] = s.cost.sum(where=in_group)
+    aggs["cost_total"] = s.cost.sum()
+    aggs["bed_days_acute"] = s.bed_days.sum(where=s.setting.isin(ACUTE_SETTINGS))
+    aggs["bed_days_community"] = s.bed_days.sum(where=s.setting == "community")
+    aggs["bed_days_mental_health"] = s.bed_days.sum(where=s.setting == "mental_health")
+    aggs["care_home_days"] = s.bed_days.sum(where=s.setting == "social_care")
+    aggs["last_activity"] = s.last_activity.max()
+    aggs["uncosted"] = s.uncosted.sum()
+    aggs["negative"] = s.negative.sum()
+    return s.group_by(["person_id", "fy"]).aggregate(**aggs).mutate(fy=lambda x: x.fy.cast("int32"))
 
 
 def membership(reg_years: ibis.Table | None, acts: ibis.Table) -> ibis.Table:

@@ -1,7 +1,8 @@
 """Who each selection rule picks in each year: the cohorts the crisis curve and turnover follow.
 
-Top-percent rules rank each year's whole population once (one window partitioned by year, ties
-broken by pseudonym so the same on every engine); LTC rules are filters.
+Top-percent rules rank each year's population (ties broken by pseudonym, so the same on every
+engine), sorting only the rows that can make the top group (`common.top_ranked`); LTC rules
+are filters.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 
 import ibis
 
-from yearofcare.population.analysis.common import SelectionRule, amount, top_count
+from yearofcare.population.analysis.common import SelectionRule, amount, top_count, top_ranked
 
 
 def cohort_members(
@@ -27,6 +28,8 @@ def cohort_members(
     if cost_rules:
         ranked = top_ranked(
             py.select("person_id", "fy", _v=amount(py.cost_total)),
+            "_v",
+            ["fy"],
             max(r.value for r in cost_rules),
         )
         for r in cost_rules:
@@ -53,30 +56,6 @@ def cohort_members(
             .mutate(rule=ibis.literal(""), rule_label=ibis.literal(""))
         )
     return ibis.union(*parts)
-
-
-def top_ranked(t: ibis.Table, percent: float) -> ibis.Table:
-    """Candidates for the top `percent` of each year by `_v`, ranked: `t` (person_id, fy, _v)
-    with `_n` (people that year) and `_rank` (0 = highest `_v`, ties broken by person_id).
-
-    Only rows that can be in the top `percent` are sorted: those at or above the year's
-    (1 − 3p) quantile of `_v`. That is exact, not an approximation: the value at that level is
-    at most the (k+1)-th smallest, k = floor(level × (n − 1)), which has at least
-    3p(n − 1) ≥ ceil(pn) people above it whenever p(2n − 3) ≥ 1; smaller years keep everyone.
-    Whatever the quantile convention (interpolated or discrete), everyone who could rank in
-    the top ceil(pn) — ties included — is a candidate, and ranks among candidates equal ranks
-    among all. This sorts ~3p of the rows instead of all of them.
-    """
-    bp = round(percent * 100)  # hundredths of a percent: p(2n − 3) ≥ 1 ⟺ bp(2n − 3) ≥ 10,000
-    level = max(0.0, 1.0 - 3 * bp / 10_000)
-    stats = t.group_by("fy").aggregate(_n=t.count(), _q=t._v.quantile(level))
-    c = t.join(stats, "fy")
-    c = c.filter((c._v >= c._q) | ((2 * c._n.cast("int64") - 3) * bp < 10_000))
-    return c.mutate(
-        _rank=ibis.row_number().over(
-            ibis.window(group_by="fy", order_by=[ibis.desc(c._v), c.person_id])
-        )
-    )
 
 
 def _tag(t: ibis.Table, rule: SelectionRule) -> ibis.Table:

@@ -177,6 +177,27 @@ def top_by(
     return ranked.filter(ranked._rn < top_count(n, percent)).drop("_rn")
 
 
+def top_ranked(t: ibis.Table, value: str, keys: list[str], percent: float) -> ibis.Table:
+    """The rows of `t` that can be in the top `percent` of their `keys` group by `value`
+    (descending; non-null), with `_n` (rows in the group) and `_rank` (0 = highest, ties
+    broken by person_id). Filter `_rank < top_count(_n, p)` for any p ≤ `percent`.
+
+    Only candidates are sorted: rows at or above the group's (1 − 1.1p) quantile of `value`.
+    That is exact, not an approximation. With k = floor(level × (n − 1)), the quantile is at
+    most the (k+1)-th smallest value (interpolated or discrete), and at least
+    1.1p(n − 1) ≥ pn + 1 > ceil(pn) people are above it whenever p(n − 11) ≥ 1 — so everyone
+    who could rank in the top ceil(pn), ties included, is a candidate, and ranks among
+    candidates equal ranks among all. Smaller groups keep every row.
+    """
+    bp = round(percent * 100)  # p(n − 11) ≥ 1 ⟺ bp(n − 11) ≥ 10,000
+    level = max(0.0, 1.0 - 1.1 * bp / 10_000)
+    stats = t.group_by(keys).aggregate(_n=t.count(), _q=t[value].quantile(level))
+    c = t.join(stats, keys)
+    c = c.filter((c[value] >= c._q) | ((c._n.cast("int64") - 11) * bp < 10_000)).drop("_q")
+    order = [ibis.desc(c[value]), c.person_id]
+    return c.mutate(_rank=ibis.row_number().over(ibis.window(group_by=keys, order_by=order)))
+
+
 def month_calendar(fys: tuple[int, ...]) -> ibis.Table:
     """The months of the financial years `fys`: month start, next month start, days, fy.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ibis
 
-from yearofcare.population.analysis.common import amount, slim, split, top_count
+from yearofcare.population.analysis.common import amount, slim, split, top_count, top_ranked
 
 SPLIT = ("split_by", "split_value")
 TOP_PERCENTS: tuple[float, ...] = (0.5, 1.0, 5.0, 10.0, 20.0)
@@ -29,22 +29,15 @@ def cost_concentration(
 ) -> ibis.Table:
     """Share of each group's cost spent on its top 0.5/1/5/10/20% most costly people."""
     t = split(slim(py_year, by, _x=amount(py_year.cost_total)), by)
-    part = ibis.window(group_by=list(SPLIT))
-    ranked = t.mutate(
-        _rn=ibis.row_number().over(
-            ibis.window(group_by=list(SPLIT), order_by=[ibis.desc(t._x), t.person_id])
-        ),
-        _n=t.count().over(part),
-    )
-    metrics: dict[str, ibis.Value] = {
-        "population": ranked.count(),
-        "cost_all": ranked._x.sum(),
-    }
+    keys = ["fy", *SPLIT]
+    totals = t.group_by(keys).aggregate(population=t.count(), cost_all=t._x.sum())
+    ranked = top_ranked(t.select("person_id", *keys, "_x"), "_x", keys, max(percents))
+    metrics: dict[str, ibis.Value] = {}
     for i, p in enumerate(percents):
-        inside = ranked._rn < top_count(ranked._n, p)
+        inside = ranked._rank < top_count(ranked._n, p)
         metrics[f"_p{i}"] = inside.cast("int64").sum()
         metrics[f"_c{i}"] = ibis.ifelse(inside, ranked._x, 0.0).sum()
-    agg = ranked.group_by(["fy", *SPLIT]).aggregate(**metrics)
+    agg = ranked.group_by(keys).aggregate(**metrics).join(totals, keys)
     parts = [
         agg.select(
             "fy",
