@@ -121,3 +121,30 @@ def test_cli_bad_contract_file_is_one_line_with_a_hint(quality_store, tmp_path, 
     assert code == 2
     assert "contract file c.csv, row 2, column value" in err and "Hint:" in err
     assert "Traceback" not in err
+
+
+def test_the_whole_stage_runs_on_every_engine(store, tmp_path):
+    """Every quality expression compiles and runs on each engine (DuckDB and Spark)."""
+    load(
+        store,
+        {
+            "ingest_load": [LOAD_A, LOAD_B, HES],
+            "ingest_reject": REJECTS,
+            "activity": ACTIVITY,
+            "coded_event": CODED,
+            "ingest_person": PEOPLE,
+        },
+    )
+    contracts = tmp_path / "contracts.csv"
+    contracts.write_text("name,source,fy,value\nCommunity,csds,2024/25,100\n", encoding="utf-8")
+    result = run_quality(store, QualityOptions(contracts_file=contracts))
+    assert result.tables["dq_load"] == 3
+    assert result.tables["dq_reject"] == 6
+    assert result.tables["dq_triangulation"] == 1
+    drift = store.to_pandas(store.table("dq_drift"))
+    volume = drift[(drift.check == "volume") & (drift.load_id == "lB0000000002")].iloc[0]
+    assert volume.baseline == 10 and volume.change == pytest.approx((4 - 10) / 10)
+    tri = store.to_pandas(store.table("dq_triangulation")).iloc[0]
+    assert tri.loaded_cost == 50 + 20 and tri.difference == 70 - 100
+    files = write_quality_report(store, tmp_path / "out")
+    assert files.html.is_file() and set(files.feedback_html) == {"csds", "hes_apc"}
