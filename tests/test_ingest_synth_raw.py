@@ -4,16 +4,21 @@ exactly; and no raw NHS number reaches the store, the run log or the command's o
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pytest
 
-from tests.ingest_support import make_key, table
+from tests.ingest_support import (
+    make_key,
+    raw_identifiers,
+    scan_files,
+    scan_store,
+    scan_text,
+    table,
+)
 from yearofcare.cli import main
-from yearofcare.engine import DUCKDB_FILE, connect
+from yearofcare.engine import connect
 from yearofcare.ingest.plan import ingest_plan
 from yearofcare.store import Store
 from yearofcare.synth.generate import generate
@@ -115,49 +120,10 @@ def test_defects_are_found_exactly_and_nothing_raw_is_stored(defective, capsys):
     want = {rel: f["defects"] for rel, f in manifest["files"].items()}
     assert _defect_counts(store, manifest) == want
 
-    secrets = _raw_identifiers(root / "raw")
+    secrets = raw_identifiers(root / "raw")
     assert len(secrets["nhs"]) > PEOPLE
-    found = _scan_store(store, secrets)
-    found |= _scan_text(printed.out + printed.err, secrets)
+    found = scan_store(store, secrets)
+    found |= scan_text(printed.out + printed.err, secrets)
     store.con.disconnect()
-    found |= _scan_text((data / DUCKDB_FILE).read_bytes().decode("latin-1"), secrets)
-    for f in data.rglob("*"):
-        if f.is_file() and f.name != DUCKDB_FILE:
-            found |= _scan_text(f.read_bytes().decode("latin-1"), secrets)
+    found |= scan_files(data, secrets)
     assert not found
-
-
-def _raw_identifiers(raw: Path) -> dict[str, set[str]]:
-    """Every NHS number (valid or not) and postcode the raw files hold."""
-    nhs, postcodes = set(), set()
-    con = duckdb.connect()
-    for f in raw.rglob("*.csv"):
-        rel = con.sql(f"SELECT * FROM read_csv('{f}', all_varchar = true)")
-        for c in rel.columns:
-            values = {v for (v,) in rel.select(f'"{c}"').distinct().fetchall() if v}
-            if c.lower().replace("_", "") in ("nhsnumber", "newnhsno"):
-                nhs |= values
-            if c.lower() in ("postcode", "homeadd"):
-                postcodes |= values
-    return {"nhs": nhs, "postcode": postcodes}
-
-
-_DIGITS = re.compile(r"(?<!\d)\d{10}(?!\d)")
-
-
-def _scan_text(text: str, secrets) -> set[str]:
-    hits = {m for m in _DIGITS.findall(text) if m in secrets["nhs"]}
-    hits |= {p for p in secrets["postcode"] if p in text}
-    return hits
-
-
-def _scan_store(store: Store, secrets) -> set[str]:
-    found: set[str] = set()
-    for name in store.tables():
-        t = store.table(name)
-        for col, typ in t.schema().items():
-            if not typ.is_string():
-                continue
-            values = store.to_pandas(t.select(col).distinct())[col].dropna()
-            found |= _scan_text("\n".join(values.astype(str)), secrets)
-    return found

@@ -1,0 +1,114 @@
+"""Time `yoc ingest` on the raw extracts of a synthetic population (default 1,000,000 people × 1 year).
+
+    .venv/bin/python benchmarks/ingest.py [--people N] [--years Y] [--threads T] [--raw DIR]
+
+Writes the raw extracts first (in a child process, so its memory is not counted; reused when
+DIR already holds them), then loads them all into a fresh DuckDB store by their plan, and
+prints per format: rows read, seconds, rows/s; overall rows/s end to end (preflight, hash,
+read, pseudonymise, type, check, build, write, bookkeeping) and the peak resident memory of
+the ingesting process. The floor is a bare DuckDB `count(*)` over every CSV (read and parse
+only) in the same process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import resource
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+
+def _generate(people: int, years: int, raw: str) -> None:
+    import numpy as np
+
+    from yearofcare.synth.generate import generate
+    from yearofcare.synth.params import SynthParams
+    from yearofcare.synth.raw import write_raw
+
+    t0 = time.perf_counter()
+    pop = generate(SynthParams(people=people, years=years, seed=20261123))
+    t1 = time.perf_counter()
+    write_raw(pop, Path(raw), np.random.default_rng(1))
+    print(f"synthesised in {t1 - t0:.1f}s, wrote raw extracts in {time.perf_counter() - t1:.1f}s")
+
+
+def _floor(raw: Path, threads: int) -> tuple[int, float]:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"SET threads = {threads}")
+    t0 = time.perf_counter()
+    rows = 0
+    for f in sorted(raw.rglob("*.csv")):
+        rows += con.execute(
+            f"SELECT count(*) FROM read_csv('{f}', all_varchar = true, header = true)"
+        ).fetchone()[0]
+    return rows, time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=1_000_000)
+    parser.add_argument("--years", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--raw", type=Path, default=None)
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    raw = args.raw or Path(tempfile.mkdtemp()) / "raw"
+    if not (raw / "defects.json").exists():
+        child = mp.get_context("spawn").Process(
+            target=_generate, args=(args.people, args.years, str(raw))
+        )
+        child.start()
+        child.join()
+        if child.exitcode:
+            sys.exit(child.exitcode)
+    size = sum(f.stat().st_size for f in raw.rglob("*.csv"))
+    print(f"raw extracts: {raw} ({size / 1e9:.2f} GB)")
+
+    from yearofcare.engine import connect
+    from yearofcare.ingest.plan import ingest_plan
+    from yearofcare.linkage.pseudonym import create_key
+    from yearofcare.store import Store
+
+    work = Path(tempfile.mkdtemp())
+    key = create_key(work / "yoc-linkage.key")
+    store = Store(connect("duckdb", work / "data", threads=args.threads))
+    t0 = time.perf_counter()
+    results = ingest_plan(store, raw, key)
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    runs = store.runs()
+    by_source: dict[str, list[float]] = {}
+    for r, result in zip(runs.itertuples(), results, strict=False):
+        params = json.loads(r.parameters)
+        rows = sum(f.counts.get("rows_read", 0) for f in result.files)
+        acc = by_source.setdefault(params["source"], [0, 0.0])
+        acc[0] += rows
+        acc[1] += r.seconds
+    total = sum(v[0] for v in by_source.values())
+    print(f"{'format':<18}{'rows read':>14}{'seconds':>10}{'rows/s':>12}")
+    for source, (rows, secs) in by_source.items():
+        print(f"{source:<18}{rows:>14,}{secs:>10.1f}{rows / secs:>12,.0f}")
+    print(f"{'all':<18}{total:>14,}{seconds:>10.1f}{total / seconds:>12,.0f}")
+    print(f"peak resident memory of the ingesting process: {peak:.2f} GB")
+    floor_rows, floor_s = _floor(raw, args.threads)
+    print(
+        f"floor (DuckDB count(*) over every CSV): {floor_rows:,} rows in {floor_s:.1f}s "
+        f"= {floor_rows / floor_s:,.0f} rows/s"
+    )
+    for name in ("activity", "coded_event", "person", "registration", "ingest_reject"):
+        if store.exists(name):
+            print(f"  {name}: {store.count(name):,} rows")
+
+
+if __name__ == "__main__":
+    main()
