@@ -9,11 +9,15 @@ engine; no person-level data is read here.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from yearofcare import sources
 from yearofcare.disclosure import DEFAULT_POLICY, SUPPRESSED, DisclosurePolicy
+from yearofcare.errors import YocError
 from yearofcare.fy import fy_label
 from yearofcare.quality.measures import CODE_REASONS
 from yearofcare.quality.options import QualityOptions
@@ -89,11 +93,27 @@ def _p(x: float) -> str:
     return f"{x:.1%}"
 
 
+@cache
+def identifies_people(source: str, file_name: str) -> bool:
+    """Whether the file's format carries a person identifier (a practice list does not)."""
+    try:
+        if source == "canonical":
+            from yearofcare.sources.canonical import table_for
+
+            adapter = sources.get(source, table_for(Path(file_name).stem))
+        else:
+            adapter = sources.get(source)
+    except YocError:
+        return True
+    return any(c.kind in ("nhs_number", "pseudonym", "token") for c in adapter.identifiers)
+
+
 def load_findings(loads: pd.DataFrame, o: QualityOptions) -> Iterator[dict[str, Any]]:
     for _, x in loads[loads.status == "current"].iterrows():
         s = x["source"]
+        people = identifies_people(s, x["file_name"])  # a practice list has no one to link
         has_nhs = x["nhs_number_present"] > 0
-        if not has_nhs and x["pseudonym_supplied"] == 0 and x["rows_read"] > 0:
+        if people and not has_nhs and x["pseudonym_supplied"] == 0 and x["rows_read"] > 0:
             yield _f(
                 1,
                 "warning",
