@@ -5,6 +5,7 @@ Everything here builds Ibis expressions (or small in-memory literal tables) and 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Literal
 
@@ -167,16 +168,6 @@ DEFAULT_RULES: tuple[SelectionRule, ...] = (
 )
 
 
-def top_by(
-    t: ibis.Table, column: str, n: ibis.IntegerValue, percent: float, *tiebreak: str
-) -> ibis.Table:
-    """Rows of `t` in the top `percent` of `n` people by `column` (descending), ties broken by
-    the `tiebreak` columns (descending) and then person_id."""
-    order = [ibis.desc(t[column]), *(ibis.desc(t[c]) for c in tiebreak), t.person_id]
-    ranked = t.mutate(_rn=ibis.row_number().over(ibis.window(order_by=order)))
-    return ranked.filter(ranked._rn < top_count(n, percent)).drop("_rn")
-
-
 def top_ranked(t: ibis.Table, value: str, keys: list[str], percent: float) -> ibis.Table:
     """The rows of `t` that can be in the top `percent` of their `keys` group by `value`
     (descending; non-null), with `_n` (rows in the group) and `_rank` (0 = highest, ties
@@ -196,6 +187,27 @@ def top_ranked(t: ibis.Table, value: str, keys: list[str], percent: float) -> ib
     c = c.filter((c[value] >= c._q) | ((c._n.cast("int64") - 11) * bp < 10_000)).drop("_q")
     order = [ibis.desc(c[value]), c.person_id]
     return c.mutate(_rank=ibis.row_number().over(ibis.window(group_by=keys, order_by=order)))
+
+
+def unpivot(
+    t: ibis.Table, key: str, keys: Sequence[object], values: Mapping[str, Sequence[str]]
+) -> ibis.Table:
+    """Wide to long: one row per row of `t` and each of `keys` (in column `key`); output
+    column `name` takes `values[name][i]` for the i-th key.
+
+    `t` is referenced once (a cross join with a literal table of the keys) — unlike a UNION of
+    one SELECT per key, which engines may compute from scratch for every key.
+    """
+    lit = ibis.memtable(
+        pa.table({"_ki": pa.array(range(len(keys)), pa.int32()), key: pa.array(list(keys))})
+    )
+    j = t.cross_join(lit)
+    cols = {
+        name: ibis.cases(*((j._ki == i, j[src]) for i, src in enumerate(srcs)))
+        for name, srcs in values.items()
+    }
+    used = {src for srcs in values.values() for src in srcs}
+    return j.mutate(**cols).drop("_ki", *sorted(used - set(values)))
 
 
 def month_calendar(fys: tuple[int, ...]) -> ibis.Table:

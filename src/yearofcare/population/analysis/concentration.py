@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import ibis
 
-from yearofcare.population.analysis.common import amount, slim, split, top_count, top_ranked
+from yearofcare.population.analysis.common import (
+    amount,
+    slim,
+    split,
+    top_count,
+    top_ranked,
+    unpivot,
+)
 
 SPLIT = ("split_by", "split_value")
 TOP_PERCENTS: tuple[float, ...] = (0.5, 1.0, 5.0, 10.0, 20.0)
@@ -38,19 +45,15 @@ def cost_concentration(
         metrics[f"_p{i}"] = inside.cast("int64").sum()
         metrics[f"_c{i}"] = ibis.ifelse(inside, ranked._x, 0.0).sum()
     agg = ranked.group_by(keys).aggregate(**metrics).join(totals, keys)
-    parts = [
-        agg.select(
-            "fy",
-            *SPLIT,
-            top_percent=ibis.literal(float(p)),
-            people=agg[f"_p{i}"],
-            population=agg.population,
-            cost_top=agg[f"_c{i}"],
-            cost_all=agg.cost_all,
-        )
-        for i, p in enumerate(percents)
-    ]
-    out = ibis.union(*parts)
+    out = unpivot(
+        agg,
+        "top_percent",
+        [float(p) for p in percents],
+        {
+            "people": [f"_p{i}" for i in range(len(percents))],
+            "cost_top": [f"_c{i}" for i in range(len(percents))],
+        },
+    ).select(*keys, "top_percent", "people", "population", "cost_top", "cost_all")
     return out.mutate(
         share_of_people=out.people / out.population,
         share_of_cost=ibis.ifelse(
@@ -80,19 +83,18 @@ def ltc_share(py_year: ibis.Table, by: str | None = None) -> ibis.Table:
         metrics[f"_all_{name}"] = t[f"_m_{name}"].sum()
         metrics[f"_ltc_{name}"] = ibis.ifelse(t._has, t[f"_m_{name}"], 0.0).sum()
     agg = t.group_by(["fy", *SPLIT]).aggregate(**metrics)
-    parts = [
-        agg.select(
-            "fy",
-            *SPLIT,
-            measure=ibis.literal(name),
-            people_with_ltc=agg.people_with_ltc,
-            people_total=agg.people_total,
-            total_with_ltc=agg[f"_ltc_{name}"],
-            total_all=agg[f"_all_{name}"],
-        )
-        for name in LTC_SHARE_MEASURES
-    ]
-    out = ibis.union(*parts)
+    names = list(LTC_SHARE_MEASURES)
+    out = unpivot(
+        agg,
+        "measure",
+        names,
+        {
+            "total_with_ltc": [f"_ltc_{n}" for n in names],
+            "total_all": [f"_all_{n}" for n in names],
+        },
+    ).select(
+        "fy", *SPLIT, "measure", "people_with_ltc", "people_total", "total_with_ltc", "total_all"
+    )
     return out.mutate(
         share_of_people=out.people_with_ltc / out.people_total,
         share_with_ltc=ibis.ifelse(

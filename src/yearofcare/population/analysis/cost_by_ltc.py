@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ibis
 
-from yearofcare.population.analysis.common import UNKNOWN, amount, ltc_band, slim, split
+from yearofcare.population.analysis.common import UNKNOWN, amount, ltc_band, slim, split, unpivot
 from yearofcare.schemas.population import COST_GROUPS
 
 SPLIT = ("split_by", "split_value")
@@ -49,19 +49,8 @@ def cost_by_ltc_setting(py_year: ibis.Table, by: str | None = None) -> ibis.Tabl
         _band_cost=t._x.sum(),
         **{f"_c_{g}": amount(t[f"cost_{g}"]).sum() for g in COST_GROUPS},
     )
-    parts = [
-        agg.select(
-            "fy",
-            *SPLIT,
-            "ltc_band",
-            "people",
-            "_band_cost",
-            cost_group=ibis.literal(g),
-            cost=agg[f"_c_{g}"],
-        )
-        for g in COST_GROUPS
-    ]
-    long = ibis.union(*parts)
+    groups = list(COST_GROUPS)
+    long = unpivot(agg, "cost_group", groups, {"cost": [f"_c_{g}" for g in groups]})
     return long.select(
         "fy",
         *SPLIT,

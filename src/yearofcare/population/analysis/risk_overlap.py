@@ -12,10 +12,11 @@ model exists yet in yearofcare, so the analysis is skipped (with a note) when th
 from __future__ import annotations
 
 import ibis
+import pyarrow as pa
 
 from yearofcare.errors import ConfigError
 from yearofcare.fy import fy_expr
-from yearofcare.population.analysis.common import amount, attach_split, top_by
+from yearofcare.population.analysis.common import amount, attach_split
 
 SPLIT = ("split_by", "split_value")
 RISK_TOP_PERCENTS: tuple[float, ...] = (1.0, 5.0)
@@ -62,7 +63,6 @@ def risk_overlap(
     `scores` is person_id, score for the same year (see `scores_for_year`); people without a
     score cannot be risk-selected. Output: one row per split × p × segment.
     """
-    n = py_year.count()
     base = py_year.select(
         "person_id",
         "fy",
@@ -71,26 +71,39 @@ def risk_overlap(
         _x=amount(py_year.cost_total),
         _ne=amount(py_year.cost_non_elective),
     )
-    scored = base.left_join(scores, base.person_id == scores.person_id).drop("person_id_right")
-    parts = []
-    for p in percents:
-        risk = top_by(scored.filter(scored.score.notnull()), "score", n, p).select(
-            "person_id", _r=ibis.literal(True)
+    s = scores.select(_sid=scores.person_id, score=scores.score)
+    scored = base.left_join(s, base.person_id == s._sid).drop("_sid")
+    has_score = scored.score.notnull() & ~scored.score.isnan()
+    everyone = ibis.window()
+    ranked = scored.mutate(
+        _has=has_score,
+        _n=scored.count().over(everyone),
+        _rr=ibis.row_number().over(
+            ibis.window(order_by=[~has_score, ibis.desc(scored.score), scored.person_id])
+        ),
+        _mr=ibis.row_number().over(
+            ibis.window(order_by=[ibis.desc(scored._ltc), ibis.desc(scored._cms), scored.person_id])
+        ),
+    )
+    lit = ibis.memtable(
+        pa.table(
+            {
+                "top_percent": pa.array([float(p) for p in percents], pa.float64()),
+                "_bp": pa.array([round(p * 100) for p in percents], pa.int64()),
+            }
         )
-        mm = top_by(base, "_ltc", n, p, "_cms").select(_mid=base.person_id, _m=ibis.literal(True))
-        flags = scored.left_join(risk, "person_id").drop("person_id_right")
-        flags = flags.left_join(mm, flags.person_id == mm._mid).drop("_mid")
-        flags = flags.mutate(_r=flags._r.fill_null(False), _m=flags._m.fill_null(False))
-        flags = flags.filter(flags._r | flags._m).mutate(
-            segment=ibis.cases(
-                (flags._r & flags._m, "both"),
-                (flags._r, "risk_only"),
-                else_="multimorbidity_only",
-            ),
-            top_percent=ibis.literal(float(p)),
+    )
+    j = ranked.cross_join(lit)
+    top = (j._n.cast("int64") * j._bp + 9999) // 10000
+    j = j.mutate(_r=j._has & (j._rr < top), _m=j._mr < top)
+    flags = j.filter(j._r | j._m).mutate(
+        segment=ibis.cases(
+            (j._r & j._m, "both"),
+            (j._r, "risk_only"),
+            else_="multimorbidity_only",
         )
-        parts.append(flags)
-    t = attach_split(ibis.union(*parts), py_year, by)
+    )
+    t = attach_split(flags.drop("_bp"), py_year, by)
     return t.group_by(["fy", *SPLIT, "top_percent", "segment"]).aggregate(
         people=t.count(),
         mean_cost=t._x.mean(),

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import ibis
 
 from yearofcare.population.analysis.cohorts import cohort_members, death_years
-from yearofcare.population.analysis.common import SelectionRule, attach_split
+from yearofcare.population.analysis.common import SelectionRule, attach_split, unpivot
 
 SPLIT = ("split_by", "split_value")
 
@@ -27,25 +27,30 @@ def cohort_turnover(
 ) -> ibis.Table:
     """One row per split × rule × consecutive pair of years (fy_from, fy_from + 1) in `fys`."""
     pairs = sorted(y for y in set(fys) if y + 1 in set(fys))
+    if not pairs:
+        return _empty(py)
     m = cohort_members(py, rules, scores)
-    a = m.select("person_id", "rule", "rule_label", fy_from=m.fy, _in_a=ibis.literal(True))
-    b = m.select(
-        _pid_b=m.person_id,
-        _rule_b=m.rule,
-        _label_b=m.rule_label,
-        _from_b=(m.fy - 1).cast("int16"),
-        _in_b=ibis.literal(True),
+    # one row per person and rule, flagging each year the rule picked them (one read of the
+    # cohort; no self-join), then one row per pair of years in which they were picked
+    years = sorted(set(fys))
+    flags = m.group_by(["person_id", "rule", "rule_label"]).aggregate(
+        **{f"_y{y}": (m.fy == y).any() for y in years}
     )
-    j = a.outer_join(b, [a.person_id == b._pid_b, a.rule == b._rule_b, a.fy_from == b._from_b])
+    j = unpivot(
+        flags,
+        "fy_from",
+        pairs,
+        {"_in_a": [f"_y{y}" for y in pairs], "_in_b": [f"_y{y + 1}" for y in pairs]},
+    )
     j = j.select(
-        person_id=ibis.coalesce(j.person_id, j._pid_b),
-        rule=ibis.coalesce(j.rule, j._rule_b),
-        rule_label=ibis.coalesce(j.rule_label, j._label_b),
-        fy_from=ibis.coalesce(j.fy_from, j._from_b).cast("int16"),
+        "person_id",
+        "rule",
+        "rule_label",
+        fy_from=j.fy_from.cast("int16"),
         _in_a=j._in_a.fill_null(False),
         _in_b=j._in_b.fill_null(False),
     )
-    j = j.filter(j.fy_from.isin(pairs)) if pairs else j.limit(0)
+    j = j.filter(j._in_a | j._in_b)
     nxt = py.select(_pid=py.person_id, _fy=py.fy, _present=ibis.literal(True))
     j = j.left_join(nxt, [j.person_id == nxt._pid, j.fy_from + 1 == nxt._fy]).drop("_pid", "_fy")
     j = j.left_join(death_years(py), "person_id").drop("person_id_right")
@@ -86,4 +91,19 @@ def cohort_turnover(
         members_next=agg.members_next,
         retention=agg.retained / agg.members.nullif(0),
         retention_among_present=agg.retained / still,
+    )
+
+
+def _empty(py: ibis.Table) -> ibis.Table:
+    """The turnover table with no rows (fewer than two consecutive years)."""
+    t = py.select(split_by=ibis.literal("all"), split_value=ibis.literal("All")).limit(0)
+    ints = ("members", "retained", "died", "left_area", "dropped_out", "joiners", "members_next")
+    return t.mutate(
+        rule=ibis.literal(""),
+        rule_label=ibis.literal(""),
+        fy_from=ibis.literal(0, "int16"),
+        fy_to=ibis.literal(0, "int16"),
+        **{c: ibis.literal(0, "int64") for c in ints},
+        retention=ibis.literal(0.0),
+        retention_among_present=ibis.literal(0.0),
     )
