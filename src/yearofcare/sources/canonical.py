@@ -68,16 +68,18 @@ def table_for(stem: str) -> str:
 
 
 def _raw_column(c: Column) -> RawColumn:
-    required = not c.nullable
+    """Declared column → raw column: required values stay required; nullable ones may be
+    absent from the file altogether."""
+    kw = {"required": not c.nullable, "optional": c.nullable}
     if c.type == "date":
-        return RawColumn(c.name, "date", required=required)
+        return RawColumn(c.name, "date", **kw)
     if c.type.startswith("int"):
-        return RawColumn(c.name, "int", required=required, minimum=c.minimum, maximum=c.maximum)
+        return RawColumn(c.name, "int", minimum=c.minimum, maximum=c.maximum, **kw)
     if c.type == "float64":
-        return RawColumn(c.name, "float", required=required, minimum=c.minimum, maximum=c.maximum)
+        return RawColumn(c.name, "float", minimum=c.minimum, maximum=c.maximum, **kw)
     if c.type == "boolean" or c.allowed:
-        return RawColumn(c.name, "code", required=required)
-    return RawColumn(c.name, "string", required=required)
+        return RawColumn(c.name, "code", **kw)
+    return RawColumn(c.name, "string", **kw)
 
 
 def _build_for(schema: TableSchema):

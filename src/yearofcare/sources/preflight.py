@@ -117,7 +117,7 @@ def _inspect_parquet(path: Path, adapter: Adapter, mapping: Mapping) -> FileFact
             path, None, None, f"cannot read the Parquet file ({exc})", hint="re-export it"
         ) from None
     sha, size = hash_file(path)
-    resolved = _resolve(path, names, adapter, mapping, ",")
+    resolved = _resolve(path, names, adapter, mapping, "")
     return FileFacts(path, size, sha, "utf-8", "", names, resolved, True, "parquet")
 
 
@@ -309,7 +309,11 @@ def _resolve(
             1,
             missing[0],
             f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            f"(the header has {len(header)} {describe(delimiter)}-separated columns)",
+            + (
+                f"(the header has {len(header)} {describe(delimiter)}-separated columns)"
+                if delimiter
+                else f"(the file has {len(header)} columns)"
+            ),
             hint=hint,
         )
     ids = [c for c in adapter.identifiers if c.kind in ("nhs_number", "token", "pseudonym")]
