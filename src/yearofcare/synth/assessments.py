@@ -58,8 +58,10 @@ def sample_people(
         p = np.where(has, probability(idx, active), 0.0) * (s1 - s0) / YEAR
         pick = rng.random(len(idx)) < p
         day = s0[pick] + (rng.random(int(pick.sum())) * (s1 - s0)[pick]).astype(np.int64)
-        persons.append(idx[pick])
-        days.append(day)
+        # only people who have a condition on the day itself
+        ok = world.cond.active(idx[pick], day).any(axis=1)
+        persons.append(idx[pick][ok])
+        days.append(day[ok])
     return np.concatenate(persons).astype(np.int32), np.concatenate(days).astype(np.int32)
 
 

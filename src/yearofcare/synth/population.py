@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr
+from scipy.special import ndtr, ndtri
 
 from yearofcare.synth.params import ModelParams
 from yearofcare.synth.timeline import NEVER, YEAR, Window
@@ -144,7 +144,10 @@ def _places(rng: np.random.Generator, mp: ModelParams, n_res: int) -> Places:
     n_prac = max(1, round(n_res / cfg.people_per_practice))
     n_loc = max(1, min(n_prac, n_lsoa, round(n_prac / cfg.practices_per_locality)))
 
-    z = rng.normal(cfg.imd_shift, 1.0, n_lsoa).astype(np.float32)
+    # stratified draw so that even a small area has LSOAs across the whole range of deprivation
+    z = (ndtri((rng.permutation(n_lsoa) + rng.random(n_lsoa)) / n_lsoa) + cfg.imd_shift).astype(
+        np.float32
+    )
     decile = np.clip(10 - np.floor(ndtr(z) * 10), 1, 10).astype(np.int8)
     lsoa_code = np.array([f"E01{cfg.lsoa_code_start + i:06d}" for i in range(n_lsoa)])
 

@@ -182,7 +182,10 @@ def assessment_table(a: Assessments, assessors: Assessors) -> pa.Table:
         "person_idx": pa.array(a.person.astype(np.int32)),
         "assessment_date": dates(a.day),
         "assessor_id": dictionary(a.assessor, assessors.assessor_id),
-        "provider_code": dictionary(a.assessor, assessors.provider),
+        "provider_code": dictionary(
+            np.unique(assessors.provider, return_inverse=True)[1][a.assessor],
+            tuple(np.unique(assessors.provider)),
+        ),
     }
     for j, d in enumerate(vocab.DST_DOMAINS):
         cols[f"dst_{d}"] = pa.array(a.domains[:, j].astype(np.int8))
