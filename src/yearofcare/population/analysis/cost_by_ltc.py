@@ -10,6 +10,7 @@ sampling, no model fitting), so it runs on the whole population on both engines.
 from __future__ import annotations
 
 import ibis
+import pyarrow as pa
 
 from yearofcare.population.analysis.common import UNKNOWN, amount, ltc_band, slim, split, unpivot
 from yearofcare.schemas.population import COST_GROUPS
@@ -75,31 +76,46 @@ FACTORS: dict[str, tuple[str, ...]] = {
 def cost_strength(py_year: ibis.Table, by: str | None = None) -> ibis.Table:
     """Eta squared of person cost on LTC band, on age band and on their combination.
 
-    eta² = Σ_g n_g (mean_g − mean)² / Σ_i (x_i − mean)². Deviations are taken from the
-    population mean (joined back) rather than from raw sums of squares, to avoid cancellation.
+    eta² = SS between / SS total = (Σ_g S_g²/n_g − S²/N) / (Σ x² − S²/N), from per-group
+    counts and sums in one pass: the finest cells (LTC band × age band) are aggregated once,
+    crossed with the three factors and regrouped. Costs are in pounds (≤ ~10⁶), so float64
+    sums of squares lose nothing that matters to a share of variance.
     """
     t = _prepared(py_year, by)
-    tot = t.group_by(["fy", *SPLIT]).aggregate(
-        people=t.count(), mean_cost=t._x.mean(), _sx=t._x.sum()
+    cells = t.group_by(["fy", *SPLIT, "ltc_band", "age_band"]).aggregate(
+        _n=t.count(), _s=t._x.sum(), _ss=(t._x * t._x).sum()
     )
-    c = t.join(tot.select(*SPLIT, _m=tot.mean_cost), list(SPLIT))
-    ss_total = c.group_by(list(SPLIT)).aggregate(_sst=((c._x - c._m) ** 2).sum())
-    parts = []
-    for factor, keys in FACTORS.items():
-        cells = t.group_by([*SPLIT, *keys]).aggregate(_n=t.count(), _s=t._x.sum())
-        cells = cells.join(tot.select(*SPLIT, _m=tot.mean_cost), list(SPLIT))
-        ssb = cells.group_by(list(SPLIT)).aggregate(
-            _ssb=(cells._n * (cells._s / cells._n - cells._m) ** 2).sum(), levels=cells.count()
-        )
-        parts.append(ssb.mutate(factor=ibis.literal(factor)))
-    between = ibis.union(*parts)
-    out = tot.join(ss_total, list(SPLIT)).join(between, list(SPLIT))
-    return out.select(
+    lit = ibis.memtable(pa.table({"factor": list(FACTORS)}))
+    c = cells.cross_join(lit)
+    level = ibis.cases(
+        (c.factor == "ltc_band", c.ltc_band),
+        (c.factor == "age_band", c.age_band),
+        else_=c.ltc_band.concat("|", c.age_band),
+    )
+    g = (
+        c.mutate(_level=level)
+        .group_by(["fy", *SPLIT, "factor", "_level"])
+        .aggregate(_n=lambda x: x._n.sum(), _s=lambda x: x._s.sum(), _ss=lambda x: x._ss.sum())
+    )
+    f = g.group_by(["fy", *SPLIT, "factor"]).aggregate(
+        people=g._n.sum(),
+        levels=g.count(),
+        _sum=g._s.sum(),
+        _q=(g._s * g._s / g._n).sum(),
+        _sq=g._ss.sum(),
+    )
+    correction = f._sum * f._sum / f.people
+    sst = f._sq - correction
+    return f.select(
         "fy",
         *SPLIT,
         "factor",
-        "people",
-        out.levels.cast("int64").name("levels"),
-        eta_squared=ibis.ifelse(out._sst > 0, out._ssb / out._sst, ibis.null("float64")),
-        mean_cost="mean_cost",
+        f.people.cast("int64").name("people"),
+        f.levels.cast("int64").name("levels"),
+        eta_squared=ibis.ifelse(
+            sst > 0,
+            ibis.greatest(0.0, ibis.least(1.0, (f._q - correction) / sst)),  # rounding only
+            ibis.null("float64"),
+        ),
+        mean_cost=f._sum / f.people,
     )
