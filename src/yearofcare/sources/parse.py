@@ -124,9 +124,9 @@ def read_raw(con: duckdb.DuckDBPyConnection, facts: FileFacts, adapter: Adapter)
             "FROM raw_src r POSITIONAL JOIN _yoc_lines l"
         )
         con.unregister("_yoc_lines")
-    else:
-        con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT rowid + 2 AS _row, * FROM raw_src")
-    con.execute("DROP TABLE raw_src")
+        con.execute("DROP TABLE raw_src")
+    else:  # the usual case: no copy, the line number is the insertion order
+        con.execute("CREATE OR REPLACE TEMP VIEW raw AS SELECT rowid + 2 AS _row, * FROM raw_src")
     return [(int(line), col, msg) for line, col, msg in malformed]
 
 
@@ -398,7 +398,7 @@ def parse(
     counts = _identity_counts(con, adapter)
     if counts["rows_opted_out"]:
         con.execute("DELETE FROM typed WHERE _optout")
-        con.execute("DELETE FROM raw WHERE _row NOT IN (SELECT _row FROM typed)")
+    _collect_bad_rows(con, cols)
     reject_parts = _column_rejects(cols, adapter)
     reject_parts += _rule_rejects(adapter)
     reject_parts.append(_duplicate_rejects(adapter, facts))
@@ -444,9 +444,25 @@ def parse(
         rows_excluded=kinds.get("excluded", 0),
         rows_corrected=corrected,
     )
-    for name in ("raw", "typed", "rej", "quarantined"):
+    kind = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_name = 'raw'"
+    ).fetchone()
+    con.execute(f"DROP {'VIEW' if kind and kind[0] == 'VIEW' else 'TABLE'} IF EXISTS raw")
+    for name in ("raw_src", "typed", "bad", "rej", "quarantined"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
     return Parsed(good, rejects, counts)
+
+
+def _collect_bad_rows(con: duckdb.DuckDBPyConnection, cols: dict[str, _Col]) -> None:
+    """Temp table `bad`: rows with any column error, with their raw values (one scan of raw)."""
+    errs = [name for name, p in cols.items() if p.error]
+    raw_cols = [n for n in errs if not cols[n].identifier]
+    select = ", ".join(["t.*", *[f"r.{q(n)} AS {q('__r_' + n)}" for n in raw_cols]])
+    where = " OR ".join(f"t.{q('__e_' + n)} IS NOT NULL" for n in errs) or "FALSE"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE bad AS SELECT {select} "
+        f"FROM typed t JOIN raw r USING (_row) WHERE {where}"
+    )
 
 
 def _identity_counts(con: duckdb.DuckDBPyConnection, adapter: Adapter) -> dict[str, int]:
@@ -478,8 +494,9 @@ def _column_rejects(cols: dict[str, _Col], adapter: Adapter) -> list[str]:
         if not p.error:
             continue
         e = q("__e_" + name)
-        value = "NULL::VARCHAR" if p.identifier else f"left(r.{q(name)}, {VALUE_CHARS})"
-        quote_val = "'''' || coalesce(left(r." + q(name) + f", {VALUE_CHARS}), '') || ''''"
+        raw = "t." + q("__r_" + name)
+        value = "NULL::VARCHAR" if p.identifier else f"left({raw}, {VALUE_CHARS})"
+        quote_val = f"'''' || coalesce(left({raw}, {VALUE_CHARS}), '') || ''''"
         message = p.message.replace("quote_val", quote_val).replace("__REASON__", f"t.{e}")
         hard = (
             "TRUE" if p.required else f"t.{e} IN ({', '.join(lit(r) for r in QUARANTINE_ALWAYS)})"
@@ -488,7 +505,7 @@ def _column_rejects(cols: dict[str, _Col], adapter: Adapter) -> list[str]:
             f"SELECT t._row, {lit(name)} AS col, t.{e} AS reason, "
             f"{message} AS message, "
             f"{value} AS value, {hard} AS hard "
-            f"FROM typed t JOIN raw r USING (_row) WHERE t.{e} IS NOT NULL"
+            f"FROM bad t WHERE t.{e} IS NOT NULL"
         )
     return parts
 
