@@ -9,6 +9,7 @@ report, and the floor: a bare DuckDB scan-and-aggregate of person_year in the sa
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -37,6 +38,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--by", default="practice")
     args = parser.parse_args()
+    print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     warnings.simplefilter("ignore")
     t0 = time.perf_counter()
     py = analysis_data.person_year(args.people)
@@ -77,9 +79,12 @@ def main() -> None:
                 best = min(best, time.perf_counter() - t0)
             print(f"  by={by or 'none':9} {a.table:30} {len(frame):6,} rows {best:6.2f}s")
     for by in (None, args.by):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         run_analyses(store, AnalysisOptions.build(by=by))
-        print(f"stage `yoc analyse{' --by ' + by if by else ''}`: {time.perf_counter() - t0:.2f}s")
+        print(
+            f"stage `yoc analyse{' --by ' + by if by else ''}`: "
+            f"{time.perf_counter() - t0:.2f}s wall, {time.process_time() - c0:.2f}s CPU"
+        )
     t0 = time.perf_counter()
     files = write_analysis_report(store, tempfile.mkdtemp())
     print(
