@@ -53,36 +53,41 @@ def generate(
     tab = mp.condition_table
     n_k = len(mp.conditions)
     factors = rng.standard_normal((n, len(mp.factors)), dtype=np.float32)
-    onset = np.full((n, n_k), NEVER, dtype=np.int32)
-    resolved = np.full((n, n_k), NEVER, dtype=np.int32)
+    dep_z = np.asarray(dep_z, dtype=np.float32)
+    birth64 = birth.astype(np.float64)
     palliative = mp.k("palliative_care")
+    onsets, resolveds = [], []
+    never = np.full(n, NEVER, dtype=np.int32)
     for k in range(n_k):
         if k == palliative:
+            onsets.append(never)
+            resolveds.append(never)
             continue
-        load = mp.loadings[k]
+        load = mp.loadings[k].astype(np.float32)
         dep = tab["deprivation"][k]
-        noise = np.sqrt(max(1.0 - (load**2).sum() - dep**2, 1e-6))
-        liability = factors @ load.astype(np.float32) + np.float32(dep) * dep_z
+        noise = np.sqrt(max(1.0 - float((load**2).sum()) - dep**2, 1e-6))
+        liability = factors @ load
+        liability += np.float32(dep) * dep_z
         liability += np.float32(noise) * rng.standard_normal(n, dtype=np.float32)
         position = ndtr(-liability)  # share of people with a higher liability
-        age = np.full(n, np.inf)
-        for is_female in (False, True):
-            curve = _curve(tab["curve"][k], tab["male_rr"][k], tab["sex"][k], is_female)
-            if curve is None:
-                continue
-            sel = female == is_female
-            age[sel] = np.interp(position[sel], curve, _GRID, right=np.inf)
-        day = birth + age * YEAR
-        ok = day <= horizon
-        onset[ok, k] = day[ok].astype(np.int32)
+        male = _curve(tab["curve"][k], tab["male_rr"][k], tab["sex"][k], False)
+        fem = _curve(tab["curve"][k], tab["male_rr"][k], tab["sex"][k], True)
+        age_m = np.interp(position, male, _GRID, right=np.inf) if male is not None else np.inf
+        age_f = np.interp(position, fem, _GRID, right=np.inf) if fem is not None else np.inf
+        day = birth64 + np.where(female, age_f, age_m) * YEAR
+        onset = np.where(day <= horizon, day, NEVER).astype(np.int32)
+        onsets.append(onset)
         p_res = tab["resolve_prob"][k]
         if p_res > 0:
-            res = ok & (rng.random(n) < p_res)
-            delay = rng.exponential(tab["resolve_years"][k] * YEAR, n)
-            when = onset[:, k] + np.maximum(delay, 30.0)
-            res &= when <= horizon
-            resolved[res, k] = when[res].astype(np.int32)
-    return Conditions(onset=onset, resolved=resolved, factors=factors)
+            delay = np.maximum(rng.exponential(tab["resolve_years"][k] * YEAR, n), 30.0)
+            when = onset + delay
+            res = (onset < NEVER) & (rng.random(n) < p_res) & (when <= horizon)
+            resolveds.append(np.where(res, when, NEVER).astype(np.int32))
+        else:
+            resolveds.append(never)
+    return Conditions(
+        onset=np.stack(onsets, axis=1), resolved=np.stack(resolveds, axis=1), factors=factors
+    )
 
 
 def _curve(anchors: np.ndarray, male_rr: float, sex: str, female: bool) -> np.ndarray | None:

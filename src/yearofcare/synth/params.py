@@ -333,6 +333,7 @@ class ModelParams:
     loadings: np.ndarray  # conditions x factors
     streams: dict[str, Stream]
     excess: np.ndarray  # conditions x streams (order of `streams`)
+    item_cost: np.ndarray  # conditions: mean cost of the prescription items each condition adds
     services: dict[str, ServiceTypes]
     los: dict[str, dict[str, np.ndarray]]
     seasonality: dict[str, np.ndarray]
@@ -374,6 +375,7 @@ def load() -> ModelParams:
         loadings=loadings,
         streams=streams,
         excess=_excess(conditions, streams),
+        item_cost=_item_cost(conditions),
         services=_services(streams),
         los=_los(),
         seasonality=_seasonality(),
@@ -536,6 +538,14 @@ def _excess(conditions: tuple[str, ...], streams: dict[str, Stream]) -> np.ndarr
             if s in rows[c]:
                 out[k, j] = _num(name, rows[c], s, k + 2)
     return out
+
+
+def _item_cost(conditions: tuple[str, ...]) -> np.ndarray:
+    name = "condition_activity.csv"
+    rows = {r["condition_id"]: r for r in read_csv(name)}
+    return np.array(
+        [_num(name, rows[c], "prescribing_item_cost", k + 2) for k, c in enumerate(conditions)]
+    )
 
 
 def _services(streams: dict[str, Stream]) -> dict[str, ServiceTypes]:

@@ -81,13 +81,20 @@ class RowBuilder:
         self.voc = Vocabularies(world.mp, world.places.practice_code, coder)
         self.rng = world.rngs["rows"]
         self.code_rng = world.rngs["coding"]
-        self.blocks: list[Block] = []
+        self.batches: list = []
         self.coded: list[CodedRows] = []
         self.rows = 0
         self._service_cum = {s: self._service_matrix(s) for s in self.mp.streams}
         acute = self.mp.providers["acute"]
         self._acute = np.array([self.voc.provider.index(c) for c, _ in acute])
         self._acute_w = np.cumsum([w for _, w in acute])[None, :]
+
+    def _keep(self, block: Block) -> None:
+        """Turn the block into an Arrow batch straight away (the NumPy arrays are then freed)."""
+        from yearofcare.synth.tables import activity_batch
+
+        self.batches.append(activity_batch(block, self.voc))
+        self.rows += len(block)
 
     # ---- helpers ---------------------------------------------------------------------------
     def _service_matrix(self, stream: str) -> tuple[np.ndarray, np.ndarray]:
@@ -105,7 +112,9 @@ class RowBuilder:
         return np.cumsum(w, axis=1), glob
 
     def _lognormal(self, sigma: np.ndarray) -> np.ndarray:
-        return np.exp(sigma * self.rng.standard_normal(len(sigma)) - sigma * sigma / 2)
+        sigma = np.asarray(sigma, dtype=np.float32)
+        z = self.rng.standard_normal(len(sigma), dtype=np.float32)
+        return np.exp(sigma * z - sigma * sigma / 2)
 
     def _provider(self, s: Stream, person: np.ndarray, day: np.ndarray) -> np.ndarray:
         world, voc = self.world, self.voc
@@ -178,7 +187,10 @@ class RowBuilder:
         units[per_bed_day] = np.maximum(bed[per_bed_day], 1.0)
         if ev.units is not None:
             units = np.where(np.isnan(ev.units), units, ev.units)
-        cost = st.unit_cost[local] * units * self._lognormal(st.cost_sigma[local])
+        unit_cost = st.unit_cost[local]
+        if ev.price is not None:
+            unit_cost = np.where(np.isnan(ev.price), unit_cost, ev.price)
+        cost = unit_cost * units * self._lognormal(st.cost_sigma[local])
         if stream == "ne":
             cost *= self._ne_price(person, start, bed)
         funding = np.full(len(person), voc.funding.index(s.funding_route), np.int8)
@@ -208,8 +220,7 @@ class RowBuilder:
         )
         if s.coded:
             self._code(stream, block)
-        self.blocks.append(block)
-        self.rows += len(block)
+        self._keep(block)
         return block
 
     def _code(self, stream: str, block: Block) -> None:
@@ -326,5 +337,4 @@ class RowBuilder:
             funding=np.full(len(pkg), voc.funding.index(stream.funding_route), np.int8),
             code=np.full(len(pkg), -1, np.int32),
         )
-        self.blocks.append(block)
-        self.rows += len(block)
+        self._keep(block)

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from yearofcare import vocab
 from yearofcare.linkage import nhs_number
 from yearofcare.synth.assessments import Assessments, Assessors
-from yearofcare.synth.rows import RowBuilder
+from yearofcare.synth.rows import Block, RowBuilder, Vocabularies
 from yearofcare.synth.surveys import Responses
 from yearofcare.synth.timeline import NEVER
 from yearofcare.synth.world import World
@@ -26,9 +25,25 @@ def dictionary(indices: np.ndarray, values: tuple[str, ...] | np.ndarray) -> pa.
     kind = np.int8 if size < 2**7 else np.int16 if size < 2**15 else np.int32
     idx = np.asarray(indices)
     mask = idx < 0
-    safe = np.where(mask, 0, idx).astype(kind)
-    arr = pa.array(safe, mask=mask if mask.any() else None)
-    return pa.DictionaryArray.from_arrays(arr, pa.array(list(values), type=pa.string()))
+    safe = idx.astype(kind)
+    if mask.any():
+        safe[mask] = 0
+        arr = pa.array(safe, mask=mask)
+    else:
+        arr = pa.array(safe)
+    return pa.DictionaryArray.from_arrays(arr, _values(tuple(values)))
+
+
+_VALUES: dict[tuple[str, ...], pa.Array] = {}
+
+
+def _values(values: tuple[str, ...]) -> pa.Array:
+    """One shared Arrow array per vocabulary, so record batches share their dictionaries."""
+    if values not in _VALUES:
+        if len(_VALUES) > 64:
+            _VALUES.clear()
+        _VALUES[values] = pa.array(list(values), type=pa.string())
+    return _VALUES[values]
 
 
 def dates(days: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
@@ -40,15 +55,29 @@ def dates(days: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
     return pa.array(safe, type=pa.int32(), mask=mask).cast(pa.date32())
 
 
-def floats(values: np.ndarray) -> pa.Array:
-    values = np.asarray(values, dtype=np.float64)
+def floats(values: np.ndarray, dtype: type = np.float64) -> pa.Array:
+    values = np.asarray(values, dtype=dtype)
     missing = np.isnan(values)
     return pa.array(values, type=pa.float64(), mask=missing if missing.any() else None)
 
 
+_TRIPLES = np.array([list(f"{i:03d}".encode()) for i in range(1000)], dtype=np.uint8)
+
+
 def ids(prefix: str, start: int, count: int, width: int = 9) -> pa.Array:
-    numbers = pc.cast(pa.array(np.arange(start, start + count, dtype=np.int64)), pa.string())
-    return pc.binary_join_element_wise(prefix, pc.utf8_lpad(numbers, width, "0"), "")
+    """Identifiers `prefix` + zero-padded number, built as fixed-width bytes (fast for millions)."""
+    width = -(-width // 3) * 3
+    q = np.arange(start, start + count, dtype=np.int64)
+    size = len(prefix) + width
+    chars = np.empty((count, size), dtype=np.uint8)
+    chars[:, : len(prefix)] = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
+    for end in range(size, len(prefix), -3):
+        chars[:, end - 3 : end] = _TRIPLES[q % 1000]
+        q //= 1000
+    offsets = np.arange(0, (count + 1) * size, size, dtype=np.int32)
+    return pa.Array.from_buffers(
+        pa.string(), count, [None, pa.py_buffer(offsets), pa.py_buffer(chars.tobytes())]
+    )
 
 
 def person_table(world: World) -> pa.Table:
@@ -101,40 +130,36 @@ def registration_table(world: World, spells) -> pa.Table:
     )
 
 
-def activity_table(builder: RowBuilder) -> pa.Table:
-    voc = builder.voc
-    blocks = builder.blocks
-
-    def cat(name: str) -> np.ndarray:
-        return np.concatenate([np.asarray(getattr(b, name)) for b in blocks])
-
-    def const(name: str) -> np.ndarray:
-        return np.concatenate([np.full(len(b), getattr(b, name), np.int16) for b in blocks])
-
-    code = cat("code")
+def activity_batch(block: Block, voc: Vocabularies) -> pa.RecordBatch:
+    """One block of activity rows as an Arrow record batch (dictionary-encoded strings)."""
+    n = len(block)
+    code = block.code
     system = np.where(code >= 0, vocab.CODE_SYSTEMS.index("ICD10"), -1)
-    activity_id = pa.chunked_array([ids(b.prefix, b.row0, len(b)) for b in blocks], pa.string())
-    return pa.table(
+    return pa.RecordBatch.from_pydict(
         {
-            "activity_id": activity_id,
-            "person_idx": pa.array(cat("person").astype(np.int32)),
-            "source": dictionary(const("source"), voc.source),
-            "setting": dictionary(const("setting"), voc.setting),
-            "service_type": dictionary(cat("service"), voc.service),
-            "provider_code": dictionary(cat("provider"), voc.provider),
-            "start_date": dates(cat("start")),
-            "end_date": dates(cat("end")),
-            "units": floats(cat("units")),
-            "unit_type": dictionary(cat("unit_type"), voc.unit_type),
-            "bed_days": floats(cat("bed_days")),
-            "currency": dictionary(cat("currency"), voc.currency),
-            "cost": floats(np.round(cat("cost"), 2)),
-            "cost_basis": dictionary(const("cost_basis"), voc.cost_basis),
-            "funding_route": dictionary(cat("funding"), voc.funding),
+            "activity_id": ids(block.prefix, block.row0, n),
+            "person_idx": pa.array(block.person.astype(np.int32)),
+            "source": dictionary(np.full(n, block.source), voc.source),
+            "setting": dictionary(np.full(n, block.setting), voc.setting),
+            "service_type": dictionary(block.service, voc.service),
+            "provider_code": dictionary(block.provider, voc.provider),
+            "start_date": dates(block.start),
+            "end_date": dates(block.end),
+            "units": floats(block.units, np.float32),
+            "unit_type": dictionary(block.unit_type, voc.unit_type),
+            "bed_days": floats(block.bed_days, np.float32),
+            "currency": dictionary(block.currency, voc.currency),
+            "cost": floats(np.round(block.cost, 2)),
+            "cost_basis": dictionary(np.full(n, block.cost_basis), voc.cost_basis),
+            "funding_route": dictionary(block.funding, voc.funding),
             "primary_code": dictionary(code, voc.code),
             "primary_code_system": dictionary(system, vocab.CODE_SYSTEMS),
         }
     )
+
+
+def activity_table(builder: RowBuilder) -> pa.Table:
+    return pa.Table.from_batches(builder.batches)
 
 
 def coded_event_table(

@@ -71,16 +71,28 @@ class Season:
         self.first = first
         days = np.arange(first, last + 1)
         months = days.astype("datetime64[D]").astype("datetime64[M]").astype(int) % 12
-        weight = profile[months]
-        self.cum = np.concatenate([[0.0], np.cumsum(weight)])
+        self.daily = profile[months].astype(np.float32)
+        self.flat = bool(np.all(profile == profile[0]))
+        self.top = float(self.daily.max())
+        self.cum = np.concatenate([[0.0], np.cumsum(self.daily, dtype=np.float64)])
 
     def draw(self, rng: np.random.Generator, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """One day in [a, b) for each pair, with density following the season."""
-        lo = self.cum[a - self.first]
-        hi = self.cum[b - self.first]
-        u = lo + rng.random(len(a)) * (hi - lo)
-        d = np.searchsorted(self.cum, u, side="right") - 1 + self.first
-        return np.clip(d, a, b - 1).astype(np.int32)
+        """One day in [a, b) for each pair, with density following the season.
+
+        Uniform proposals accepted with probability intensity / max (rejection sampling), so
+        the cost is a few passes over the events whatever the interval lengths.
+        """
+        a = np.asarray(a, dtype=np.int64)
+        span = np.asarray(b, dtype=np.int64) - a
+        day = a + (rng.random(len(a)) * span).astype(np.int64)
+        if self.flat:
+            return day.astype(np.int32)
+        todo = np.flatnonzero(rng.random(len(a)) * self.top > self.daily[day - self.first])
+        while len(todo):
+            day[todo] = a[todo] + (rng.random(len(todo)) * span[todo]).astype(np.int64)
+            keep = rng.random(len(todo)) * self.top > self.daily[day[todo] - self.first]
+            todo = todo[keep]
+        return day.astype(np.int32)
 
     def weight(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Mean intensity over [a, b) (1 on average over a year)."""
@@ -91,15 +103,20 @@ class Season:
 def weighted_choice(rng: np.random.Generator, cum: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """For each i, an index j drawn with probability proportional to row `rows[i]` of the weights.
 
-    `cum` holds row-wise cumulative weights (rows x options), last column the row total.
+    `cum` holds row-wise cumulative weights (rows x options), last column the row total. One
+    binary search over all rows at once: row r's normalised cumulative weights are shifted by r.
     """
-    c = cum[rows]
-    u = rng.random(len(rows)) * c[:, -1]
-    return (c < u[:, None]).sum(axis=1).astype(np.int32).clip(0, cum.shape[1] - 1)
+    n_rows, n_opt = cum.shape
+    total = cum[:, -1:]
+    norm = np.divide(cum, total, out=np.zeros_like(cum, dtype=np.float64), where=total > 0)
+    keys = (norm + np.arange(n_rows)[:, None]).ravel()
+    u = rng.random(len(rows))
+    pos = np.searchsorted(keys, rows + u, side="right")
+    return (pos - rows * n_opt).clip(0, n_opt - 1).astype(np.int32)
 
 
 def scale_to_rates(
-    weight: np.ndarray, group: np.ndarray, target: np.ndarray, iterations: int = 50
+    weight: np.ndarray, group: np.ndarray, target: np.ndarray, iterations: int = 36
 ) -> np.ndarray:
     """Per-group scales c so that the mean of 1 - exp(-c x weight) in each group equals target.
 
@@ -112,9 +129,10 @@ def scale_to_rates(
     count = np.maximum(np.bincount(group, minlength=n_groups), 1)
     lo = np.full(n_groups, -30.0)
     hi = np.full(n_groups, 30.0)
+    w = np.asarray(weight, dtype=np.float32)
     for _ in range(iterations):
         mid = (lo + hi) / 2
-        p = 1 - np.exp(-np.exp(mid)[group] * weight)
+        p = -np.expm1(-np.exp(mid).astype(np.float32)[group] * w)
         mean = np.bincount(group, weights=p, minlength=n_groups) / count
         too_high = mean > target
         hi = np.where(too_high, mid, hi)
