@@ -23,6 +23,8 @@ unknown birth month is taken as July.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ibis
 import pandas as pd
 
@@ -120,9 +122,15 @@ def person_condition(
     )
 
 
-def condition_flags(person_condition_t: ibis.Table, condition_ids: tuple[str, ...]) -> ibis.Table:
-    """Pivot to one row per person × year with a boolean `ltc_<id>` per condition held."""
+def condition_flags(
+    person_condition_t: ibis.Table,
+    condition_ids: tuple[str, ...],
+    extra: Callable[[ibis.Table], dict[str, ibis.Value]] | None = None,
+) -> ibis.Table:
+    """Pivot to one row per person × year with a boolean `ltc_<id>` per condition held.
+
+    `extra(held)` may add aggregates over the rows of conditions held (same pass).
+    """
     t = person_condition_t.filter(person_condition_t.has_condition)
-    return t.group_by(["person_id", "fy"]).aggregate(
-        **{f"ltc_{c}": ibis.ifelse(t.condition_id == c, 1, 0).max() == 1 for c in condition_ids}
-    )
+    flags = {f"ltc_{c}": ibis.ifelse(t.condition_id == c, 1, 0).max() == 1 for c in condition_ids}
+    return t.group_by(["person_id", "fy"]).aggregate(**flags, **(extra(t) if extra else {}))

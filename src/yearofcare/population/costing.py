@@ -269,6 +269,70 @@ def cost_activity(
     return out
 
 
+def _rates(t: ibis.Table, unit_costs: UnitCosts) -> ibis.Table:
+    """`t` (setting, currency) with rate, rate_type, rate_basis, rate_table from the unit costs."""
+    uc = ibis.memtable(unit_costs.frame)
+    exact = uc.filter(uc.currency != ANY_CURRENCY).select(
+        x_setting="setting", x_currency="currency", x_type="unit_type", x_cost="unit_cost"
+    )
+    default = uc.filter(uc.currency == ANY_CURRENCY).select(
+        d_setting="setting", d_type="unit_type", d_cost="unit_cost"
+    )
+    t = t.left_join(exact, [t.setting == exact.x_setting, t.currency == exact.x_currency])
+    t = t.left_join(default, t.setting == default.d_setting)
+    use_exact = t.x_cost.notnull()
+    return t.mutate(
+        rate=ibis.ifelse(use_exact, t.x_cost, t.d_cost),
+        rate_type=ibis.ifelse(use_exact, t.x_type, t.d_type),
+    )
+
+
+def _rate_cases(t: ibis.Table, unit_costs: UnitCosts) -> tuple[ibis.Value, ibis.Value]:
+    """Unit cost and its unit type for each row of `t`, as CASE expressions (small tables)."""
+    f = unit_costs.frame
+    exact = f[f.currency != ANY_CURRENCY]
+    default = f[f.currency == ANY_CURRENCY]
+    conds = [
+        *[((t.setting == r.setting) & (t.currency == r.currency), r) for r in exact.itertuples()],
+        *[(t.setting == r.setting, r) for r in default.itertuples()],
+    ]
+    if not conds:
+        return ibis.null("float64"), ibis.null("string")
+    rate = ibis.cases(*[(c, float(r.unit_cost)) for c, r in conds], else_=ibis.null("float64"))
+    kind = ibis.cases(*[(c, r.unit_type) for c, r in conds], else_=ibis.null("string"))
+    return rate, kind
+
+
+def priced_activity(activity: ibis.Table, unit_costs: UnitCosts, years: list[int]) -> ibis.Table:
+    """Activity rows of `years` with `cost` filled from the unit costs where it is empty.
+
+    The fast path when no block contract applies and activity_costed is not kept: the unit
+    cost is a CASE over the unit-cost table when it is small (a join otherwise), applied
+    row by row with no join, and the rows go straight into person_year's aggregate.
+    Gives the same costs as `cost_activity` (tested).
+    """
+    a = activity.mutate(fy=fy_expr(activity.start_date).cast("int32"))
+    a = a.filter(a.fy.isin(years))
+    if len(unit_costs.frame) <= 64:
+        rate, rate_type = _rate_cases(a, unit_costs)
+    else:
+        a = _rates(a, unit_costs)
+        rate, rate_type = a.rate, a.rate_type
+    priced = rate.notnull() & (a.unit_type.isnull() | (a.unit_type == rate_type))
+    filled = ibis.coalesce(
+        a.cost, ibis.ifelse(priced, rate * a.units.fill_null(1.0), ibis.null("float64"))
+    )
+    return a.select(
+        "person_id",
+        "fy",
+        "setting",
+        "start_date",
+        "bed_days",
+        cost=filled,
+        is_activity=ibis.literal(True),
+    )
+
+
 def _registered_shares(contracts: ibis.Table, registered: ibis.Table) -> ibis.Table:
     c = contracts.filter(contracts.rule == "registered_equal").mutate(fy=contracts.fy.cast("int32"))
     r = registered.mutate(fy=registered.fy.cast("int32"))

@@ -152,28 +152,21 @@ def charlson_scores(flags: ibis.Table, spec: CharlsonSpec) -> ibis.Table:
     return flags.select("person_id", "fy", **scores)
 
 
-def cms_score(t: ibis.Table, spec: CmsSpec) -> ibis.FloatingValue:
-    """CMS of a table holding `ltc_<condition>` boolean columns."""
-    terms = []
-    for _, condition_ids, weight in spec.items:
-        held = ibis.or_(*[t[f"ltc_{c}"].fill_null(False) for c in condition_ids])
-        terms.append(ibis.ifelse(held, weight, 0.0))
+def cms_aggregate(held: ibis.Table, spec: CmsSpec) -> ibis.FloatingValue:
+    """CMS as an aggregate over rows of conditions held (a `condition_id` column)."""
+    terms = [
+        ibis.ifelse(held.condition_id.isin(list(ids)), weight, 0.0).max()
+        for _, ids, weight in spec.items
+    ]
     return sum(terms).round(2).cast("float64")
 
 
-def ltc_counts(t: ibis.Table, codelist: Codelist) -> dict[str, ibis.IntegerValue]:
-    """ltc_count, physical_ltc_count and mental_ltc_count of a table with `ltc_<id>` columns."""
-
-    def count(ids: list[str]) -> ibis.IntegerValue:
-        if not ids:
-            return ibis.literal(0).cast("int16")
-        return sum(ibis.ifelse(t[f"ltc_{c}"].fill_null(False), 1, 0) for c in ids).cast("int16")
-
-    all_ids = [r.condition_id for r in codelist.rules]
+def ltc_count_aggregates(held: ibis.Table, codelist: Codelist) -> dict[str, ibis.Value]:
+    """ltc_count, physical_ltc_count and mental_ltc_count as aggregates over conditions held."""
+    physical = [r.condition_id for r in codelist.rules if r.group == "physical"]
+    mental = [r.condition_id for r in codelist.rules if r.group == "mental"]
     return {
-        "ltc_count": count(all_ids),
-        "physical_ltc_count": count(
-            [r.condition_id for r in codelist.rules if r.group == "physical"]
-        ),
-        "mental_ltc_count": count([r.condition_id for r in codelist.rules if r.group == "mental"]),
+        "ltc_count": held.count().cast("int16"),
+        "physical_ltc_count": held.count(where=held.condition_id.isin(physical)).cast("int16"),
+        "mental_ltc_count": held.count(where=held.condition_id.isin(mental)).cast("int16"),
     }

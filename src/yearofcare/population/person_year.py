@@ -43,6 +43,7 @@ from yearofcare.population.costing import (
     check_supplied_costs,
     cost_activity,
     load_unit_costs,
+    priced_activity,
     registered_on,
 )
 from yearofcare.population.multimorbidity import (
@@ -50,16 +51,15 @@ from yearofcare.population.multimorbidity import (
     CmsSpec,
     charlson_flags,
     charlson_scores,
-    cms_score,
+    cms_aggregate,
     load_charlson,
     load_cms,
-    ltc_counts,
+    ltc_count_aggregates,
 )
 from yearofcare.progress import SILENT, Progress
 from yearofcare.schemas.population import AGE_BANDS, COST_GROUPS
 from yearofcare.store import Store
 
-ACUTE_SETTINGS = ("acute_non_elective", "acute_elective", "acute_day_case")
 LAST_YEAR_OF_LIFE_MONTHS = 6
 
 
@@ -120,37 +120,33 @@ def registration_features(reg_years: ibis.Table) -> ibis.Table:
     return months.join(practice, ["person_id", "fy"])
 
 
-def activity_features(costed: ibis.Table) -> ibis.Table:
-    """Counts, costs and bed days by person × year from activity_costed.
+def activity_features(rows: ibis.Table) -> ibis.Table:
+    """Counts, costs and bed days by person × year, in one aggregate over the costed rows.
 
-    Two steps: a narrow aggregate by person × year × setting (one cheap pass over the rows),
-    then the small result pivoted to the COST_GROUPS columns.
+    `rows` needs person_id, fy, setting, start_date, bed_days, cost and is_activity
+    (costing.priced_activity or activity_costed). The setting is first mapped to the small
+    integer of its cost group so that the 30-odd filtered sums compare integers.
     """
-    t = costed
-    counted = t.is_activity
-    by_setting = t.group_by(["person_id", "fy", "setting"]).aggregate(
-        n=ibis.ifelse(counted, 1, 0).sum(),
-        cost=t.cost.sum(),
-        bed_days=t.bed_days.sum(),
-        last_activity=t.start_date.max(),
-        uncosted=ibis.ifelse(t.cost.isnull(), 1, 0).sum(),
-        negative=ibis.ifelse(t.cost < 0, 1, 0).sum(),
-    )
-    s = by_setting
+    groups = list(COST_GROUPS)
+    code = ibis.cases(
+        *[(rows.setting.isin(settings), i) for i, settings in enumerate(COST_GROUPS.values())],
+        else_=-1,
+    ).cast("int8")
+    t = rows.mutate(grp=code)
+    acute = [groups.index(g) for g in ("non_elective", "elective", "day_case")]
     aggs: dict[str, ibis.Value] = {}
-    for group, settings in COST_GROUPS.items():
-        in_group = s.setting.isin(settings)
-        aggs[f"n_{group}"] = s.n.sum(where=in_group)
-        aggs[f"cost_{group}"] = s.cost.sum(where=in_group)
-    aggs["cost_total"] = s.cost.sum()
-    aggs["bed_days_acute"] = s.bed_days.sum(where=s.setting.isin(ACUTE_SETTINGS))
-    aggs["bed_days_community"] = s.bed_days.sum(where=s.setting == "community")
-    aggs["bed_days_mental_health"] = s.bed_days.sum(where=s.setting == "mental_health")
-    aggs["care_home_days"] = s.bed_days.sum(where=s.setting == "social_care")
-    aggs["last_activity"] = s.last_activity.max()
-    aggs["uncosted"] = s.uncosted.sum()
-    aggs["negative"] = s.negative.sum()
-    return s.group_by(["person_id", "fy"]).aggregate(**aggs).mutate(fy=lambda x: x.fy.cast("int32"))
+    for i, group in enumerate(groups):
+        aggs[f"n_{group}"] = t.count(where=(t.grp == i) & t.is_activity)
+        aggs[f"cost_{group}"] = t.cost.sum(where=t.grp == i)
+    aggs["cost_total"] = t.cost.sum()
+    aggs["bed_days_acute"] = t.bed_days.sum(where=t.grp.isin(acute))
+    aggs["bed_days_community"] = t.bed_days.sum(where=t.grp == groups.index("community"))
+    aggs["bed_days_mental_health"] = t.bed_days.sum(where=t.grp == groups.index("mental_health"))
+    aggs["care_home_days"] = t.bed_days.sum(where=t.grp == groups.index("social_care"))
+    aggs["last_activity"] = t.start_date.max()
+    aggs["uncosted"] = t.count() - t.cost.count()
+    aggs["negative"] = ibis.ifelse(t.cost.min() < 0, 1, 0)
+    return t.group_by(["person_id", "fy"]).aggregate(**aggs).mutate(fy=lambda x: x.fy.cast("int32"))
 
 
 def membership(reg_years: ibis.Table | None, acts: ibis.Table) -> ibis.Table:
@@ -210,6 +206,10 @@ def assemble(
         "charlson_charlson",
         "charlson_quan",
         "charlson_shmi",
+        "ltc_count",
+        "physical_ltc_count",
+        "mental_ltc_count",
+        "cms_score",
     ):
         zero_cols[c] = t[c].fill_null(0)
     t = t.mutate(
@@ -218,8 +218,6 @@ def assemble(
         months_registered=t.months_registered.fill_null(0),
         died_in_year=(dod.notnull() & (dod >= fy_start) & (dod <= fy_end)).fill_null(False),
         last_year_of_life=(dod.notnull() & (dod >= fy_start) & (dod <= lyol_end)).fill_null(False),
-        cms_score=cms_score(t, cms),
-        **ltc_counts(t, codelist),
         **zero_cols,
     )
     return t
@@ -345,19 +343,26 @@ def build(
         bar.advance()
 
         registered = registered_on(registration, years) if registration is not None else None
-        costed = cost_activity(activity, unit_costs, contracts, registered)
-        costed = costed.filter(costed.fy.isin(years))
-        if config.keep_activity_costed:
-            run.write("activity_costed", costed)
-            costed = run.staged("activity_costed")
+
+        def costed_rows() -> ibis.Table:
+            c = cost_activity(activity, unit_costs, contracts, registered)
+            return c.filter(c.fy.isin(years))
+
+        if contracts is None and not config.keep_activity_costed:
+            rows = priced_activity(activity, unit_costs, years)
+        else:
+            rows = costed_rows()
+            if config.keep_activity_costed:
+                run.write("activity_costed", rows)
+                rows = run.staged("activity_costed")
         # one pass over activity: everything person_year needs, plus the rows that cannot be
         # costed; the detailed checks below only run (and explain) when something is wrong
-        acts = _cache(store, activity_features(costed))
+        acts = _cache(store, activity_features(rows))
         totals = execute(acts.aggregate(uncosted=acts.uncosted.sum(), negative=acts.negative.sum()))
         if (totals.negative.fillna(0) > 0).any():
             check_supplied_costs(activity, execute)
         if (totals.uncosted.fillna(0) > 0).any():
-            check_costed(costed, unit_costs, execute)
+            check_costed(costed_rows(), unit_costs, execute)
         bar.advance()
 
         # the clipped spells feed membership and registration features, the base every join
@@ -374,7 +379,12 @@ def build(
         pc = pc.join(base.mutate(fy=base.fy.cast("int16")), ["person_id", "fy"])
         run.write("person_condition", pc)
         flags = condition_flags(
-            run.staged("person_condition"), tuple(r.condition_id for r in codelist.rules)
+            run.staged("person_condition"),
+            tuple(r.condition_id for r in codelist.rules),
+            lambda held: {
+                **ltc_count_aggregates(held, codelist),
+                "cms_score": cms_aggregate(held, cms_spec),
+            },
         )
         charlson = charlson_scores(
             charlson_flags(events, charlson_spec, years, config.charlson_lookback_years),
