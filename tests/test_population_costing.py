@@ -135,9 +135,9 @@ def test_a_unit_cost_per_a_different_unit_is_an_error(duck_store):
         build(duck_store, years=[2023])
 
 
-def test_units_multiply_the_unit_cost(duck_store):
+def test_units_multiply_the_unit_cost(store):
     load(
-        duck_store,
+        store,
         {
             "person": PERSON,
             "activity": [
@@ -154,6 +154,36 @@ def test_units_multiply_the_unit_cost(duck_store):
             ],
         },
     )
-    build(duck_store, years=[2023])
-    t = duck_store.table("person_year")
-    assert duck_store.to_pandas(t.select("cost_social_care")).iloc[0, 0] == 26 * 7.5
+    build(store, years=[2023])
+    t = store.table("person_year")
+    assert store.to_pandas(t.select("cost_social_care")).iloc[0, 0] == 26 * 7.5
+
+
+def test_fast_and_row_by_row_costing_agree(duck_store):
+    """person_year is the same whether activity_costed is kept (row by row) or not (fast path)."""
+    settings = ["acute_non_elective", "outpatient", "gp", "community", "ae", "social_care"]
+    activity = []
+    for i in range(60):
+        setting = settings[i % len(settings)]
+        row = {
+            "activity_id": f"a{i}",
+            "person_id": f"p{i % 7}",
+            "source": "spec",
+            "setting": setting,
+            "start_date": D(2022 + i % 2, 1 + i % 12, 1 + i % 28),
+            "bed_days": float(i % 3),
+        }
+        if setting == "social_care":
+            row.update(currency="home_care", unit_type="hours", units=float(i % 5))
+        if i % 4 == 0:
+            row.update(cost=float(10 * i), cost_basis="actual")
+        activity.append(row)
+    people = [{"person_id": f"p{i}", "sex": "F", "birth_year": 1950 + i} for i in range(7)]
+    load(duck_store, {"person": people, "activity": activity})
+    key = ["person_id", "fy"]
+    build(duck_store, years=[2021, 2022])
+    fast = duck_store.to_pandas(duck_store.table("person_year")).sort_values(key)
+    build(duck_store, PopulationConfig(keep_activity_costed=True), [2021, 2022])
+    rowwise = duck_store.to_pandas(duck_store.table("person_year")).sort_values(key)
+    pd.testing.assert_frame_equal(fast.reset_index(drop=True), rowwise.reset_index(drop=True))
+    assert fast.cost_total.sum() > 0
