@@ -133,42 +133,60 @@ def read_raw(con: duckdb.DuckDBPyConnection, facts: FileFacts, adapter: Adapter)
 # ---- 2 + 3. identity and typing ------------------------------------------------------------
 @dataclass
 class _Col:
-    """SQL pieces for one contract column."""
+    """SQL pieces for one contract column.
+
+    `pre` expressions are computed once per row in an inner query (blanked value, parsed date,
+    number, normalised code); `typed` and `error` refer to them by name.
+    """
 
     typed: dict[str, str]  # output column -> SQL
     error: str | None  # SQL giving a reason code or NULL
     message: str  # SQL giving the message when error is not NULL
     required: bool
     identifier: bool
+    pre: dict[str, str] = field(default_factory=dict)
 
 
 def _blank(col: RawColumn, nulls: Sequence[str]) -> str:
-    v = f"nullif(trim({q(col.name)}, ' \t\r'), '')"
+    v = f"nullif(trim({q(col.name)}), '')"
     if nulls:
         return f"CASE WHEN {v} IN ({', '.join(lit(x) for x in nulls)}) THEN NULL ELSE {v} END"
     return v
 
 
 def _date_sql(v: str, formats: Sequence[str]) -> str:
-    fmts = "[" + ", ".join(lit(f) for f in formats) + "]"
-    return f"try_strptime({v}, {fmts})::DATE"
+    """Parse with the formats in order; ISO dates take DuckDB's fast cast."""
+    parts = []
+    for f in formats:
+        if f == "%Y-%m-%d":
+            parts.append(f"try_cast({v} AS DATE)")
+        else:
+            parts.append(f"try_strptime({v}, {lit(f)})::DATE")
+    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+
+
+def _in(values: Sequence[str]) -> str:
+    return ", ".join(lit(x) for x in values) or "NULL"
 
 
 def _column_sql(col: RawColumn, adapter: Adapter, mapping: Mapping) -> _Col:
     name = col.name
-    v = _blank(col, (*adapter.null_values, *mapping.null_values))
+    blank = _blank(col, (*adapter.null_values, *mapping.null_values))
+    v = q("__v_" + name)
+    pre = {"__v_" + name: blank}
     shown = f"{lit(name)} || ' ' || quote_val"
     required_missing = f"WHEN {v} IS NULL THEN 'missing_required'" if col.required else ""
     missing_msg = f"{lit(name + ' is blank but required')}"
     kind = col.kind
     if kind == "date":
         formats = mapping.date_formats.get(name, col.formats)
-        nulls = ", ".join(lit(x) for x in adapter.null_dates) or "NULL"
-        invalid = ", ".join(lit(x) for x in adapter.invalid_dates) or "NULL"
-        parsed = _date_sql(v, formats)
+        nulls, invalid = _in(adapter.null_dates), _in(adapter.invalid_dates)
+        p = q("__p_" + name)
+        pre["__p_" + name] = _date_sql(blank, formats)
+        in_range = f"{p} BETWEEN DATE '{MIN_DATE}' AND DATE '{MAX_DATE}'"
         typed = (
             f"CASE WHEN {v} IN ({nulls}) OR {v} IN ({invalid}) THEN NULL "
-            f"WHEN {parsed} BETWEEN DATE '{MIN_DATE}' AND DATE '{MAX_DATE}' THEN {parsed} END"
+            f"WHEN {in_range} THEN {p} END"
         )
         missing = (
             f"WHEN ({v} IS NULL OR {v} IN ({nulls})) THEN 'missing_required'"
@@ -178,9 +196,8 @@ def _column_sql(col: RawColumn, adapter: Adapter, mapping: Mapping) -> _Col:
         error = (
             f"CASE {missing} WHEN {v} IS NULL THEN NULL "
             f"WHEN {v} IN ({invalid}) THEN 'invalid_date' "
-            f"WHEN {parsed} IS NULL THEN 'invalid_date' "
-            f"WHEN {parsed} NOT BETWEEN DATE '{MIN_DATE}' AND DATE '{MAX_DATE}' "
-            "THEN 'impossible_date' END"
+            f"WHEN {p} IS NULL THEN 'invalid_date' "
+            f"WHEN NOT {in_range} THEN 'impossible_date' END"
         )
         expected = " or ".join(
             f.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD") for f in formats
@@ -190,20 +207,20 @@ def _column_sql(col: RawColumn, adapter: Adapter, mapping: Mapping) -> _Col:
             f"WHEN 'impossible_date' THEN {shown} || ' is outside {MIN_DATE} to {MAX_DATE}' "
             f"ELSE {shown} || {lit(' is not a valid date (expected ' + expected + ')')} END"
         )
-        return _Col({name: typed}, error, message, col.required, False)
+        return _Col({name: typed}, error, message, col.required, False, pre)
     if kind in ("int", "float"):
         sql_type = "BIGINT" if kind == "int" else "DOUBLE"
-        num = f"try_cast({v} AS DOUBLE)"
-        typed_num = f"try_cast({num} AS {sql_type})" if kind == "int" else num
+        n = q("__n_" + name)
+        pre["__n_" + name] = f"try_cast({blank} AS DOUBLE)"
         bounds = []
         if col.minimum is not None:
-            bounds.append(f"WHEN {num} < {col.minimum} THEN 'out_of_range'")
+            bounds.append(f"WHEN {n} < {col.minimum} THEN 'out_of_range'")
         if col.maximum is not None:
-            bounds.append(f"WHEN {num} > {col.maximum} THEN 'out_of_range'")
-        integral = f"WHEN {num} <> trunc({num}) THEN 'invalid_number'" if kind == "int" else ""
+            bounds.append(f"WHEN {n} > {col.maximum} THEN 'out_of_range'")
+        integral = f"WHEN {n} <> trunc({n}) THEN 'invalid_number'" if kind == "int" else ""
         error = (
             f"CASE {required_missing} WHEN {v} IS NULL THEN NULL "
-            f"WHEN {num} IS NULL OR isnan({num}) OR isinf({num}) THEN 'invalid_number' "
+            f"WHEN {n} IS NULL OR isnan({n}) OR isinf({n}) THEN 'invalid_number' "
             f"{integral} {' '.join(bounds)} END"
         )
         limits = []
@@ -211,167 +228,85 @@ def _column_sql(col: RawColumn, adapter: Adapter, mapping: Mapping) -> _Col:
             limits.append(f"at least {col.minimum:g}")
         if col.maximum is not None:
             limits.append(f"at most {col.maximum:g}")
+        out_of_range = lit(" is out of range (expected " + " and ".join(limits) + ")")
+        not_number = lit(" is not " + ("a whole number" if kind == "int" else "a number"))
         message = (
             f"CASE __REASON__ WHEN 'missing_required' THEN {missing_msg} "
-            f"WHEN 'out_of_range' THEN {shown} || {lit(' is out of range (expected ' + ' and '.join(limits) + ')')} "
-            f"ELSE {shown} || {lit(' is not ' + ('a whole number' if kind == 'int' else 'a number'))} END"
+            f"WHEN 'out_of_range' THEN {shown} || {out_of_range} "
+            f"ELSE {shown} || {not_number} END"
         )
-        ok_range = " AND ".join(
-            [f"{num} >= {col.minimum}"] * (col.minimum is not None)
-            + [f"{num} <= {col.maximum}"] * (col.maximum is not None)
+        ok = " AND ".join(
+            [f"{n} >= {col.minimum}"] * (col.minimum is not None)
+            + [f"{n} <= {col.maximum}"] * (col.maximum is not None)
+            + ([f"{n} = trunc({n})"] if kind == "int" else [])
         )
-        typed = f"CASE WHEN {ok_range or 'TRUE'} THEN {typed_num} END"
-        if kind == "int":
-            typed = f"CASE WHEN {num} = trunc({num}) AND {ok_range or 'TRUE'} THEN {typed_num} END"
-        return _Col({name: typed}, error, message, col.required, False)
+        typed = f"CASE WHEN {ok or 'TRUE'} AND NOT isnan({n}) AND NOT isinf({n}) THEN {n}::{sql_type} END"
+        return _Col({name: typed}, error, message, col.required, False, pre)
     if kind in CODE_SYSTEM_KINDS:
-        norm = f"regexp_replace({v}, '[\\s.*+]', '', 'g')"
+        norm = f"regexp_replace({blank}, '[\\s.*+]', '', 'g')"
         if kind != "read2":
             norm = f"upper({norm})"
         norm = f"nullif(regexp_replace({norm}, '^([A-Z][0-9]{{2}})[X-]+$', '\\1'), '')"
-        norm = f"CASE WHEN regexp_full_match({v}, '[-&\\s]+') THEN NULL ELSE {norm} END"
+        norm = f"CASE WHEN regexp_full_match({blank}, '[-&\\s]+') THEN NULL ELSE {norm} END"
         if kind == "read2":
             norm = f"left({norm}, 5)"
+        c = q("__c_" + name)
+        pre["__c_" + name] = norm
         pattern = _CODE_PATTERNS[kind]
-        typed = f"CASE WHEN regexp_full_match({norm}, '{pattern}') THEN {norm} END"
+        typed = f"CASE WHEN regexp_full_match({c}, '{pattern}') THEN {c} END"
         error = (
-            f"CASE {required_missing} WHEN {norm} IS NULL THEN NULL "
-            f"WHEN NOT regexp_full_match({norm}, '{pattern}') THEN 'invalid_code' END"
+            f"CASE {required_missing} WHEN {c} IS NULL THEN NULL "
+            f"WHEN NOT regexp_full_match({c}, '{pattern}') THEN 'invalid_code' END"
         )
         system = CODE_SYSTEM_KINDS[kind]
         message = (
             f"CASE __REASON__ WHEN 'missing_required' THEN {missing_msg} "
             f"ELSE {shown} || {lit(' is not a valid ' + system + ' code')} END"
         )
-        return _Col({name: typed}, error, message, col.required, False)
+        return _Col({name: typed}, error, message, col.required, False, pre)
     if kind == "code":
         cmap = {**adapter.code_maps.get(name, {}), **mapping.code_maps.get(name, {})}
         if cmap:
             upper = {k.upper(): val for k, val in cmap.items()}
             cases = " ".join(f"WHEN {lit(k)} THEN {lit(val)}" for k, val in upper.items())
-            typed = f"CASE upper({v}) {cases} END"
+            m = q("__m_" + name)
+            pre["__m_" + name] = f"CASE upper({blank}) {cases} END"
             known = ", ".join(list(cmap)[:12]) + (", …" if len(cmap) > 12 else "")
             error = (
                 f"CASE {required_missing} WHEN {v} IS NULL THEN NULL "
-                f"WHEN {typed} IS NULL THEN 'unknown_code' END"
+                f"WHEN {m} IS NULL THEN 'unknown_code' END"
+            )
+            unknown = lit(
+                f" is not a known code (known: {known}); map it under code_maps in a mapping file"
             )
             message = (
                 f"CASE __REASON__ WHEN 'missing_required' THEN {missing_msg} "
-                f"ELSE {shown} || {lit(' is not a known code (known: ' + known + '); map it under code_maps in a mapping file')} END"
+                f"ELSE {shown} || {unknown} END"
             )
-            return _Col({name: typed}, error, message, col.required, False)
+            return _Col({name: m}, error, message, col.required, False, pre)
     error = f"CASE {required_missing} END" if col.required else None
-    return _Col({name: v}, error, missing_msg, col.required, False)
+    return _Col({name: v}, error, missing_msg, col.required, False, pre)
 
 
-def _identity_sql(adapter: Adapter, mapping: Mapping, opts: ParseOptions) -> dict[str, _Col]:
-    """SQL for person_id and link keys from the identifier columns (see linkage.identity)."""
-    by_kind: dict[str, RawColumn] = {c.kind: c for c in adapter.identifiers}
+def _identity_plan(adapter: Adapter, mapping: Mapping, opts: ParseOptions) -> idsql.IdentityPlan:
+    """The trusted identity step for this adapter's identifier columns (linkage.identity)."""
     nulls = (*adapter.null_values, *mapping.null_values)
-    out: dict[str, _Col] = {}
-    choices: list[tuple[str, str, str, bool]] = []  # (condition, person sql, kind, linked)
-    nhs_state = "NULL::VARCHAR"
-    optout = "FALSE"
-    if "pseudonym" in by_kind:
-        c = by_kind["pseudonym"]
-        p = f"lower({_blank(c, nulls)})"
-        ok = f"regexp_full_match({p}, '[0-9a-f]{{32}}')"
-        choices.append((ok, p, "pseudonym", True))
-        out[c.name] = _Col(
-            {},
-            f"CASE WHEN {p} IS NOT NULL AND NOT {ok} THEN 'invalid_pseudonym' END",
-            lit(f"{c.name} is not a pseudonym made with the linkage key (32 hex characters)"),
-            False,
-            True,
-        )
-        if opts.optout_table:
-            optout = f"({p} IN (SELECT pseudonym FROM {opts.optout_table}))"
-    if "nhs_number" in by_kind:
-        c = by_kind["nhs_number"]
-        n = idsql.normalised_nhs_sql(q(c.name))
-        valid = idsql.nhs_valid_sql(n)
-        choices.append((valid, idsql.hmac_sql(n), "nhs_number", True))
-        nhs_state = (
-            f"CASE WHEN {n} IS NULL THEN 'missing' WHEN {valid} THEN 'valid' ELSE 'invalid' END"
-        )
-        out[c.name] = _Col({}, None, "''", False, True)
-        if opts.optout_table:
-            optout = f"({optout} OR coalesce({n} IN (SELECT nhs FROM {opts.optout_table}), FALSE))"
-    if "token" in by_kind:
-        c = by_kind["token"]
-        t = _blank(c, nulls)
-        message = f"'token:{adapter.token_namespace}:' || {t}"
-        choices.append((f"{t} IS NOT NULL", idsql.hmac_sql(message), "token", False))
-        out[c.name] = _Col({}, None, "''", False, True)
-    if "local_id" in by_kind:
-        c = by_kind["local_id"]
-        t = _blank(c, nulls)
-        message = f"'local:{opts.source}:' || {t}"
-        choices.append((f"{t} IS NOT NULL", idsql.hmac_sql(message), "local", False))
-        out[c.name] = _Col({}, None, "''", False, True)
-    row_msg = f"'row:{opts.content_hash}:' || _row::VARCHAR"
-    person = " ".join(f"WHEN {cond} THEN {sql}" for cond, sql, _, _ in choices)
-    person = (
-        f"CASE {person} ELSE {idsql.hmac_sql(row_msg)} END" if choices else idsql.hmac_sql(row_msg)
-    )
-    kind = " ".join(f"WHEN {cond} THEN '{k}'" for cond, _, k, _ in choices)
-    kind = f"CASE {kind} ELSE 'row' END" if choices else "'row'"
-    linked = " ".join(f"WHEN {cond} THEN {str(lk).upper()}" for cond, _, _, lk in choices)
-    linked = f"CASE {linked} ELSE FALSE END" if choices else "FALSE"
-    out["__identity"] = _Col(
-        {
-            "person_id": person,
-            "_id_kind": kind,
-            "_linked": linked,
-            "_nhs_state": nhs_state,
-            "_optout": optout,
-        },
-        None,
-        "''",
-        False,
-        True,
-    )
-    if "dob" in by_kind:
-        c = by_kind["dob"]
+    kinds: dict[str, tuple] = {}
+    for c in adapter.identifiers:
         v = _blank(c, nulls)
-        formats = mapping.date_formats.get(c.name, c.formats)
-        d = _date_sql(v, formats)
-        ok = f"{d} BETWEEN DATE '{MIN_DATE}' AND current_date"
-        good = f"CASE WHEN {ok} THEN {d} END"
-        out[c.name] = _Col(
-            {
-                "_dob_year": f"year({good})::SMALLINT",
-                "_dob_month": f"month({good})::TINYINT",
-                "_dob_hash": f"CASE WHEN {ok} THEN "
-                + idsql.hmac_sql(f"'dob:' || strftime({d}, '%Y-%m-%d')")
-                + " END",
-                "_dob_md_hash": f"CASE WHEN {ok} THEN "
-                + idsql.hmac_sql(f"'dobmd:' || strftime({d}, '%m-%d')")
-                + " END",
-            },
-            f"CASE WHEN {v} IS NOT NULL AND {d} IS NULL THEN 'invalid_date' "
-            f"WHEN {v} IS NOT NULL AND NOT {ok} THEN 'impossible_date' END",
-            lit(f"{c.name} is not a valid date of birth (value not shown)"),
-            False,
-            True,
-        )
-    if "postcode" in by_kind:
-        c = by_kind["postcode"]
-        norm, ok = idsql.postcode_sql(_blank(c, nulls))
-        parts = idsql.postcode_parts_sql(norm)
-        hashes = {
-            "_pc_hash": idsql.hmac_sql(f"'pc:' || {parts['full']}"),
-            "_sector_hash": idsql.hmac_sql(f"'pcs:' || {parts['sector']}"),
-            "_district_hash": idsql.hmac_sql(f"'pcd:' || {parts['district']}"),
-        }
-        out[c.name] = _Col(
-            {k: f"CASE WHEN {ok} THEN {sql} END" for k, sql in hashes.items()},
-            f"CASE WHEN {norm} IS NOT NULL AND NOT {ok} THEN 'invalid_code' END",
-            lit(f"{c.name} is not a valid UK postcode (value not shown)"),
-            False,
-            True,
-        )
-    return out
+        if c.kind == "dob":
+            formats = mapping.date_formats.get(c.name, c.formats)
+            kinds["dob"] = (c.name, (v, _date_sql(v, formats)))
+        else:
+            kinds[c.kind] = (c.name, v)
+    return idsql.plan(
+        kinds,
+        source=opts.source,
+        token_namespace=adapter.token_namespace,
+        content_hash=opts.content_hash,
+        optout_table=opts.optout_table,
+        min_date=str(MIN_DATE),
+    )
 
 
 def parse(
@@ -383,17 +318,32 @@ def parse(
 ) -> Parsed:
     """Read, pseudonymise, type and check one file; see the module docstring."""
     malformed = read_raw(con, facts, adapter)
-    cols = _identity_sql(adapter, mapping, opts)
+    ident = _identity_plan(adapter, mapping, opts)
+    for statement in ident.prelude:
+        con.execute(statement)
+    cols = {
+        name: _Col(c.typed, c.error, c.message, False, True) for name, c in ident.columns.items()
+    }
     for c in adapter.columns:
         if not c.is_identifier:
             cols[c.name] = _column_sql(c, adapter, mapping)
-    typed = [f"{sql} AS {q(out)}" for piece in cols.values() for out, sql in piece.typed.items()]
-    errors = [f"{p.error} AS {q('__e_' + name)}" for name, p in cols.items() if p.error]
+    inner, outer = ["raw._row"], ["_row"]
+    for name, piece in cols.items():
+        error = [(q("__e_" + name), piece.error)] if piece.error else []
+        if piece.identifier:  # identity SQL refers to the join tables: computed inside
+            for out, sql in [*((q(o), s) for o, s in piece.typed.items()), *error]:
+                inner.append(f"{sql} AS {out}")
+                outer.append(out)
+        else:
+            inner += [f"{sql} AS {q(n)}" for n, sql in piece.pre.items()]
+            outer += [f"{sql} AS {q(o)}" for o, sql in piece.typed.items()]
+            outer += [f"{sql} AS {n}" for n, sql in error]
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE typed AS SELECT _row, "
-        + ", ".join(typed + errors)
-        + " FROM raw"
+        f"CREATE OR REPLACE TEMP TABLE typed AS SELECT {', '.join(outer)} "
+        f"FROM (SELECT {', '.join(inner)} FROM raw{ident.joins})"
     )
+    for name in ident.cleanup:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
     n_read = con.execute("SELECT count(*) FROM raw").fetchone()[0] + len(malformed)
     counts = _identity_counts(con, adapter)
     if counts["rows_opted_out"]:
