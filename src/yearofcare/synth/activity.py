@@ -39,6 +39,17 @@ class Events:
     def __len__(self) -> int:
         return len(self.person)
 
+    def chunks(self, size: int):
+        """Consecutive slices of at most `size` events (bounds memory when building rows)."""
+        for i in range(0, len(self), size):
+            sl = slice(i, i + size)
+            yield Events(
+                **{
+                    name: (None if value is None else value[sl])
+                    for name, value in self.__dict__.items()
+                }
+            )
+
 
 @dataclass
 class EventSet:
@@ -48,8 +59,9 @@ class EventSet:
         if len(events):
             self.by_stream[stream].append(events)
 
-    def get(self, stream: str) -> Events:
-        parts = self.by_stream.get(stream, [])
+    def take(self, stream: str) -> Events:
+        """All events of `stream` in one Events (removed from the set to free memory)."""
+        parts = self.by_stream.pop(stream, [])
         if not parts:
             return Events(np.zeros(0, np.int32), np.zeros(0, np.int32))
 
@@ -160,20 +172,20 @@ def _monthly_items(
     price: np.ndarray,
 ) -> Events:
     """Prescribing: a row for each person-month with items dispensed."""
-    per_row = world.mp.prescribing_items_per_row
+    per_row = np.float32(world.mp.prescribing_items_per_row)
     months = np.arange(f"{fy}-04", f"{fy + 1}-05", dtype="datetime64[M]")
-    bounds = months.astype("datetime64[D]").astype(np.int64)
+    bounds = months.astype("datetime64[D]").astype(np.int32)
     m0, m1 = bounds[:-1], bounds[1:]
     lo = np.maximum(s0[:, None], m0[None, :])
     hi = np.minimum(s1[:, None], m1[None, :])
-    frac = np.clip(hi - lo, 0, None) / (m1 - m0)[None, :]
-    lam = (rate[:, None] / 12.0) * frac
-    p = 1.0 - np.exp(-lam / per_row)
+    lam = np.clip(hi - lo, 0, None).astype(np.float32)
+    lam *= (rate.astype(np.float32)[:, None] / 12.0) / (m1 - m0).astype(np.float32)[None, :]
+    p = -np.expm1(-lam / per_row)
     seg, month = np.nonzero(rng.random(lam.shape, dtype=np.float32) < p)
     lam_row, p_row = lam[seg, month], p[seg, month]
     items = 1 + rng.poisson(np.maximum(lam_row / np.maximum(p_row, 1e-12) - 1.0, 0.0))
     a, b = lo[seg, month], hi[seg, month]
-    day = a + (rng.random(len(seg)) * (b - a)).astype(np.int64)
+    day = a + (rng.random(len(seg)) * (b - a)).astype(np.int32)
     return Events(
         person=idx[seg],
         start=day.astype(np.int32),

@@ -70,12 +70,17 @@ def generate(
         liability += np.float32(dep) * dep_z
         liability += np.float32(noise) * rng.standard_normal(n, dtype=np.float32)
         position = ndtr(-liability)  # share of people with a higher liability
-        male = _curve(tab["curve"][k], tab["male_rr"][k], tab["sex"][k], False)
-        fem = _curve(tab["curve"][k], tab["male_rr"][k], tab["sex"][k], True)
-        age_m = np.interp(position, male, _GRID, right=np.inf) if male is not None else np.inf
-        age_f = np.interp(position, fem, _GRID, right=np.inf) if fem is not None else np.inf
-        day = birth64 + np.where(female, age_f, age_m) * YEAR
-        onset = np.where(day <= horizon, day, NEVER).astype(np.int32)
+        onset = np.full(n, NEVER, dtype=np.int32)
+        for is_female, sex_mask in ((False, ~female), (True, female)):
+            curve = _curve(tab["curve"][k], tab["male_rr"][k], tab["sex"][k], is_female)
+            if curve is None:
+                continue
+            # only people below the curve's top ever get the condition
+            who = np.flatnonzero(sex_mask & (position <= curve[-1]))
+            age = np.interp(position[who], curve, _GRID)
+            day = birth64[who] + age * YEAR
+            ok = day <= horizon
+            onset[who[ok]] = day[ok].astype(np.int32)
         onsets.append(onset)
         p_res = tab["resolve_prob"][k]
         if p_res > 0:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -37,6 +38,8 @@ class SynthPopulation:
     truth_condition: pa.Table
     truth_assessor: pa.Table
     params: SynthParams
+    #: Seconds spent in each phase of `generate` (for benchmarks; not part of the data).
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
 
     CANONICAL = (
         "person",
@@ -65,25 +68,30 @@ def generate(
     """
     mp = load()
     rng = np.random.default_rng(params.seed) if rng is None else rng
-    years = params.years
-    with progress.task("Simulating the care economy", total=years + len(mp.streams) + 5) as task:
+    clock = _Clock()
+    with progress.task(
+        "Simulating the care economy", total=params.years + len(mp.streams) + 4
+    ) as task:
         world = build_world(params, mp, rng)
+        clock.lap("people, conditions, care and deaths")
         task.advance(1)
         coder = Coder(mp)
         builder = RowBuilder(world, coder)
         events = EventSet()
         person_year_events(world, events, task)
         end_of_life_events(world, events)
-        ne = builder.add("ne", events.get("ne"))
-        task.advance(1)
+        clock.lap("activity events")
+        ne = builder.add("ne", events.take("ne"))
         reablement = builder.after_emergency(ne, events)
         for name, stream in mp.streams.items():
             if name != "ne" and stream.model != "packages":
-                builder.add(name, events.get(name))
+                builder.add(name, events.take(name))
             task.advance(1)
         builder.package_weeks(reablement)
+        clock.lap("activity rows, costs and codes")
         found, assessors = assessments.generate(world)
         responses = surveys.generate(world)
+        clock.lap("assessments and surveys")
         task.advance(1)
         window = world.window
         last = np.minimum(world.life.out.astype(np.int64) - 1, window.t1)
@@ -91,7 +99,7 @@ def generate(
         recorded, gp = coder.gp_records(world.rngs["coding"], world, person, k, onset, resolved)
         activity = tables.activity_table(builder)
         task.advance(1)
-        coded = tables.coded_event_table(builder, activity.column("activity_id"), gp)
+        coded = tables.coded_event_table(builder, gp)
         spells = registration(world.people, world.life, window)
         population = SynthPopulation(
             person=tables.person_table(world),
@@ -104,6 +112,21 @@ def generate(
             truth_condition=tables.truth_table(world, person, k, onset, resolved, recorded),
             truth_assessor=tables.assessor_table(assessors),
             params=params,
+            timings=clock.laps,
         )
+        clock.lap("GP codes and tables")
         task.advance(1)
     return population
+
+
+class _Clock:
+    """Wall-clock seconds per phase, for benchmarks (`SynthPopulation.timings`)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._t, 3)
+        self._t = now

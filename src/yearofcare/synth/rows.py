@@ -62,6 +62,22 @@ class Block:
         return len(self.person)
 
 
+#: Events turned into rows at a time (bounds the temporary arrays).
+CHUNK = 2_000_000
+
+
+@dataclass(frozen=True)
+class Added:
+    """Who, from when and until when, for rows just built (used to chain linked events)."""
+
+    person: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.person)
+
+
 @dataclass
 class CodedRows:
     """ICD-10 codes of hospital spells: activity row number, person, day, code index, source."""
@@ -82,6 +98,7 @@ class RowBuilder:
         self.rng = world.rngs["rows"]
         self.code_rng = world.rngs["coding"]
         self.batches: list = []
+        self.block_prefixes: list[tuple[int, str]] = []
         self.coded: list[CodedRows] = []
         self.rows = 0
         self._service_cum = {s: self._service_matrix(s) for s in self.mp.streams}
@@ -94,6 +111,7 @@ class RowBuilder:
         from yearofcare.synth.tables import activity_batch
 
         self.batches.append(activity_batch(block, self.voc))
+        self.block_prefixes.append((block.row0, block.prefix))
         self.rows += len(block)
 
     # ---- helpers ---------------------------------------------------------------------------
@@ -151,9 +169,18 @@ class RowBuilder:
         return np.where(zero, 0, self.rng.geometric(1.0 / mean)).astype(np.int32)
 
     # ---- events to rows --------------------------------------------------------------------
-    def add(self, stream: str, ev: Events) -> Block | None:
+    def add(self, stream: str, ev: Events) -> Added | None:
+        """Build the rows of a stream's events, in chunks; returns who, when and until when."""
         if not len(ev):
             return None
+        parts = [self._add(stream, chunk) for chunk in ev.chunks(CHUNK)]
+        return Added(
+            person=np.concatenate([p.person for p in parts]),
+            start=np.concatenate([p.start for p in parts]),
+            end=np.concatenate([p.end for p in parts]),
+        )
+
+    def _add(self, stream: str, ev: Events) -> Added:
         mp, world, voc, rng = self.mp, self.world, self.voc, self.rng
         s = mp.streams[stream]
         st = mp.services[stream]
@@ -221,7 +248,7 @@ class RowBuilder:
         if s.coded:
             self._code(stream, block)
         self._keep(block)
-        return block
+        return Added(block.person, block.start, block.end)
 
     def _code(self, stream: str, block: Block) -> None:
         rng, world = self.code_rng, self.world
@@ -241,7 +268,7 @@ class RowBuilder:
         )
 
     # ---- hospital events that follow a non-elective stay -------------------------------------
-    def after_emergency(self, ne: Block | None, events: EventSet) -> list[tuple[np.ndarray, ...]]:
+    def after_emergency(self, ne: Added | None, events: EventSet) -> list[tuple[np.ndarray, ...]]:
         """A&E and ambulance on the admission day, step-down beds and reablement after it."""
         if ne is None:
             return []

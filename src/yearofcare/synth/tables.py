@@ -64,19 +64,31 @@ def floats(values: np.ndarray, dtype: type = np.float64) -> pa.Array:
 _TRIPLES = np.array([list(f"{i:03d}".encode()) for i in range(1000)], dtype=np.uint8)
 
 
-def ids(prefix: str, start: int, count: int, width: int = 9) -> pa.Array:
-    """Identifiers `prefix` + zero-padded number, built as fixed-width bytes (fast for millions)."""
-    width = -(-width // 3) * 3
-    q = np.arange(start, start + count, dtype=np.int64)
-    size = len(prefix) + width
-    chars = np.empty((count, size), dtype=np.uint8)
-    chars[:, : len(prefix)] = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
-    for end in range(size, len(prefix), -3):
-        chars[:, end - 3 : end] = _TRIPLES[q % 1000]
-        q //= 1000
+def ids(prefix: str, start: int, count: int) -> pa.Array:
+    """Identifiers `prefix` + a 9-digit number, from `start` (fast for tens of millions)."""
+    return ids_of(np.zeros(count, np.int8), (prefix,), np.arange(start, start + count))
+
+
+def ids_of(which: np.ndarray, prefixes: tuple[str, ...], numbers: np.ndarray) -> pa.Array:
+    """Identifiers prefixes[which] + zero-padded 9-digit numbers, built as fixed-width bytes.
+
+    All prefixes must have the same length.
+    """
+    width = len(prefixes[0])
+    if any(len(p) != width for p in prefixes):
+        raise ValueError("identifier prefixes must have the same length")
+    count = len(numbers)
+    size = width + 9
+    q = np.asarray(numbers, dtype=np.uint32)
+    out = np.empty((count, size), dtype=np.uint8)
+    table = np.array([list(p.encode("ascii")) for p in prefixes], dtype=np.uint8)
+    out[:, :width] = table[which]
+    out[:, size - 3 :] = _TRIPLES[q % 1000]
+    out[:, size - 6 : size - 3] = _TRIPLES[(q // 1000) % 1000]
+    out[:, size - 9 : size - 6] = _TRIPLES[q // 1000000]
     offsets = np.arange(0, (count + 1) * size, size, dtype=np.int32)
     return pa.Array.from_buffers(
-        pa.string(), count, [None, pa.py_buffer(offsets), pa.py_buffer(chars.tobytes())]
+        pa.string(), count, [None, pa.py_buffer(offsets), pa.py_buffer(out)]
     )
 
 
@@ -164,7 +176,6 @@ def activity_table(builder: RowBuilder) -> pa.Table:
 
 def coded_event_table(
     builder: RowBuilder,
-    activity_ids: pa.ChunkedArray,
     gp: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
 ) -> pa.Table:
     """Hospital ICD-10 codes (with their activity ids) followed by GP SNOMED CT codes."""
@@ -181,7 +192,15 @@ def coded_event_table(
     gp_person, gp_day, gp_code, gp_system = gp
     sources = (*voc.source, "gp_events")
     n_h, n_g = len(person), len(gp_person)
-    hospital_ids = activity_ids.take(pa.array(row, type=pa.int64()))
+    starts = np.array([b[0] for b in builder.block_prefixes], dtype=np.int64)
+    names = tuple(dict.fromkeys(b[1] for b in builder.block_prefixes))
+    block_prefix = np.array([names.index(b[1]) for b in builder.block_prefixes], dtype=np.int8)
+    which = block_prefix[np.searchsorted(starts, row, side="right") - 1] if len(row) else row
+    hospital_ids = (
+        pa.chunked_array([ids_of(which, names, row)])
+        if names
+        else pa.chunked_array([pa.array([], pa.string())])
+    )
     return pa.table(
         {
             "person_idx": pa.array(np.concatenate([person, gp_person]).astype(np.int32)),
