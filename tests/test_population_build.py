@@ -224,10 +224,17 @@ def _flag(store: Store, person_id: str, condition: str) -> list[bool]:
 
 
 # ---- conditions ----------------------------------------------------------------------------
-def test_lookback_counts_a_first_diagnosis_only_within_five_years(built):
-    # cancer window: the first diagnosis must fall in the 5 financial years ending with the year
-    assert _flag(built, "lb_old", "cancer") == [2017 > 2021 - 5, 2017 > 2022 - 5, 2017 > 2023 - 5]
+def test_cancer_follows_the_qof_register_any_diagnosis_since_2003(built):
+    assert _flag(built, "lb_old", "cancer") == [True, True, True]
     assert _flag(built, "lb_new", "cancer") == [True, True, True]
+
+
+def test_cms_counts_cancer_first_diagnosed_within_five_years_only(built):
+    # CMS cancer: the first diagnosis must fall in the 5 financial years ending with the year
+    old = [_py(built, "lb_old")[y]["cms_score"] for y in YEARS]
+    new = [_py(built, "lb_new")[y]["cms_score"] for y in YEARS]
+    assert old == pytest.approx([1.53 if y - 5 < 2017 else 0.0 for y in YEARS])
+    assert new == pytest.approx([1.53, 1.53, 1.53])
 
 
 def test_resolved_code_ends_a_condition_until_diagnosed_again(built):

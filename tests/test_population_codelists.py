@@ -109,8 +109,10 @@ def test_qof_minimum_ages(cl):
 
 
 def test_look_back_windows(cl):
+    # cancer follows the QOF register (any diagnosis since April 2003, i.e. ever); the CMS keeps
+    # its own "first diagnosed in the last five years" window (cambridge_payne_2020.csv)
     cancer = cl.rule("cancer")
-    assert (cancer.lookback_years, cancer.lookback_anchor) == (5, "first")
+    assert (cancer.lookback_years, cancer.lookback_anchor) == (None, "latest")
     pain = cl.rule("painful_condition")
     assert (pain.lookback_years, pain.min_prescriptions) == (1, 4)
     assert cl.rule("diabetes").lookback_years is None  # ever

@@ -132,6 +132,10 @@ def test_cambridge_general_outcome_weights(cms_condition, weight):
     assert weights[cms_condition] == weight
 
 
+def test_cambridge_cancer_counts_a_first_diagnosis_in_the_last_five_years_only():
+    assert dict(load_cms().windows) == {"cancer": 5}
+
+
 def test_cambridge_conditions_are_catalogue_conditions():
     items = load_cms().items
     assert len(items) == 20

@@ -7,7 +7,7 @@ For a person, a condition and a financial year ending on 31 March (year end E):
   diagnosis code (QOF: "latest diagnosis after latest resolved"; same-day resolution wins),
   and on again when it is diagnosed afresh later;
 - **look-back** of N years: the latest diagnosis (anchor `latest`), or the first ever diagnosis
-  (anchor `first`, e.g. cancer diagnosed in the last five years), must fall in the N financial
+  (anchor `first`, e.g. a condition first diagnosed in the last five years), must fall in the N financial
   years ending at E; empty = ever;
 - **prescriptions**: a condition defined (also) by prescriptions (BNF codes) needs either a
   coded diagnosis inside the look-back window or at least `min_prescriptions` prescriptions

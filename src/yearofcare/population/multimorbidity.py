@@ -11,7 +11,10 @@
   SHMI) and never below zero (only SHMI has a negative weight). No age points are added.
 - **Cambridge Multimorbidity Score**: the sum of the general-outcome weights
   (`cambridge_payne_2020.csv`) of the CMS conditions held, each CMS condition mapping to one
-  or more catalogue conditions.
+  or more catalogue conditions. A CMS condition with `first_diagnosis_within_years` (cancer:
+  5) counts only when the catalogue condition's first diagnosis falls in that many financial
+  years ending with the year, whatever window the catalogue flag itself uses (the catalogue's
+  cancer follows the QOF register, any diagnosis since April 2003).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import ibis
 import pandas as pd
 
 from yearofcare.errors import InputError
+from yearofcare.fy import fy_expr
 from yearofcare.population.codelists import (
     Codelist,
     drop_covered,
@@ -60,6 +64,8 @@ class CharlsonSpec:
 class CmsSpec:
     items: tuple[tuple[str, tuple[str, ...], float], ...]  # cms condition, condition ids, weight
     file: RefFile
+    #: cms condition -> financial years its first diagnosis must fall in (absent = any time)
+    windows: tuple[tuple[str, int], ...] = ()
 
 
 @cache
@@ -112,14 +118,23 @@ def load_cms(name: str = "cambridge_payne_2020") -> CmsSpec:
         f"reference/multimorbidity/{name}.csv",
         ("cms_condition", "condition_ids", "weight"),
     )
-    items = []
+    items, windows = [], []
+    has_window = "first_diagnosis_within_years" in f.frame.columns
     for i, row in enumerate(f.frame.itertuples(index=False), start=2):
         try:
             weight = float(row.weight)
         except ValueError:
             raise InputError(f"{f.path} line {i}: weight {row.weight!r} is not a number") from None
         items.append((row.cms_condition, tuple(row.condition_ids.split("|")), weight))
-    return CmsSpec(items=tuple(items), file=f)
+        window = row.first_diagnosis_within_years if has_window else ""
+        if window:
+            if not window.isdigit() or int(window) < 1:
+                raise InputError(
+                    f"{f.path} line {i}: first_diagnosis_within_years {window!r} is not a "
+                    "positive whole number of years"
+                )
+            windows.append((row.cms_condition, int(window)))
+    return CmsSpec(items=tuple(items), file=f, windows=tuple(windows))
 
 
 # ---- Ibis expressions ----------------------------------------------------------------------
@@ -153,11 +168,16 @@ def charlson_scores(flags: ibis.Table, spec: CharlsonSpec) -> ibis.Table:
 
 
 def cms_aggregate(held: ibis.Table, spec: CmsSpec) -> ibis.FloatingValue:
-    """CMS as an aggregate over rows of conditions held (a `condition_id` column)."""
-    terms = [
-        ibis.ifelse(held.condition_id.isin(list(ids)), weight, 0.0).max()
-        for _, ids, weight in spec.items
-    ]
+    """CMS as an aggregate over rows of conditions held (person_condition rows: `condition_id`,
+    and `fy` and `first_diagnosis_date` for the CMS conditions with a first-diagnosis window)."""
+    windows = dict(spec.windows)
+    terms = []
+    for name, ids, weight in spec.items:
+        counts = held.condition_id.isin(list(ids))
+        if name in windows:
+            first_fy = fy_expr(held.first_diagnosis_date).cast("int32")
+            counts = counts & (first_fy > held.fy.cast("int32") - windows[name])
+        terms.append(ibis.ifelse(counts, weight, 0.0).max())
     return sum(terms).round(2).cast("float64")
 
 
