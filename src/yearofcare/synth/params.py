@@ -1,323 +1,70 @@
 """Settings of a synthetic run (`SynthParams`) and the model parameters read from data files.
 
 Every number that shapes the synthetic care economy lives in a file under
-`yearofcare/synth/params/` (CSV or YAML, each with its source or rationale); this module reads and
-checks them once and hands the rest of the package plain NumPy arrays. `SynthParams` holds only
-what a user chooses on the command line: how many people, how many years, the seed and the last
-financial year.
+`yearofcare/synth/params/` (CSV or YAML, each with its source or rationale); `load` reads and
+checks them once (`paramfiles`) and hands the rest of the package plain NumPy arrays.
+`SynthParams` holds only what a user chooses on the command line.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from yearofcare import vocab
 from yearofcare.errors import ConfigError
-from yearofcare.fy import fy_end, fy_label, fy_start, last_complete_fy
-from yearofcare.schemas.population import condition_ids
+from yearofcare.synth.paramfiles import (
+    AGE_BAND_COLUMNS,
+    AGE_BAND_EDGES,
+    CURVE_AGES,
+    AcuteConfig,
+    AssessmentConfig,
+    CodeTable,
+    EndOfLifeConfig,
+    PlacesConfig,
+    PopulationConfig,
+    PrescribingConfig,
+    ServiceTypes,
+    SocialCareConfig,
+    Stream,
+    SurveyConfig,
+    params_path,
+    read_acute_reasons,
+    read_age,
+    read_codes,
+    read_conditions,
+    read_csv,
+    read_dst,
+    read_excess,
+    read_factors,
+    read_item_cost,
+    read_los,
+    read_model,
+    read_mortality,
+    read_providers,
+    read_seasonality,
+    read_services,
+    read_streams,
+    read_yaml,
+)
+from yearofcare.synth.settings import SynthParams
 
-#: Lower bounds of the age bands activity rates are given for (base_rates.csv, length_of_stay.csv).
-AGE_BAND_EDGES = np.array([0, 5, 18, 45, 65, 75, 85])
-AGE_BAND_COLUMNS = ("a0_4", "a5_17", "a18_44", "a45_64", "a65_74", "a75_84", "a85")
-#: Ages at which condition prevalence curves are given (conditions.csv p0..p100).
-CURVE_AGES = np.arange(0, 101, 10)
-
-
-def _default_end_fy() -> int:
-    return last_complete_fy(date.today())
-
-
-class SynthParams(BaseModel):
-    """What to generate: a population of `people` over `years` financial years ending `end_fy`."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    people: int = Field(50_000, ge=1, le=50_000_000, description="People in the person table.")
-    years: int = Field(3, ge=1, le=20, description="Financial years of activity.")
-    seed: int = Field(20261123, ge=0, description="Seed of the random generator.")
-    end_fy: int = Field(
-        default_factory=_default_end_fy,
-        ge=1990,
-        description="Last financial year, named by its start year (2025 = 2025/26).",
-    )
-
-    @field_validator("end_fy")
-    @classmethod
-    def _complete(cls, value: int) -> int:
-        last = _default_end_fy()
-        if value > last:
-            raise ValueError(
-                f"financial year {fy_label(value)} has not ended yet; "
-                f"the last complete one is {last} ({fy_label(last)})"
-            )
-        return value
-
-    @classmethod
-    def checked(cls, **values: Any) -> SynthParams:
-        """Build from user input; a bad value raises ConfigError naming the option."""
-        given = {k: v for k, v in values.items() if v is not None}
-        try:
-            return cls(**given)
-        except ValidationError as exc:
-            problems = []
-            for err in exc.errors():
-                name = ".".join(str(p) for p in err["loc"]) or "settings"
-                msg = err["msg"].removeprefix("Value error, ")
-                problems.append(f"--{name.replace('_', '-')}: {msg} (got {err.get('input')!r})")
-            raise ConfigError(
-                "invalid synthetic population settings: " + "; ".join(problems),
-                hint="e.g. yoc synth --people 50000 --years 3 --seed 1 "
-                f"--end-fy {_default_end_fy()}",
-            ) from None
-
-    @property
-    def first_fy(self) -> int:
-        return self.end_fy - self.years + 1
-
-    @property
-    def start_date(self) -> date:
-        return fy_start(self.first_fy)
-
-    @property
-    def end_date(self) -> date:
-        return fy_end(self.end_fy)
-
-
-# ---- parameter files ----------------------------------------------------------------------------
-
-PARAMS_PACKAGE = "yearofcare.synth"
-
-
-def _path(name: str) -> Any:
-    return resources.files(PARAMS_PACKAGE) / "params" / name
-
-
-def _read_text(name: str) -> str:
-    try:
-        return _path(name).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            f"synthetic parameter file params/{name} is missing",
-            hint="reinstall yearofcare; the files ship in yearofcare/synth/params/",
-        ) from None
-
-
-def read_csv(name: str) -> list[dict[str, str]]:
-    """Rows of a parameter CSV; lines starting with `#` are comments."""
-    text = "\n".join(
-        line for line in _read_text(name).splitlines() if not line.lstrip().startswith("#")
-    )
-    return list(csv.DictReader(io.StringIO(text)))
-
-
-def read_yaml(name: str) -> dict[str, Any]:
-    data = yaml.safe_load(_read_text(name))
-    if not isinstance(data, dict):
-        raise ConfigError(f"params/{name} should hold a mapping of settings")
-    return data
-
-
-def _num(name: str, row: dict[str, str], col: str, line: int) -> float:
-    try:
-        return float(row[col])
-    except (KeyError, TypeError, ValueError):
-        raise ConfigError(
-            f"params/{name} row {line}: column {col!r} should be a number, found {row.get(col)!r}",
-            hint=f"fix the value in yearofcare/synth/params/{name}",
-        ) from None
-
-
-def _model(name: str, cls: type[BaseModel]) -> Any:
-    try:
-        return cls(**read_yaml(name))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(
-            f"params/{name}: {where}: {first['msg']}",
-            hint=f"fix the setting in yearofcare/synth/params/{name}",
-        ) from None
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class PopulationConfig(_Strict):
-    birth_rate: float = Field(ge=0, le=0.1)
-    in_migration_rate: float = Field(ge=0, le=0.5)
-    transfer_rate: float = Field(ge=0, le=0.5)
-    registration_years_mean: float = Field(gt=0)
-    newborn_registration_delay_days: tuple[int, int]
-    people_per_lsoa: int = Field(ge=100)
-    people_per_practice: int = Field(ge=500)
-    practices_per_locality: int = Field(ge=1)
-    practice_size_sigma: float = Field(ge=0)
-    locality_mixing_sd: float = Field(ge=0)
-    lsoa_code_start: int = Field(ge=0)
-    practice_code_prefix: str
-    practice_code_start: int = Field(ge=0)
-    imd_shift: float
-    horizon_years_after: int = Field(ge=1, le=10)
-
-
-class AcuteConfig(_Strict):
-    ne_cost_fixed_share: float = Field(ge=0, le=1)
-    ne_reference_los: float = Field(gt=0)
-    ne_cc_uplift: float = Field(ge=0)
-    ne_cc_cap: int = Field(ge=0)
-    ne_via_ae: float = Field(ge=0, le=1)
-    ne_via_ambulance: float = Field(ge=0, le=1)
-    step_down_community_bed: tuple[float, float, float]
-    home_trust_share: float = Field(ge=0, le=1)
-    specialised_share: float = Field(ge=0, le=1)
-
-
-class SocialCareConfig(_Strict):
-    age_bands: tuple[int, int, int, int]
-    prevalence: tuple[float, float, float, float]
-    incidence: tuple[float, float, float, float]
-    frailty_loghr: float
-    deprivation_loghr: float
-    package_end_rate: float = Field(ge=0)
-    move_to_care_home_rate: float = Field(ge=0)
-    care_home_mortality_loghr: float
-    package_mix: dict[str, dict[str, float]]
-    care_home_move_mix: dict[str, float]
-    home_care_hours_per_week: float = Field(gt=0)
-    home_care_hours_sigma: float = Field(ge=0)
-    day_care_sessions_per_week: float = Field(gt=0)
-    reablement_after_discharge: tuple[float, float, float]
-    reablement_weeks: int = Field(ge=1)
-    reablement_hours_per_week: float = Field(gt=0)
-
-
-class PalliativeConfig(_Strict):
-    base: float = Field(ge=0, le=1)
-    cancer: float = Field(ge=0, le=1)
-    organ_failure: float = Field(ge=0, le=1)
-    dementia: float = Field(ge=0, le=1)
-    maximum: float = Field(ge=0, le=1)
-    mean_days_before_death: float = Field(gt=0)
-
-
-class LastYearStream(_Strict):
-    count: float = Field(ge=0)
-    tau_days: float = Field(gt=0)
-
-
-class EndOfLifeConfig(_Strict):
-    frailty_loghr: float
-    death_season: str
-    deprivation_loghr: float
-    place_of_death: dict[str, dict[str, float]]
-    palliative: PalliativeConfig
-    last_year: dict[str, LastYearStream]
-    last_year_multiplier: dict[str, float]
-    terminal_stay_days: dict[str, float]
-
-
-class AssessmentConfig(_Strict):
-    sample_base: float = Field(ge=0, le=1)
-    sample_per_extra_ltc: float = Field(ge=0, le=1)
-    sample_cap: float = Field(ge=0, le=1)
-    sample_frailty_loghr: float
-    assessments_per_assessor: int = Field(ge=1)
-    assessor_providers: tuple[str, ...]
-    upcoder_share: float = Field(ge=0, le=1)
-    upcode_levels: int = Field(ge=1, le=2)
-    noise_sd: float = Field(ge=0)
-    functional_domains: tuple[str, ...]
-    complexity_domains: tuple[str, ...]
-    functional_cuts: tuple[float, float]
-    complexity_cuts: tuple[float, float]
-    matrix: tuple[tuple[str, str, str], tuple[str, str, str], tuple[str, str, str]]
-    end_of_life_days: int = Field(ge=0)
-
-
-class SurveyConfig(_Strict):
-    sample_rate: float = Field(ge=0, le=1)
-    need_weights: dict[str, float]
-    intercepts: tuple[float, float, float, float, float, float]
-    person_sd: float = Field(ge=0)
-    noise_sd: float = Field(ge=0)
-    cuts: tuple[float, float, float]
-    missing_answer: float = Field(ge=0, le=1)
-
-
-class PrescribingConfig(_Strict):
-    items_per_row: float = Field(ge=1)
-
-
-class PlacesConfig(_Strict):
-    localities: tuple[str, ...]
-    practice_stems: tuple[str, ...]
-    practice_suffixes: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Stream:
-    """One stream of activity (streams.csv) with its rates and costs."""
-
-    name: str
-    setting: str
-    source: str
-    unit_type: str
-    cost_basis: str
-    funding_route: str
-    provider_type: str
-    model: str
-    season: str
-    propensity_sigma: float
-    gamma_shape: float
-    mm_interaction: float
-    mm_cap: float
-    saturation: float
-    deprivation_gradient: float
-    stay: bool
-    coded: bool
-    id_prefix: str
-    female_only: bool = False
-    female_mult: float = 1.0
-    base: np.ndarray | None = None  # rates by age band (7)
-
-
-@dataclass(frozen=True)
-class ServiceTypes:
-    """The service-type mix and unit costs of one stream (unit_costs.csv)."""
-
-    names: tuple[str, ...]
-    share: np.ndarray
-    unit_cost: np.ndarray
-    cost_sigma: np.ndarray
-    currency: tuple[str, ...]
-    unit_type: tuple[str, ...]
-    min_age: np.ndarray
-    max_age: np.ndarray
-    sex: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class CodeTable:
-    """Weighted codes of one kind: condition index (or -1), code, weight, sex, age limits."""
-
-    owner: np.ndarray  # condition index, or stream-specific group
-    code: np.ndarray  # str
-    weight: np.ndarray
-    sex: np.ndarray  # "", "F" or "M"
-    min_age: np.ndarray
-    max_age: np.ndarray
+__all__ = [
+    "AGE_BAND_COLUMNS",
+    "AGE_BAND_EDGES",
+    "CURVE_AGES",
+    "CodeTable",
+    "ModelParams",
+    "ServiceTypes",
+    "Stream",
+    "SynthParams",
+    "load",
+    "params_path",
+    "read_csv",
+    "read_yaml",
+]
 
 
 @dataclass(frozen=True)
@@ -362,298 +109,84 @@ class ModelParams:
 @lru_cache(maxsize=1)
 def load() -> ModelParams:
     """Read and check every parameter file (cached for the process)."""
-    conditions, table = _conditions()
-    factors, loadings = _factors(conditions, table)
-    streams = _streams()
-    return ModelParams(
-        population=_model("population.yaml", PopulationConfig),
-        age=_age(),
-        mortality=_mortality(),
+    conditions, table = read_conditions()
+    factors, loadings = read_factors(conditions, table)
+    streams = read_streams()
+    mp = ModelParams(
+        population=read_model("population.yaml", PopulationConfig),
+        age=read_age(),
+        mortality=read_mortality(),
         conditions=conditions,
         condition_table=table,
         factors=factors,
         loadings=loadings,
         streams=streams,
-        excess=_excess(conditions, streams),
-        item_cost=_item_cost(conditions),
-        services=_services(streams),
-        los=_los(),
-        seasonality=_seasonality(),
-        acute=_model("acute.yaml", AcuteConfig),
-        social_care=_model("social_care.yaml", SocialCareConfig),
-        end_of_life=_model("end_of_life.yaml", EndOfLifeConfig),
-        icd=_codes(conditions, "ICD10", "diagnosis"),
-        snomed=_codes(conditions, "SNOMED", "diagnosis"),
-        snomed_resolved=_codes(conditions, "SNOMED", "resolved"),
-        acute_reasons=_acute_reasons(),
-        providers=_providers(),
-        places=_model("places.yaml", PlacesConfig),
-        assessment=_model("assessment.yaml", AssessmentConfig),
-        dst=_dst(conditions),
-        survey=_model("survey.yaml", SurveyConfig),
-        prescribing_items_per_row=_model("prescribing.yaml", PrescribingConfig).items_per_row,
+        excess=read_excess(conditions, streams),
+        item_cost=read_item_cost(conditions),
+        services=read_services(streams),
+        los=read_los(),
+        seasonality=read_seasonality(),
+        acute=read_model("acute.yaml", AcuteConfig),
+        social_care=read_model("social_care.yaml", SocialCareConfig),
+        end_of_life=read_model("end_of_life.yaml", EndOfLifeConfig),
+        icd=read_codes(conditions, "ICD10", "diagnosis"),
+        snomed=read_codes(conditions, "SNOMED", "diagnosis"),
+        snomed_resolved=read_codes(conditions, "SNOMED", "resolved"),
+        acute_reasons=read_acute_reasons(),
+        providers=read_providers(),
+        places=read_model("places.yaml", PlacesConfig),
+        assessment=read_model("assessment.yaml", AssessmentConfig),
+        dst=read_dst(conditions),
+        survey=read_model("survey.yaml", SurveyConfig),
+        prescribing_items_per_row=read_model("prescribing.yaml", PrescribingConfig).items_per_row,
     )
+    _check_names(mp)
+    return mp
 
 
-def _age() -> dict[str, np.ndarray]:
-    name = "age_structure.csv"
-    rows = read_csv(name)
-    cols = ("age_from", "age_to", "share", "female_share", "migrant_share", "out_migration_rate")
-    out = {c: np.array([_num(name, r, c, i + 2) for i, r in enumerate(rows)]) for c in cols}
-    out["share"] = out["share"] / out["share"].sum()
-    out["migrant_share"] = out["migrant_share"] / out["migrant_share"].sum()
-    return out
+def _check_names(mp: ModelParams) -> None:
+    """Names that one file uses and another defines must agree."""
+    from yearofcare import vocab
+    from yearofcare.synth.socialcare import SERVICES
 
-
-def _mortality() -> dict[str, np.ndarray]:
-    name = "mortality.csv"
-    rows = read_csv(name)
-    cols = ("age_from", "age_to", "qx_male", "qx_female")
-    return {c: np.array([_num(name, r, c, i + 2) for i, r in enumerate(rows)]) for c in cols}
-
-
-_CONDITION_NUMBERS = (
-    "male_rr",
-    "deprivation",
-    "resolve_prob",
-    "resolve_years",
-    "mortality_loghr",
-    "care_loghr",
-    "gp_recorded",
-    "hes_secondary",
-)
-
-
-def _conditions() -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
-    name = "conditions.csv"
-    rows = read_csv(name)
-    ids = tuple(r["condition_id"] for r in rows)
-    catalogue = condition_ids()
-    if sorted(ids) != sorted(catalogue) or len(set(ids)) != len(ids):
-        missing = sorted(set(catalogue) - set(ids))
-        extra = sorted(set(ids) - set(catalogue))
-        raise ConfigError(
-            f"params/{name} must have one row per catalogue condition; "
-            f"missing {missing or 'none'}, not in the catalogue {extra or 'none'}",
-            hint="condition_id values must match yoc_ltc_catalogue_2026.csv exactly",
-        )
-    table: dict[str, np.ndarray] = {
-        c: np.array([_num(name, r, c, i + 2) for i, r in enumerate(rows)])
-        for c in _CONDITION_NUMBERS
-    }
-    table["curve"] = np.array(
-        [[_num(name, r, f"p{a}", i + 2) for a in CURVE_AGES] for i, r in enumerate(rows)]
-    )
-    sex = np.array([r["sex"] for r in rows])
-    if not set(sex) <= {"all", "F", "M"}:
-        raise ConfigError(f"params/{name}: sex must be all, F or M")
-    table["sex"] = sex
-    if (table["curve"] < 0).any() or (table["curve"] >= 1).any():
-        raise ConfigError(f"params/{name}: prevalence p0..p100 must lie in [0, 1)")
-    return ids, table
-
-
-def _factors(
-    conditions: tuple[str, ...], table: dict[str, np.ndarray]
-) -> tuple[tuple[str, ...], np.ndarray]:
-    name = "condition_factors.csv"
-    rows = read_csv(name)
-    factors = tuple(dict.fromkeys(r["factor"] for r in rows))
-    if "frailty" not in factors:
-        raise ConfigError(f"params/{name} must define the frailty factor")
-    loadings = np.zeros((len(conditions), len(factors)))
-    for i, r in enumerate(rows):
-        if r["condition_id"] not in conditions:
-            raise ConfigError(f"params/{name} row {i + 2}: unknown condition {r['condition_id']!r}")
-        loadings[conditions.index(r["condition_id"]), factors.index(r["factor"])] = _num(
-            name, r, "loading", i + 2
-        )
-    total = (loadings**2).sum(axis=1) + table["deprivation"] ** 2
-    if (total >= 0.98).any():
-        bad = [conditions[i] for i in np.flatnonzero(total >= 0.98)]
-        raise ConfigError(
-            f"params/{name}: squared loadings plus deprivation^2 must sum below 1 for {bad}",
-            hint="lower some loadings: they are correlations with the condition's liability",
-        )
-    return factors, loadings
-
-
-def _streams() -> dict[str, Stream]:
-    name = "streams.csv"
-    base_rows = {r["stream"]: r for r in read_csv("base_rates.csv")}
-    out: dict[str, Stream] = {}
-    for i, r in enumerate(read_csv(name)):
-        line = i + 2
-        if r["setting"] not in vocab.SETTINGS:
-            raise ConfigError(f"params/{name} row {line}: unknown setting {r['setting']!r}")
-        if r["unit_type"] not in vocab.UNIT_TYPES:
-            raise ConfigError(f"params/{name} row {line}: unknown unit_type {r['unit_type']!r}")
-        if r["cost_basis"] not in vocab.COST_BASES:
-            raise ConfigError(f"params/{name} row {line}: unknown cost_basis {r['cost_basis']!r}")
-        if r["funding_route"] not in vocab.FUNDING_ROUTES:
-            raise ConfigError(f"params/{name} row {line}: unknown funding {r['funding_route']!r}")
-        base = base_rows.get(r["stream"])
-        rates = None
-        if base is not None:
-            rates = np.array([_num("base_rates.csv", base, c, 0) for c in AGE_BAND_COLUMNS])
-        elif r["model"] in ("events", "items"):
-            raise ConfigError(f"params/base_rates.csv has no row for stream {r['stream']!r}")
-        out[r["stream"]] = Stream(
-            name=r["stream"],
-            setting=r["setting"],
-            source=r["source"],
-            unit_type=r["unit_type"],
-            cost_basis=r["cost_basis"],
-            funding_route=r["funding_route"],
-            provider_type=r["provider_type"],
-            model=r["model"],
-            season=r["season"],
-            propensity_sigma=_num(name, r, "propensity_sigma", line),
-            gamma_shape=_num(name, r, "gamma_shape", line),
-            mm_interaction=_num(name, r, "mm_interaction", line),
-            mm_cap=_num(name, r, "mm_cap", line),
-            saturation=_num(name, r, "saturation", line),
-            deprivation_gradient=_num(name, r, "deprivation_gradient", line),
-            stay=r["stay"] == "los",
-            coded=r["coded"] == "icd",
-            id_prefix=r["id_prefix"],
-            female_only=base is not None and base["sex"] == "F",
-            female_mult=_num("base_rates.csv", base, "female_mult", 0) if base else 1.0,
-            base=rates,
-        )
-    missing = set(vocab.SETTINGS) - {s.setting for s in out.values()}
-    if missing:
-        raise ConfigError(f"params/{name}: no stream generates settings {sorted(missing)}")
-    return out
-
-
-def _excess(conditions: tuple[str, ...], streams: dict[str, Stream]) -> np.ndarray:
-    name = "condition_activity.csv"
-    rows = {r["condition_id"]: r for r in read_csv(name)}
-    if set(rows) != set(conditions):
-        raise ConfigError(f"params/{name} must have one row per catalogue condition")
-    out = np.zeros((len(conditions), len(streams)))
-    for j, s in enumerate(streams):
-        for k, c in enumerate(conditions):
-            if s in rows[c]:
-                out[k, j] = _num(name, rows[c], s, k + 2)
-    return out
-
-
-def _item_cost(conditions: tuple[str, ...]) -> np.ndarray:
-    name = "condition_activity.csv"
-    rows = {r["condition_id"]: r for r in read_csv(name)}
-    return np.array(
-        [_num(name, rows[c], "prescribing_item_cost", k + 2) for k, c in enumerate(conditions)]
-    )
-
-
-def _services(streams: dict[str, Stream]) -> dict[str, ServiceTypes]:
-    name = "unit_costs.csv"
-    groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
-    for i, r in enumerate(read_csv(name)):
-        groups.setdefault(r["stream"], []).append((i + 2, r))
-    out = {}
-    for s in streams:
-        rows = groups.get(s)
-        if not rows:
-            raise ConfigError(f"params/{name} has no unit cost for stream {s!r}")
-        out[s] = ServiceTypes(
-            names=tuple(r["service_type"] for _, r in rows),
-            share=np.array([_num(name, r, "share", i) for i, r in rows]),
-            unit_cost=np.array([_num(name, r, "unit_cost", i) for i, r in rows]),
-            cost_sigma=np.array([_num(name, r, "cost_sigma", i) for i, r in rows]),
-            currency=tuple(r["currency"] for _, r in rows),
-            unit_type=tuple(r["unit_type"] or streams[s].unit_type for _, r in rows),
-            min_age=np.array([_num(name, r, "min_age", i) for i, r in rows]),
-            max_age=np.array([_num(name, r, "max_age", i) for i, r in rows]),
-            sex=tuple(r["sex"] for _, r in rows),
-        )
-    return out
-
-
-def _los() -> dict[str, dict[str, np.ndarray]]:
-    name = "length_of_stay.csv"
-    out: dict[str, dict[str, np.ndarray]] = {}
-    for i, r in enumerate(read_csv(name)):
-        out.setdefault(r["stream"], {})[r["measure"]] = np.array(
-            [_num(name, r, c, i + 2) for c in AGE_BAND_COLUMNS]
-        )
-    return out
-
-
-def _seasonality() -> dict[str, np.ndarray]:
-    name = "seasonality.csv"
-    rows = read_csv(name)
-    profiles = [c for c in rows[0] if c != "month"]
-    return {p: np.array([_num(name, r, p, i + 2) for i, r in enumerate(rows)]) for p in profiles}
-
-
-def _codes(conditions: tuple[str, ...], system: str, role: str) -> CodeTable:
-    name = "condition_codes.csv"
-    rows = [
-        (i + 2, r)
-        for i, r in enumerate(read_csv(name))
-        if r["code_system"] == system and r["role"] == role
+    drivers = set(mp.dst["drivers"])
+    checks = [
+        ("survey.yaml need_weights", set(mp.survey.need_weights), drivers),
+        (
+            "assessment.yaml domains",
+            set(mp.assessment.functional_domains) | set(mp.assessment.complexity_domains),
+            set(vocab.DST_DOMAINS),
+        ),
+        (
+            "assessment.yaml matrix",
+            {v for row in mp.assessment.matrix for v in row},
+            set(vocab.NEED_LEVELS),
+        ),
+        (
+            "assessment.yaml assessor_providers",
+            set(mp.assessment.assessor_providers),
+            {c for lst in mp.providers.values() for c, _ in lst},
+        ),
+        (
+            "social_care.yaml package_mix",
+            {k for m in mp.social_care.package_mix.values() for k in m}
+            | set(mp.social_care.care_home_move_mix),
+            set(SERVICES),
+        ),
+        (
+            "end_of_life.yaml place_of_death",
+            {k for m in mp.end_of_life.place_of_death.values() for k in m},
+            set(vocab.PLACES_OF_DEATH),
+        ),
+        ("end_of_life.yaml last_year", set(mp.end_of_life.last_year), set(mp.streams)),
+        ("end_of_life.yaml death_season", {mp.end_of_life.death_season}, set(mp.seasonality)),
+        ("streams.csv season", {s.season for s in mp.streams.values()}, set(mp.seasonality)),
+        ("length_of_stay.csv", {s.name for s in mp.streams.values() if s.stay}, set(mp.los)),
     ]
-    for line, r in rows:
-        if r["condition_id"] not in conditions:
-            raise ConfigError(f"params/{name} row {line}: unknown condition {r['condition_id']!r}")
-    return CodeTable(
-        owner=np.array([conditions.index(r["condition_id"]) for _, r in rows], dtype=np.int32),
-        code=np.array([r["code"] for _, r in rows]),
-        weight=np.array([_num(name, r, "weight", line) for line, r in rows]),
-        sex=np.array([r["sex"] for _, r in rows]),
-        min_age=np.zeros(len(rows)),
-        max_age=np.full(len(rows), 200.0),
-    )
-
-
-def _acute_reasons() -> dict[str, CodeTable]:
-    name = "acute_reasons.csv"
-    groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
-    for i, r in enumerate(read_csv(name)):
-        groups.setdefault(r["stream"], []).append((i + 2, r))
-    return {
-        s: CodeTable(
-            owner=np.full(len(rows), -1, dtype=np.int32),
-            code=np.array([r["code"] for _, r in rows]),
-            weight=np.array([_num(name, r, "weight", i) for i, r in rows]),
-            sex=np.array([r["sex"] for _, r in rows]),
-            min_age=np.array([_num(name, r, "min_age", i) for i, r in rows]),
-            max_age=np.array([_num(name, r, "max_age", i) for i, r in rows]),
-        )
-        for s, rows in groups.items()
-    }
-
-
-def _providers() -> dict[str, list[tuple[str, float]]]:
-    name = "providers.csv"
-    out: dict[str, list[tuple[str, float]]] = {}
-    for i, r in enumerate(read_csv(name)):
-        out.setdefault(r["provider_type"], []).append(
-            (r["provider_code"], _num(name, r, "weight", i + 2))
-        )
-    return out
-
-
-def _dst(conditions: tuple[str, ...]) -> dict[str, Any]:
-    name = "dst_drivers.csv"
-    rows = read_csv(name)
-    drivers = ("intercept", "frailty", "age85", "ltc_count", *conditions)
-    weights = np.zeros((len(vocab.DST_DOMAINS), len(drivers)))
-    max_level = np.zeros(len(vocab.DST_DOMAINS), dtype=np.int8)
-    for i, r in enumerate(rows):
-        if r["domain"] not in vocab.DST_DOMAINS:
-            raise ConfigError(f"params/{name} row {i + 2}: unknown DST domain {r['domain']!r}")
-        if r["driver"] not in drivers:
-            raise ConfigError(f"params/{name} row {i + 2}: unknown driver {r['driver']!r}")
-        d = vocab.DST_DOMAINS.index(r["domain"])
-        weights[d, drivers.index(r["driver"])] = _num(name, r, "weight", i + 2)
-        max_level[d] = int(_num(name, r, "max_level", i + 2))
-    return {"drivers": drivers, "weights": weights, "max_level": max_level}
-
-
-def params_path() -> Path:
-    """Where the parameter files live (for documentation and error messages)."""
-    return Path(str(_path("")))
+    for where, used, known in checks:
+        unknown = sorted(used - known)
+        if unknown:
+            raise ConfigError(
+                f"params/{where}: unknown name(s) {unknown}",
+                hint=f"expected one of {sorted(known)}",
+            )
