@@ -114,7 +114,8 @@ def generate(world: World) -> tuple[Assessments, Assessors]:
     level = np.where(eol, vocab.NEED_LEVELS.index("End of life"), level).astype(np.int8)
 
     years = len(world.window.years)
-    n_assessors = max(3, int(np.ceil(len(person) / years / cfg.assessments_per_assessor)))
+    per_year = np.ceil(len(person) / years / cfg.assessments_per_assessor)
+    n_assessors = max(cfg.min_assessors, int(per_year))
     n_up = max(1, round(n_assessors * cfg.upcoder_share))
     upcoder = np.zeros(n_assessors, bool)
     upcoder[rng.choice(n_assessors, size=n_up, replace=False)] = True

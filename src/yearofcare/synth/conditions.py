@@ -84,7 +84,8 @@ def generate(
         onsets.append(onset)
         p_res = tab["resolve_prob"][k]
         if p_res > 0:
-            delay = np.maximum(rng.exponential(tab["resolve_years"][k] * YEAR, n), 30.0)
+            delay = rng.exponential(tab["resolve_years"][k] * YEAR, n)
+            delay = np.maximum(delay, tab["resolve_min_days"][k])
             when = onset + delay
             res = (onset < NEVER) & (rng.random(n) < p_res) & (when <= horizon)
             resolveds.append(np.where(res, when, NEVER).astype(np.int32))

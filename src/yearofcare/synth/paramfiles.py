@@ -89,6 +89,7 @@ class PopulationConfig(_Strict):
     birth_rate: float = Field(ge=0, le=0.1)
     in_migration_rate: float = Field(ge=0, le=0.5)
     transfer_rate: float = Field(ge=0, le=0.5)
+    transfer_min_days: int = Field(ge=0)
     registration_years_mean: float = Field(gt=0)
     newborn_registration_delay_days: tuple[int, int]
     people_per_lsoa: int = Field(ge=100)
@@ -119,6 +120,7 @@ class SocialCareConfig(_Strict):
     age_bands: tuple[int, int, int, int]
     prevalence: tuple[float, float, float, float]
     incidence: tuple[float, float, float, float]
+    prevalent_years_mean: float = Field(gt=0)
     frailty_loghr: float
     deprivation_loghr: float
     package_end_rate: float = Field(ge=0)
@@ -165,6 +167,7 @@ class AssessmentConfig(_Strict):
     sample_cap: float = Field(ge=0, le=1)
     sample_frailty_loghr: float
     assessments_per_assessor: int = Field(ge=1)
+    min_assessors: int = Field(ge=2)
     assessor_providers: tuple[str, ...]
     upcoder_share: float = Field(ge=0, le=1)
     upcode_levels: int = Field(ge=1, le=2)
@@ -273,6 +276,7 @@ _CONDITION_NUMBERS = (
     "deprivation",
     "resolve_prob",
     "resolve_years",
+    "resolve_min_days",
     "mortality_loghr",
     "care_loghr",
     "gp_recorded",

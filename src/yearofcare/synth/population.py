@@ -227,7 +227,7 @@ def _practices(
     transfer = np.full(n, NEVER, np.int32)
     practice2 = np.full(n, -1, np.int32)
     if n_prac > 1 and cfg.transfer_rate > 0:
-        start = np.maximum(reg_start, entry) + 30
+        start = np.maximum(reg_start, entry) + cfg.transfer_min_days
         when = start + (rng.exponential(1.0 / cfg.transfer_rate, n) * 365.25).astype(np.int64)
         moves = (when <= t1) & (when < leave)
         other = pick(rng.random(n))

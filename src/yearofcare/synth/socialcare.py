@@ -90,7 +90,8 @@ def generate(
     hazard = np.zeros(n)
     hazard[free] = scale_to_rates(rr[free], group[free], np.array(cfg.incidence)) * rr[free]
     start = np.full(n, NEVER, np.int64)
-    start[prevalent] = window.t0 - (rng.exponential(2.0, prevalent.sum()) * YEAR).astype(np.int64)
+    years_in = rng.exponential(cfg.prevalent_years_mean, prevalent.sum())
+    start[prevalent] = window.t0 - (years_in * YEAR).astype(np.int64)
     wait = rng.exponential(1.0, n) / np.maximum(hazard, 1e-12) * YEAR
     incident = free & (ref + wait <= window.t1)
     start[incident] = (ref + wait)[incident].astype(np.int64)
