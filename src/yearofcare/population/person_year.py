@@ -33,7 +33,7 @@ import pandas as pd
 from yearofcare.errors import StageError
 from yearofcare.fy import fy_expr
 from yearofcare.population.codelists import Codelist, load_codelist, match_events
-from yearofcare.population.conditions import age_on, condition_flags, person_condition
+from yearofcare.population.conditions import age_on, person_condition
 from yearofcare.population.config import PopulationConfig
 from yearofcare.population.costing import (
     UnitCosts,
@@ -51,7 +51,6 @@ from yearofcare.population.multimorbidity import (
     CmsSpec,
     charlson_flags,
     charlson_scores,
-    cms_aggregate,
     load_charlson,
     load_cms,
     ltc_count_aggregates,
@@ -162,6 +161,59 @@ def activity_features(rows: ibis.Table) -> ibis.Table:
     aggs["uncosted"] = (s.rows.sum() - s.costed.sum()).cast("int64")
     aggs["negative"] = ibis.ifelse(s.min_cost.min() < 0, 1, 0)
     return s.group_by(["person_id", "fy"]).aggregate(**aggs).mutate(fy=lambda x: x.fy.cast("int32"))
+
+
+def condition_columns(pc: ibis.Table, codelist: Codelist, cms: CmsSpec) -> ibis.Table:
+    """`ltc_<id>` flags, LTC counts and the CMS by person × year, from person_condition rows.
+
+    Each condition is one bit of an integer, so one sum per person-year (person_condition has
+    one row per person, year and condition) replaces one aggregate per flag and per CMS term;
+    flags and the CMS are then read from the bits row by row. A CMS condition with a
+    first-diagnosis window (cancer) gets its own aggregate, as its rows count only inside it.
+    """
+    ids = [r.condition_id for r in codelist.rules]
+    bits = ibis.memtable(
+        pd.DataFrame(
+            {"b_id": ids, "bit": pd.Series([2**i for i in range(len(ids))], dtype="int64")}
+        )
+    )
+    held = pc.filter(pc.has_condition)
+    t = held.join(bits, held.condition_id == bits.b_id)
+    windows = dict(cms.windows)
+    aggs: dict[str, ibis.Value] = {"mask": t.bit.sum().cast("int64")}
+    first_fy = fy_expr(t.first_diagnosis_date).cast("int32")
+    for i, (name, cms_ids, _) in enumerate(cms.items):
+        if name in windows:
+            inside = t.condition_id.isin(list(cms_ids)) & (
+                first_fy > t.fy.cast("int32") - windows[name]
+            )
+            aggs[f"cms_w{i}"] = ibis.ifelse(inside, 1, 0).max()
+    aggs.update(ltc_count_aggregates(t, codelist))
+    g = t.group_by(["person_id", "fy"]).aggregate(**aggs)
+
+    def has(cid: str) -> ibis.BooleanValue:
+        return (g.mask // (2 ** ids.index(cid))) % 2 == 1
+
+    terms = []
+    for i, (name, cms_ids, weight) in enumerate(cms.items):
+        present = g[f"cms_w{i}"] == 1 if name in windows else _any(has(c) for c in cms_ids)
+        terms.append(ibis.ifelse(present, weight, 0.0))
+    return g.select(
+        "person_id",
+        "fy",
+        **{f"ltc_{c}": has(c) for c in ids},
+        ltc_count=g.ltc_count,
+        physical_ltc_count=g.physical_ltc_count,
+        mental_ltc_count=g.mental_ltc_count,
+        cms_score=sum(terms).round(2).cast("float64"),
+    )
+
+
+def _any(values) -> ibis.BooleanValue:
+    out = None
+    for v in values:
+        out = v if out is None else out | v
+    return out
 
 
 def membership(reg_years: ibis.Table | None, acts: ibis.Table) -> ibis.Table:
@@ -393,14 +445,7 @@ def build(
         pc = person_condition(matched, person, years, codelist)
         pc = pc.join(base.mutate(fy=base.fy.cast("int16")), ["person_id", "fy"])
         run.write("person_condition", pc)
-        flags = condition_flags(
-            run.staged("person_condition"),
-            tuple(r.condition_id for r in codelist.rules),
-            lambda held: {
-                **ltc_count_aggregates(held, codelist),
-                "cms_score": cms_aggregate(held, cms_spec),
-            },
-        )
+        flags = condition_columns(run.staged("person_condition"), codelist, cms_spec)
         charlson = charlson_scores(
             charlson_flags(events, charlson_spec, years, config.charlson_lookback_years),
             charlson_spec,
