@@ -72,13 +72,13 @@ def test_failure_part_way_leaves_the_store_as_it_was(duck_store, tmp_path, monke
     path = tmp_path / "amb_2024-25.csv"
     run(duck_store, "ambulance", write(path, V1), key=key)
     before = snapshot(duck_store)
-    real = tablewrite._write_shadowed
+    real = tablewrite.spine.build_person
 
-    def boom(*args, **kw):
+    def boom(*args, **kw):  # after activity and the person observations were staged
         real(*args, **kw)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(tablewrite, "_write_shadowed", boom)
+    monkeypatch.setattr(tablewrite.spine, "build_person", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         run(duck_store, "ambulance", write(path, V2), key=key)
     assert snapshot(duck_store) == before

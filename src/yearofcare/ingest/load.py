@@ -7,8 +7,11 @@ For each call (one format, one or more files):
    a file with the same extract identity as a current load replaces that load;
 3. each new file is read, pseudonymised, typed and checked on a private scratch DuckDB
    (`sources.parse`); bad rows are quarantined with file, row, column and reason;
-4. the adapter builds the canonical rows; everything is written in one stage, so a failure
-   part-way leaves the store exactly as it was; the run log records every file's counts.
+4. the adapter builds the canonical rows, kept as Parquet parts until every file is done;
+   then each stored table is rewritten once, all in one stage, so a failure part-way leaves
+   the store exactly as it was; the run log records every file's counts.
+
+`ingest_batch` does this for several formats at once (`yoc ingest --plan`).
 
 Extract identity: `<source>:<file name without extension>` unless `--extract-id` is given, so
 `hes_apc_2024-25.csv` reloaded after correction replaces the earlier load of that file, while
@@ -17,6 +20,7 @@ Extract identity: `<source>:<file name without extension>` unless `--extract-id`
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,8 +33,8 @@ import pyarrow.compute as pc
 
 from yearofcare import sources
 from yearofcare.errors import ConfigError, InputError
-from yearofcare.ingest import tables as tablewrite
 from yearofcare.ingest.options import FileResult, IngestOptions, IngestResult, period_from_name
+from yearofcare.ingest.tables import Parts
 from yearofcare.linkage import identity, optout
 from yearofcare.linkage.pseudonym import load_key
 from yearofcare.progress import SILENT, Progress
@@ -58,85 +62,143 @@ class _Plan:
 
 
 def ingest(store: Store, opts: IngestOptions, progress: Progress = SILENT) -> IngestResult:
-    """Load `opts.paths` of format `opts.source` into `store`; see the module docstring.
+    """Load `opts.paths` of format `opts.source` into `store`; see the module docstring."""
+    return ingest_batch(store, [opts], progress)[0]
 
-    Everything after the options are checked runs inside one stage, so a failure (a bad file,
+
+def ingest_batch(
+    store: Store, requests: list[IngestOptions], progress: Progress = SILENT
+) -> list[IngestResult]:
+    """Several ingests (formats) in one stage: each file read once, each table written once.
+
+    Everything after the options are checked runs inside the stage, so a failure (a bad file,
     a bad key, a bug) is recorded in the run log and leaves the store as it was.
     """
-    if not opts.paths:
-        raise ConfigError("no files to ingest", hint="give one or more file paths")
-    if opts.extract_id and len(opts.paths) > 1:
-        raise ConfigError(
-            "--extract-id names one extract but several files were given",
-            hint="load the files one at a time, or drop --extract-id",
-        )
+    for opts in requests:
+        if not opts.paths:
+            raise ConfigError("no files to ingest", hint="give one or more file paths")
+        if opts.extract_id and len(opts.paths) > 1:
+            raise ConfigError(
+                "--extract-id names one extract but several files were given",
+                hint="load the files one at a time, or drop --extract-id",
+            )
     params = {
-        "source": opts.source,
-        "files": [Path(p).name for p in opts.paths],
-        "mapping_file": str(opts.mapping_file) if opts.mapping_file else None,
-        "optouts_file_given": opts.optouts_file is not None,
-        "extract_id": opts.extract_id,
-        "strict": opts.strict,
+        "sources": [o.source for o in requests],
+        "files": [Path(p).name for o in requests for p in o.paths],
+        "mapping_files": [str(o.mapping_file) for o in requests if o.mapping_file],
+        "optouts_file_given": any(o.optouts_file is not None for o in requests),
+        "strict": any(o.strict for o in requests),
     }
-    with store.stage("ingest", params) as run:
+    with (
+        store.stage("ingest", params) as run,
+        tempfile.TemporaryDirectory(prefix="yoc-ingest-") as tmp,
+    ):
+        batch = _Batch(store, run, Parts(store, Path(tmp)), progress)
+        results = [batch.step(opts) for opts in requests]
+        if batch.load_rows:
+            with progress.task("writing the store", None):
+                batch.parts.finish(run, batch.superseded, batch.load_rows)
+        for result in results:
+            for f in result.files:
+                f.output_rows.update(batch.parts.counts.get(f.load_id or "", {}))
+        run.parameters["results"] = [
+            {
+                "file": f.file,
+                "status": f.status,
+                "load_id": f.load_id,
+                "counts": f.counts,
+                "reasons": f.reasons,
+                "output_rows": f.output_rows,
+            }
+            for result in results
+            for f in result.files
+        ]
+        return [IngestResult(run.run_id, r.files, r.optouts_listed) for r in results]
+
+
+class _Batch:
+    """The state of one ingest stage across its requests."""
+
+    def __init__(self, store: Store, run, parts: Parts, progress: Progress) -> None:
+        self.store, self.run, self.parts, self.progress = store, run, parts, progress
+        self.current = _current_loads(store)
+        self.seen_hashes: set[tuple[str, str]] = set()
+        self.superseded: list[str] = []
+        self.load_rows: list[dict] = []
+        self.now = datetime.now(UTC).replace(tzinfo=None)
+
+    def step(self, opts: IngestOptions) -> IngestResult:
         mapping, mapping_hash = load_mapping(opts.mapping_file)
         adapter = sources.get(opts.source, _canonical_table(opts, mapping.table))
         check_against(mapping, adapter, opts.mapping_file)
-        run.parameters["mapping_hash"] = mapping_hash
-        key = load_key(opts.key_file, store_dir=store.engine.data_dir)
+        key = load_key(opts.key_file, store_dir=self.store.engine.data_dir)
         n = len(opts.paths)
-        with progress.task(f"checking {n} {adapter.name} file(s)", n) as t:
+        with self.progress.task(f"checking {n} {adapter.name} file(s)", n) as t:
             facts = []
             for p in opts.paths:
                 facts.append(inspect_file(Path(p), adapter, mapping))
                 t.advance()
-        plans = _plan(store, adapter, facts, opts)
+        plans = _plan(self.current, adapter, facts, opts, self.seen_hashes)
+        todo = [p for p in plans if p.load_id]
+        self.superseded += [p.replaces for p in todo if p.replaces]
         con = scratch(opts.threads)
+        results: dict[str, FileResult] = {}
+        listed = None
         try:
             identity.install_key(con, key)
-            listed = optout.load_optouts(con, opts.optouts_file) if opts.optouts_file else None
-            run.parameters["optouts_listed"] = listed.numbers if listed else 0
-            run.parameters["optouts_invalid_lines"] = listed.invalid_lines if listed else 0
-            todo = [p for p in plans if p.load_id]
-            parsed = _parse_all(con, run, adapter, mapping, todo, listed, opts, progress)
+            if opts.optouts_file:
+                listed = optout.load_optouts(con, opts.optouts_file)
+                self.run.parameters["optouts_listed"] = listed.numbers
+                self.run.parameters["optouts_invalid_lines"] = listed.invalid_lines
+            with self.progress.task(f"loading {adapter.name}", len(todo)) as t:
+                for p in todo:
+                    results[p.load_id] = self._load(
+                        con, adapter, mapping, mapping_hash, p, opts, listed
+                    )
+                    t.advance()
         finally:
             con.close()
-        outputs: dict[str, dict[str, int]] = {}
-        if todo:
-            with progress.task(f"writing {adapter.name}", None):
-                outputs = _write(
-                    store, run, adapter, mapping.defaults, todo, parsed, opts, mapping_hash
-                )
-        results = [
-            _result(p, parsed.get(p.load_id or ""), outputs.get(p.load_id or "")) for p in plans
-        ]
-        run.parameters["results"] = [
-            {
-                "file": r.file,
-                "status": r.status,
-                "load_id": r.load_id,
-                "counts": r.counts,
-                "reasons": r.reasons,
-                "output_rows": r.output_rows,
-            }
-            for r in results
-        ]
-        return IngestResult(run.run_id, tuple(results), listed.numbers if listed else 0)
+        files = tuple(results.get(p.load_id or "") or _unchanged(p) for p in plans)
+        return IngestResult(self.run.run_id, files, listed.numbers if listed else 0)
+
+    def _load(self, con, adapter, mapping, mapping_hash, p: _Plan, opts, listed) -> FileResult:
+        options = ParseOptions(
+            adapter.name, p.load_id, p.facts.sha256, optout.TABLE if listed else None
+        )
+        parsed = parse(con, p.facts, adapter, mapping, options)
+        self.run.note_input(p.facts.path.name, parsed.counts["rows_read"])
+        if opts.strict:
+            _strict(p.facts, parsed)
+        ctx = BuildContext(
+            load_id=p.load_id,
+            source=adapter.name,
+            extract_id=p.extract_id,
+            defaults={**adapter.defaults, **mapping.defaults},
+            period_start=p.period[0] if p.period else None,
+            period_end=p.period[1] if p.period else None,
+        )
+        good = parsed.good
+        built = adapter.build(ibis.memtable(good), ctx) if good.num_rows else {}
+        self.parts.add_load(p.load_id, adapter, built, parsed, p.facts.path.name)
+        row = _load_row(p, parsed, self.run.run_id, self.now, adapter, opts)
+        row["mapping_hash"] = mapping_hash
+        self.load_rows.append(row)
+        return _result(p, parsed)
 
 
-def _parse_all(con, run, adapter, mapping, todo, listed, opts, progress) -> dict[str, Parsed]:
-    parsed: dict[str, Parsed] = {}
-    with progress.task(f"reading {adapter.name}", len(todo)) as t:
-        for p in todo:
-            options = ParseOptions(
-                adapter.name, p.load_id, p.facts.sha256, optout.TABLE if listed else None
-            )
-            parsed[p.load_id] = parse(con, p.facts, adapter, mapping, options)
-            run.note_input(p.facts.path.name, parsed[p.load_id].counts["rows_read"])
-            if opts.strict:
-                _strict(p.facts, parsed[p.load_id])
-            t.advance()
-    return parsed
+def _current_loads(store: Store) -> pd.DataFrame:
+    if not store.exists("ingest_load"):
+        return pd.DataFrame(columns=["load_id", "source", "extract_id", "content_hash"])
+    loads = store.table("ingest_load")
+    return store.to_pandas(
+        loads.filter(loads.status == "current").select(
+            "load_id", "source", "extract_id", "content_hash"
+        )
+    )
+
+
+def _unchanged(p: _Plan) -> FileResult:
+    return FileResult(p.facts.path.name, "unchanged", p.unchanged_as)
 
 
 def _canonical_table(opts: IngestOptions, table: str | None) -> str | None:
@@ -156,16 +218,12 @@ def _canonical_table(opts: IngestOptions, table: str | None) -> str | None:
 
 
 def _plan(
-    store: Store, adapter: Adapter, facts: list[FileFacts], opts: IngestOptions
+    current: pd.DataFrame,
+    adapter: Adapter,
+    facts: list[FileFacts],
+    opts: IngestOptions,
+    seen_hashes: set[tuple[str, str]],
 ) -> list[_Plan]:
-    current = pd.DataFrame(columns=["load_id", "source", "extract_id", "content_hash"])
-    if store.exists("ingest_load"):
-        loads = store.table("ingest_load")
-        current = store.to_pandas(
-            loads.filter(loads.status == "current").select(
-                "load_id", "source", "extract_id", "content_hash"
-            )
-        )
     by_hash = {
         (r.source, r.content_hash): r.load_id
         for r in current.itertuples()
@@ -174,7 +232,6 @@ def _plan(
     by_extract = {r.extract_id: r.load_id for r in current.itertuples()}
     plans: list[_Plan] = []
     seen_extracts: dict[str, str] = {}
-    seen_hashes: set[str] = set()
     for f in facts:
         extract_id = opts.extract_id or f"{adapter.name}:{f.path.stem}"
         if extract_id in seen_extracts:
@@ -185,10 +242,10 @@ def _plan(
             )
         seen_extracts[extract_id] = f.path.name
         same = by_hash.get((adapter.name, f.sha256))
-        if same or f.sha256 in seen_hashes:
+        if same or (adapter.name, f.sha256) in seen_hashes:
             plans.append(_Plan(f, extract_id, None, None, same or "(this call)", None))
             continue
-        seen_hashes.add(f.sha256)
+        seen_hashes.add((adapter.name, f.sha256))
         period = opts.period or period_from_name(f.path)
         plans.append(_Plan(f, extract_id, new_load_id(), by_extract.get(extract_id), None, period))
     return plans
@@ -204,30 +261,6 @@ def _strict(facts: FileFacts, parsed: Parsed) -> None:
             hint="fix the file, or run without --strict to quarantine bad rows and blank bad "
             "optional values",
         )
-
-
-def _write(
-    store, run, adapter, defaults, todo, parsed, opts, mapping_hash
-) -> dict[str, dict[str, int]]:
-    """Build every new load's canonical rows and write all tables in this stage."""
-    built: dict[str, dict[str, ibis.Table]] = {}
-    for p in todo:
-        ctx = BuildContext(
-            load_id=p.load_id,
-            source=adapter.name,
-            extract_id=p.extract_id,
-            defaults={**adapter.defaults, **defaults},
-            period_start=p.period[0] if p.period else None,
-            period_end=p.period[1] if p.period else None,
-        )
-        good = parsed[p.load_id].good
-        built[p.load_id] = adapter.build(ibis.memtable(good), ctx) if good.num_rows else {}
-    superseded = [p.replaces for p in todo if p.replaces]
-    now = datetime.now(UTC).replace(tzinfo=None)
-    load_rows = [_load_row(p, parsed[p.load_id], run.run_id, now, adapter, opts) for p in todo]
-    for r in load_rows:
-        r["mapping_hash"] = mapping_hash
-    return tablewrite.write_all(store, run, adapter, todo, parsed, built, superseded, load_rows)
 
 
 def _load_row(p: _Plan, parsed: Parsed, run_id: str, now: datetime, adapter, opts) -> dict:
@@ -285,9 +318,7 @@ _COUNT_COLUMNS = (
 )
 
 
-def _result(p: _Plan, parsed: Parsed | None, outputs: dict[str, int] | None) -> FileResult:
-    if parsed is None:
-        return FileResult(p.facts.path.name, "unchanged", p.unchanged_as)
+def _result(p: _Plan, parsed: Parsed) -> FileResult:
     rej = parsed.rejects
     reasons: dict[str, int] = {}
     first = None
@@ -309,5 +340,5 @@ def _result(p: _Plan, parsed: Parsed | None, outputs: dict[str, int] | None) -> 
         {k: int(v) for k, v in parsed.counts.items()},
         reasons,
         first,
-        outputs or {},
+        {},
     )

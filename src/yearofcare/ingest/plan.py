@@ -2,7 +2,8 @@
 
 `yoc synth --raw DIR` writes such a plan; a care economy can write its own. The plan is a JSON
 list of `{"source": FORMAT, "files": [paths relative to the plan], "mapping": optional path}`,
-loaded in order (GP registrations first, so the spine exists before the other sources).
+loaded in order (GP registrations first) and in one stage: every file is read once, each
+stored table is rewritten once, and the whole directory loads or nothing does.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 from pathlib import Path
 
 from yearofcare.errors import ConfigError
-from yearofcare.ingest.load import ingest
+from yearofcare.ingest.load import ingest_batch
 from yearofcare.ingest.options import IngestOptions, IngestResult
 from yearofcare.progress import SILENT, Progress
 from yearofcare.store import Store
@@ -55,26 +56,27 @@ def ingest_plan(
     optouts_file: Path | None = None,
     progress: Progress = SILENT,
 ) -> list[IngestResult]:
-    """Run every step of the plan; each step is its own atomic ingest."""
-    results = []
+    """Run every step of the plan in one stage: all of it loads, or nothing does."""
+    requests = []
     for step in read_plan(plan):
         files = step["files"]
-        if step["source"] == "canonical":  # one canonical table per call
-            groups: dict[str, list[Path]] = {}
+        if step["source"] == "canonical":  # one canonical table per request
             from yearofcare.sources.canonical import table_for
 
+            groups: dict[str, list[Path]] = {}
             for f in files:
                 groups.setdefault(table_for(f.stem), []).append(f)
             batches = list(groups.values())
         else:
             batches = [files]
-        for batch in batches:
-            opts = IngestOptions(
+        requests += [
+            IngestOptions(
                 source=step["source"],
                 paths=tuple(batch),
                 key_file=key_file,
                 mapping_file=step["mapping"],
                 optouts_file=optouts_file,
             )
-            results.append(ingest(store, opts, progress=progress))
-    return results
+            for batch in batches
+        ]
+    return ingest_batch(store, requests, progress=progress)

@@ -5,16 +5,23 @@ Rows trace to their load in one of two ways:
   load id (`l0a1b2c3d4e5-<record key>`), so a superseded load's rows are removed by prefix;
 - `person`, `registration` and `practice` have no such id: each load's rows are kept in a
   shadow table (`ingest_person`, `ingest_registration`, `ingest_practice`) with its load_id,
-  and the canonical table is rebuilt from the shadow after every ingest.
+  and the canonical table is rebuilt from the shadow.
+
+Each load's rows are first written as Parquet *parts* in a private temporary directory (they
+hold pseudonyms only), so one ingest of many files — a whole plan — reads each file once, keeps
+one file in memory at a time, and rewrites each stored table once at the end (`Parts.finish`),
+inside the one stage that makes the whole ingest atomic.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from pathlib import Path
 
 import ibis
+import ibis.expr.operations as ops
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from yearofcare import schemas
 from yearofcare.linkage import spine
@@ -36,40 +43,8 @@ LINK_COLUMNS = {
     "_sector_hash": "sector_hash",
     "_district_hash": "district_hash",
 }
+#: Length of a load id, the prefix of the row ids above.
 PREFIX = 12
-
-
-@dataclass
-class Write:
-    """One ingest's writing context: the new loads, what they built, what they replace."""
-
-    store: object
-    run: object
-    adapter: object
-    todo: list
-    parsed: dict
-    built: dict
-    superseded: list[str]
-    present: set[str]
-
-    def old(self, name: str) -> ibis.Table | None:
-        """The stored table as it was when this ingest began, if there is one."""
-        return self.store.table(name) if name in self.present else None
-
-    def new_parts(self, name: str) -> list[tuple[str, ibis.Table]]:
-        return [
-            (p.load_id, self.built[p.load_id][name])
-            for p in self.todo
-            if name in self.built.get(p.load_id, {})
-        ]
-
-    def base(self, name: str, col: str) -> list[ibis.Table]:
-        old = self.old(name)
-        return [_without(old, col, self.superseded)] if old is not None else []
-
-    def untouched(self, name: str, parts: list) -> bool:
-        """No new rows and nothing to remove: leave the table as it is."""
-        return not parts and (self.old(name) is None or not self.superseded)
 
 
 def _without(t: ibis.Table, col: str, superseded: list[str]) -> ibis.Table:
@@ -84,34 +59,148 @@ def _union(parts: list[ibis.Table]) -> ibis.Table:
     return parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
 
 
-def write_all(
-    store, run, adapter, todo, parsed, built, superseded, load_rows
-) -> dict[str, dict[str, int]]:
-    """Write every table the new loads touch, in the stage `run` (committed together).
-
-    `ingest_load` is written last, with the rows each load contributed to each table.
-    """
-    w = Write(store, run, adapter, todo, parsed, built, superseded, set(store.tables()))
-    loads = _load_times(w, load_rows)
-    _write_rejects(w)
-    for name, col in ID_TABLES.items():
-        parts = [
-            schemas.get(name).conform(expr, source=adapter.name) for _, expr in w.new_parts(name)
-        ]
-        if not w.untouched(name, parts):
-            run.write(name, _union(w.base(name, col) + parts))
-    _write_people(w)
-    for name, key in SHADOWED.items():
-        _write_shadowed(w, name, key, loads)
-    _write_link_keys(w)
-    outputs = output_counts(run, [r["load_id"] for r in load_rows], PREFIX)
-    for r in load_rows:
-        r["output_rows"] = json.dumps(outputs[r["load_id"]], sort_keys=True)
-    _write_loads(w, load_rows)
-    return outputs
+def _rows(path: Path) -> int:
+    if path.is_dir():  # Spark writes a directory of part files
+        return sum(pq.read_metadata(f).num_rows for f in path.glob("*.parquet"))
+    return pq.read_metadata(path).num_rows
 
 
-def _load_times(w: Write, load_rows) -> ibis.Table:
+class Parts:
+    """Each load's rows per table, as Parquet files under `root`, with their row counts."""
+
+    def __init__(self, store, root: Path) -> None:
+        self.store = store
+        self.root = Path(root)
+        self.counts: dict[str, dict[str, int]] = {}
+        self.tables: set[str] = set()
+
+    def _path(self, table: str, load_id: str) -> Path:
+        folder = self.root / table
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"{load_id}.parquet"
+
+    def _record(self, table: str, load_id: str, path: Path) -> None:
+        n = _rows(path)
+        if n:
+            self.counts.setdefault(load_id, {})[table.removeprefix("ingest_")] = n
+        self.tables.add(table)
+
+    def add(self, table: str, load_id: str, expr: ibis.Table) -> None:
+        """Execute `expr` (conformed to `table`) into this load's part of `table`.
+
+        Every column is cast explicitly, even when Ibis thinks it has the type already: an
+        untyped literal such as `1.0` is a DECIMAL to DuckDB and Spark, and every part of a
+        table must have the same physical types.
+        """
+        declared = schemas.get(table)
+        expr = declared.conform(expr, source=table)
+        expr = expr.select(
+            **{c.name: ops.Cast(expr[c.name], to=c.dtype).to_expr() for c in declared.columns}
+        )
+        path = self._path(table, load_id)
+        self.store.con.to_parquet(expr, str(path))
+        self._record(table, load_id, path)
+
+    def add_arrow(self, table: str, load_id: str, arrow: pa.Table) -> None:
+        path = self._path(table, load_id)
+        pq.write_table(arrow, path)
+        self._record(table, load_id, path)
+
+    def read(self, table: str, load_id: str | None = None) -> ibis.Table | None:
+        if table not in self.tables:
+            return None
+        pattern = f"{load_id}.parquet" if load_id else "*.parquet"
+        t = self.store.con.read_parquet(str(self.root / table / pattern))
+        return schemas.get(table).conform(t, source=table)
+
+    # ---- one load ---------------------------------------------------------------------------
+    def add_load(self, load_id: str, adapter, built: dict, parsed, file_name: str) -> None:
+        """Write every table one load feeds (canonical rows, shadows, people, keys, rejects)."""
+        rej = parsed.rejects
+        if rej.num_rows:
+            n = rej.num_rows
+            rej = (
+                rej.append_column("load_id", pa.array([load_id] * n, pa.string()))
+                .append_column("source", pa.array([adapter.name] * n, pa.string()))
+                .append_column("file_name", pa.array([file_name] * n, pa.string()))
+            )
+            declared = schemas.get("ingest_reject").ibis_schema().to_pyarrow()
+            self.add_arrow("ingest_reject", load_id, rej.select(declared.names).cast(declared))
+        for name in ID_TABLES:
+            if name in built:
+                self.add(name, load_id, built[name])
+        for name in SHADOWED:
+            if name in built:
+                self.add(
+                    f"ingest_{name}", load_id, built[name].mutate(load_id=ibis.literal(load_id))
+                )
+        if "person" in built:
+            obs = spine.observations(built["person"], load_id, adapter.name, adapter.person_rank)
+            self.add("ingest_person", load_id, obs)
+        if any(c.kind in ("dob", "postcode") for c in adapter.identifiers) and parsed.good.num_rows:
+            self.add("link_key", load_id, self._link_keys(load_id, parsed.good))
+
+    def _link_keys(self, load_id: str, good: pa.Table) -> ibis.Table:
+        cols = ["person_id", "_linked", "_dob_year", "_dob_month", *LINK_COLUMNS]
+        t = ibis.memtable(good.select(cols))
+        t = t.filter(ibis.or_(*[t[c].notnull() for c in LINK_COLUMNS])).distinct()
+        obs = self.read("ingest_person", load_id)
+        if obs is None:
+            sex = t.mutate(_sex=ibis.null("string"))
+        else:
+            sex = t.left_join(obs.select("person_id", _sex=obs.sex), "person_id")
+        return sex.select(
+            load_id=ibis.literal(load_id),
+            person_id=sex.person_id,
+            linked=sex._linked,
+            sex=sex._sex,
+            birth_year=sex._dob_year,
+            birth_month=sex._dob_month,
+            **{new: sex[raw] for raw, new in LINK_COLUMNS.items()},
+        )
+
+    # ---- the end of the ingest ----------------------------------------------------------------
+    def finish(self, run, superseded: list[str], load_rows: list[dict]) -> None:
+        """Rewrite each touched table once: stored rows (less superseded loads) plus parts."""
+        present = set(self.store.tables())
+
+        def combined(name: str, col: str) -> ibis.Table | None:
+            new = self.read(name)
+            old = self.store.table(name) if name in present else None
+            if new is None and (old is None or not superseded):
+                return None
+            declared = schemas.get(name)
+            base = [declared.conform(_without(old, col, superseded))] if old is not None else []
+            return _union(base + ([new] if new is not None else []))
+
+        for name, col in ID_TABLES.items():
+            expr = combined(name, col)
+            if expr is not None:
+                run.write(name, expr)
+        rejects = self.read("ingest_reject")
+        if rejects is not None:
+            old = [self.store.table("ingest_reject")] if "ingest_reject" in present else []
+            run.write("ingest_reject", _union([*old, rejects]))
+        people = combined("ingest_person", "load_id")
+        if people is not None:
+            run.write("ingest_person", people)
+            run.write("person", spine.build_person(run.staged("ingest_person")))
+        loads = _load_times(self.store, present, load_rows)
+        for name, key in SHADOWED.items():
+            shadow = combined(f"ingest_{name}", "load_id")
+            if shadow is not None:
+                run.write(f"ingest_{name}", shadow)
+                current = spine.latest_per_key(run.staged(f"ingest_{name}"), key, loads)
+                run.write(name, current.select(*schemas.get(name).names))
+        keys = combined("link_key", "load_id")
+        if keys is not None:
+            run.write("link_key", keys)
+        for r in load_rows:
+            r["output_rows"] = json.dumps(self.counts.get(r["load_id"], {}), sort_keys=True)
+        _write_loads(self.store, present, run, load_rows, superseded)
+
+
+def _load_times(store, present: set[str], load_rows: list[dict]) -> ibis.Table:
     new = ibis.memtable(
         pa.table(
             {
@@ -121,127 +210,27 @@ def _load_times(w: Write, load_rows) -> ibis.Table:
         )
     )
     new = new.select("load_id", loaded_at=new.loaded_at.cast("timestamp"))
-    old = w.old("ingest_load")
-    if old is None:
+    if "ingest_load" not in present:
         return new
+    old = store.table("ingest_load")
     old = old.select("load_id", loaded_at=old.loaded_at.cast("timestamp"))
     return ibis.union(old, new, distinct=False)
 
 
-def _write_loads(w: Write, load_rows) -> None:
+def _write_loads(store, present: set[str], run, load_rows: list[dict], superseded) -> None:
     schema = schemas.get("ingest_load")
     new = ibis.memtable(pa.Table.from_pylist(load_rows, schema=schema.ibis_schema().to_pyarrow()))
-    old = w.old("ingest_load")
-    if old is None:
-        w.run.write("ingest_load", new)
+    if "ingest_load" not in present:
+        run.write("ingest_load", new)
         return
-    if w.superseded:
+    old = store.table("ingest_load")
+    if superseded:
         by = {r["replaces"]: r["load_id"] for r in load_rows if r["replaces"]}
         superseded_by = ibis.cases(
             *[(old.load_id == s, n) for s, n in by.items()], else_=old.superseded_by
         )
         old = old.mutate(
-            status=ibis.ifelse(old.load_id.isin(w.superseded), "superseded", old.status),
+            status=ibis.ifelse(old.load_id.isin(superseded), "superseded", old.status),
             superseded_by=superseded_by,
         )
-    w.run.write("ingest_load", _union([old.select(*schema.names), new]))
-
-
-def _write_rejects(w: Write) -> None:
-    parts = []
-    for p in w.todo:
-        rej = w.parsed[p.load_id].rejects
-        if not rej.num_rows:
-            continue
-        n = rej.num_rows
-        rej = (
-            rej.append_column("load_id", pa.array([p.load_id] * n, pa.string()))
-            .append_column("source", pa.array([w.adapter.name] * n, pa.string()))
-            .append_column("file_name", pa.array([p.facts.path.name] * n, pa.string()))
-        )
-        parts.append(schemas.get("ingest_reject").conform(ibis.memtable(rej)))
-    if not parts:
-        return
-    old = w.old("ingest_reject")
-    w.run.write("ingest_reject", _union(([old] if old is not None else []) + parts))
-
-
-def _write_people(w: Write) -> None:
-    parts = [
-        spine.observations(rows, load_id, w.adapter.name, w.adapter.person_rank)
-        for load_id, rows in w.new_parts("person")
-    ]
-    if w.untouched("ingest_person", parts):
-        return
-    w.run.write("ingest_person", _union(w.base("ingest_person", "load_id") + parts))
-    w.run.write("person", spine.build_person(w.run.staged("ingest_person")))
-
-
-def _write_shadowed(w: Write, name: str, key: list[str], loads: ibis.Table) -> None:
-    shadow = f"ingest_{name}"
-    declared = schemas.get(name)
-    parts = [
-        declared.conform(expr, source=w.adapter.name).mutate(load_id=ibis.literal(load_id))
-        for load_id, expr in w.new_parts(name)
-    ]
-    if w.untouched(shadow, parts):
-        return
-    cols = schemas.get(shadow).names
-    w.run.write(shadow, _union([b.select(*cols) for b in w.base(shadow, "load_id") + parts]))
-    current = spine.latest_per_key(w.run.staged(shadow), key, loads)
-    w.run.write(name, current.select(*declared.names))
-
-
-def _write_link_keys(w: Write) -> None:
-    has_keys = any(c.kind in ("dob", "postcode") for c in w.adapter.identifiers)
-    parts = []
-    if has_keys:
-        obs = w.run.staged("ingest_person")
-        for p in w.todo:
-            good = w.parsed[p.load_id].good
-            if not good.num_rows:
-                continue
-            cols = ["person_id", "_linked", "_dob_year", "_dob_month", *LINK_COLUMNS]
-            t = ibis.memtable(good.select(cols))
-            t = t.filter(ibis.or_(*[t[c].notnull() for c in LINK_COLUMNS])).distinct()
-            o = obs.filter(obs.load_id == p.load_id).select("person_id", _sex=obs.sex)
-            j = t.left_join(o, "person_id")
-            parts.append(
-                j.select(
-                    load_id=ibis.literal(p.load_id),
-                    person_id=j.person_id,
-                    linked=j._linked,
-                    sex=j._sex,
-                    birth_year=j._dob_year,
-                    birth_month=j._dob_month,
-                    **{new: j[raw] for raw, new in LINK_COLUMNS.items()},
-                )
-            )
-    if w.untouched("link_key", parts):
-        return
-    declared = schemas.get("link_key")
-    w.run.write(
-        "link_key", _union([declared.conform(b) for b in w.base("link_key", "load_id") + parts])
-    )
-
-
-def output_counts(run, load_ids: list[str], prefix: int) -> dict[str, dict[str, int]]:
-    """Rows each new load contributed to each table it wrote (for the run log and report)."""
-    out: dict[str, dict[str, int]] = {lid: {} for lid in load_ids}
-    for name, col in ID_TABLES.items():
-        if name not in run.output_rows:
-            continue
-        t = run.staged(name)
-        key = t[col].substr(0, prefix)
-        counts = t.filter(key.isin(load_ids)).group_by(lid=key).aggregate(n=ibis._.count())
-        for lid, n in run.store.to_pandas(counts).itertuples(index=False):
-            out[lid][name] = int(n)
-    for name in ("ingest_person", "ingest_registration", "ingest_practice", "link_key"):
-        if name not in run.output_rows:
-            continue
-        t = run.staged(name)
-        counts = t.filter(t.load_id.isin(load_ids)).group_by("load_id").aggregate(n=ibis._.count())
-        label = name.removeprefix("ingest_")
-        for lid, n in run.store.to_pandas(counts).itertuples(index=False):
-            out[lid][label] = int(n)
-    return out
+    run.write("ingest_load", _union([schema.conform(old), schema.conform(new)]))
