@@ -13,13 +13,13 @@ only) in the same process.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing as mp
 import resource
 import sys
 import tempfile
 import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +38,24 @@ def _generate(people: int, years: int, raw: str) -> None:
     t1 = time.perf_counter()
     write_raw(pop, Path(raw), np.random.default_rng(1))
     print(f"synthesised in {t1 - t0:.1f}s, wrote raw extracts in {time.perf_counter() - t1:.1f}s")
+
+
+class _Timer:
+    """A Progress that records how long each task took (the stage's steps)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def task(self, description: str, total: float | None = None):
+        t0 = time.perf_counter()
+
+        class _T:
+            def advance(self, amount: float = 1) -> None:
+                return None
+
+        yield _T()
+        self.seconds[description] = self.seconds.get(description, 0.0) + time.perf_counter() - t0
 
 
 def _floor(raw: Path, threads: int) -> tuple[int, float]:
@@ -75,30 +93,31 @@ def main() -> None:
     print(f"raw extracts: {raw} ({size / 1e9:.2f} GB)")
 
     from yearofcare.engine import connect
-    from yearofcare.ingest.plan import ingest_plan
+    from yearofcare.ingest.plan import ingest_plan, read_plan
     from yearofcare.linkage.pseudonym import create_key
     from yearofcare.store import Store
 
     work = Path(tempfile.mkdtemp())
     key = create_key(work / "yoc-linkage.key")
     store = Store(connect("duckdb", work / "data", threads=args.threads))
+    timer = _Timer()
     t0 = time.perf_counter()
-    results = ingest_plan(store, raw, key)
+    results = ingest_plan(store, raw, key, progress=timer)
     seconds = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    runs = store.runs()
-    by_source: dict[str, list[float]] = {}
-    for r, result in zip(runs.itertuples(), results, strict=False):
-        params = json.loads(r.parameters)
-        rows = sum(f.counts.get("rows_read", 0) for f in result.files)
-        acc = by_source.setdefault(params["source"], [0, 0.0])
-        acc[0] += rows
-        acc[1] += r.seconds
-    total = sum(v[0] for v in by_source.values())
-    print(f"{'format':<18}{'rows read':>14}{'seconds':>10}{'rows/s':>12}")
-    for source, (rows, secs) in by_source.items():
-        print(f"{source:<18}{rows:>14,}{secs:>10.1f}{rows / secs:>12,.0f}")
-    print(f"{'all':<18}{total:>14,}{seconds:>10.1f}{total / seconds:>12,.0f}")
+    source_of = {f.name: s["source"] for s in read_plan(raw) for f in s["files"]}
+    rows: dict[str, int] = {}
+    for result in results:
+        for f in result.files:
+            source = source_of[f.file]
+            rows[source] = rows.get(source, 0) + f.counts.get("rows_read", 0)
+    total = sum(rows.values())
+    print(f"{'step':<34}{'rows read':>14}{'seconds':>10}{'rows/s':>12}")
+    for label, secs in timer.seconds.items():
+        n = rows.get(label.removeprefix("loading "), 0) if label.startswith("loading") else 0
+        rate = f"{n / secs:>12,.0f}" if n and secs else f"{'':>12}"
+        print(f"{label:<34}{f'{n:,}' if n else '':>14}{secs:>10.1f}{rate}")
+    print(f"{'all (end to end)':<34}{total:>14,}{seconds:>10.1f}{total / seconds:>12,.0f}")
     print(f"peak resident memory of the ingesting process: {peak:.2f} GB")
     floor_rows, floor_s = _floor(raw, args.threads)
     print(
