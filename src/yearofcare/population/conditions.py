@@ -77,12 +77,14 @@ def person_condition(
         min_age=lambda r: r.min_age.cast("int32"),
         min_rx=lambda r: r.min_prescriptions.cast("int32"),
     )
+    rules = rules.drop("lookback_years", "min_prescriptions")
     t = as_of(yearly(matched, ("person_id", "condition_id", "role", "rx")), years)
-    t = t.join(rules.drop("lookback_years", "min_prescriptions"), "condition_id")
+    window = rules.select(w_id="condition_id", w_lookback="lookback")
+    t = t.join(window, t.condition_id == window.w_id)
     dx = t.role == "diagnosis"
-    in_window = t.efy > t.fy - t.lookback
-    keys = ["person_id", "fy", "condition_id", "lookback", "anchor_first", "min_age", "min_rx"]
-    g = t.group_by(keys).aggregate(
+    in_window = t.efy > t.fy - t.w_lookback
+    # grouped by the three keys only: the rule columns are joined back onto the (smaller) result
+    g = t.group_by(["person_id", "fy", "condition_id"]).aggregate(
         first_diagnosis_date=t.first_date.min(where=dx),
         last_diagnosis_date=t.last_date.max(where=dx),
         last_resolved_date=t.last_date.max(where=~dx),
@@ -91,6 +93,7 @@ def person_condition(
         rx_in_window=t.n.sum(where=dx & t.rx & in_window),
     )
     g = g.filter(g.first_diagnosis_date.notnull())
+    g = g.join(rules, "condition_id")
     p = person.select("person_id", "birth_year", "birth_month")
     g = g.left_join(p, "person_id").drop("person_id_right")
     age_end = age_on(g.birth_year, g.birth_month, g.fy + 1, 3)
