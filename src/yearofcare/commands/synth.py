@@ -24,12 +24,25 @@ def synth(
     key_file: Path | None = typer.Option(
         None, "--key-file", help="Linkage key (default: yoc-linkage.key beside the data dir)."
     ),
+    raw: Path | None = typer.Option(
+        None,
+        "--raw",
+        help="Instead of the store, write raw extracts in every `yoc ingest` format (with "
+        "defects, defects.json and ingest_plan.json) to this directory, outside the data dir.",
+    ),
 ) -> None:
     """Simulate people, conditions, activity, costs, assessments and LTC6 answers and write
     them as canonical tables (NHS numbers pseudonymised with the linkage key)."""
     from yearofcare.synth import SynthParams, linkage_key, run_synth
 
     params = SynthParams.checked(people=people, years=years, seed=seed, end_fy=end_fy)
+    if raw is not None:
+        from yearofcare.synth.raw import synthesise_raw
+
+        manifest = synthesise_raw(params, raw, RichProgress(), options(ctx).data_dir)
+        out.print(f"wrote {len(manifest['files'])} raw extracts to {raw}: {manifest['totals']}")
+        out.print(f"load them with: yoc ingest --plan {raw}")
+        return
     store = open_store(ctx)
     key, path, created = linkage_key(key_file, options(ctx).data_dir)
     if created:

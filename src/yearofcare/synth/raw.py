@@ -159,4 +159,26 @@ def write_raw(
     return manifest
 
 
-__all__ = ["NO_DEFECTS", "DefectRates", "write_raw"]
+def synthesise_raw(params, out_dir: Path, progress=None, store_dir: Path | None = None) -> dict:
+    """Generate the population of `params` and write it as raw extracts (for `yoc synth --raw`).
+
+    Raw extracts carry NHS numbers, so they may not go inside the store's data directory.
+    """
+    from yearofcare.errors import ConfigError
+    from yearofcare.progress import SILENT
+    from yearofcare.synth.generate import generate
+
+    out = Path(out_dir).resolve()
+    if store_dir is not None and (
+        out == Path(store_dir).resolve() or Path(store_dir).resolve() in out.parents
+    ):
+        raise ConfigError(
+            f"--raw {out_dir} is inside the data directory {store_dir}",
+            hint="raw extracts hold NHS numbers: write them outside the store",
+        )
+
+    population = generate(params, progress=progress or SILENT)
+    return write_raw(population, out_dir, np.random.default_rng(params.seed))
+
+
+__all__ = ["NO_DEFECTS", "DefectRates", "synthesise_raw", "write_raw"]
