@@ -51,13 +51,13 @@ def linkage_key(key_file: Path | None, data_dir: Path) -> tuple[bytes, Path, boo
     path = Path(key_file) if key_file is not None else default_key_path(data_dir)
     created = False
     if not path.exists():
-        load_key_location_check(path, data_dir)
+        _refuse_key_in_store(path, data_dir)
         create_key(path)
         created = True
     return load_key(path, store_dir=data_dir), path, created
 
 
-def load_key_location_check(path: Path, data_dir: Path) -> None:
+def _refuse_key_in_store(path: Path, data_dir: Path) -> None:
     """Refuse to create a key inside the store (load_key would refuse to read it)."""
     if Path(data_dir).resolve() in path.resolve().parents:
         # load_key raises the clear ConfigError for this case; call it to reuse the message
