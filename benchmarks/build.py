@@ -20,6 +20,7 @@ Prints a Markdown table for docs/performance.md. Not a test: nothing is asserted
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import shutil
 import time
@@ -242,6 +243,7 @@ def main() -> None:
         source = "reused"
     counts = {t: store.count(t) for t in ("person", "activity", "coded_event", "registration")}
     print(counts, flush=True)
+    load_start = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     timed("floor: DuckDB scan and group-by", lambda: floor(store), results)
     res = timed("build: person_year (default)", lambda: build(store), results)
     timed("floor: DuckDB scan and group-by (again)", lambda: floor(store), results)
@@ -257,7 +259,9 @@ def main() -> None:
         results["floor: DuckDB scan and group-by (again)"],
     )
     print()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"data: {source}; {platform.machine()}, {args.threads or 'all'} threads")
+    print(f"load average at the end (1, 5, 15 min): {load}; at the start: {load_start}")
     print(
         f"rows: {counts} ; person_year rows {res.rows['person_year']:,}; ICD-10 rows {extra['icd10_rows']:,}"
     )

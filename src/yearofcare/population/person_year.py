@@ -120,47 +120,32 @@ def registration_features(reg_years: ibis.Table) -> ibis.Table:
 
 
 def activity_features(rows: ibis.Table) -> ibis.Table:
-    """Counts, costs and bed days by person × year, from two aggregates over the costed rows.
+    """Counts, costs and bed days by person × year, in one aggregate over the costed rows.
 
     `rows` needs person_id, fy, setting, start_date, bed_days, cost and is_activity
-    (costing.priced_activity or activity_costed). The pass over the rows groups by person,
-    year and setting with a handful of plain aggregates (as narrow as a bare scan-and-group-by:
-    no CASE per row, no filtered sums); only that much smaller result is mapped to the cost
-    groups (a small integer per setting) and pivoted to one row per person-year.
+    (costing.priced_activity or activity_costed). The setting is first mapped to the small
+    integer of its cost group so that the 30-odd filtered sums compare integers.
     """
-    t = rows
-    by_setting = t.group_by(["person_id", "fy", "setting"]).aggregate(
-        rows=t.count(),
-        acts=t.count(where=t.is_activity),
-        cost=t.cost.sum(),
-        costed=t.cost.count(),
-        min_cost=t.cost.min(),
-        bed_days=t.bed_days.sum(),
-        last_activity=t.start_date.max(),
-    )
     groups = list(COST_GROUPS)
     code = ibis.cases(
-        *[
-            (by_setting.setting.isin(settings), i)
-            for i, settings in enumerate(COST_GROUPS.values())
-        ],
+        *[(rows.setting.isin(settings), i) for i, settings in enumerate(COST_GROUPS.values())],
         else_=-1,
     ).cast("int8")
-    s = by_setting.mutate(grp=code)
+    t = rows.mutate(grp=code)
     acute = [groups.index(g) for g in ("non_elective", "elective", "day_case")]
     aggs: dict[str, ibis.Value] = {}
     for i, group in enumerate(groups):
-        aggs[f"n_{group}"] = s.acts.sum(where=s.grp == i).fill_null(0).cast("int64")
-        aggs[f"cost_{group}"] = s.cost.sum(where=s.grp == i)
-    aggs["cost_total"] = s.cost.sum()
-    aggs["bed_days_acute"] = s.bed_days.sum(where=s.grp.isin(acute))
-    aggs["bed_days_community"] = s.bed_days.sum(where=s.grp == groups.index("community"))
-    aggs["bed_days_mental_health"] = s.bed_days.sum(where=s.grp == groups.index("mental_health"))
-    aggs["care_home_days"] = s.bed_days.sum(where=s.grp == groups.index("social_care"))
-    aggs["last_activity"] = s.last_activity.max()
-    aggs["uncosted"] = (s.rows.sum() - s.costed.sum()).cast("int64")
-    aggs["negative"] = ibis.ifelse(s.min_cost.min() < 0, 1, 0)
-    return s.group_by(["person_id", "fy"]).aggregate(**aggs).mutate(fy=lambda x: x.fy.cast("int32"))
+        aggs[f"n_{group}"] = t.count(where=(t.grp == i) & t.is_activity)
+        aggs[f"cost_{group}"] = t.cost.sum(where=t.grp == i)
+    aggs["cost_total"] = t.cost.sum()
+    aggs["bed_days_acute"] = t.bed_days.sum(where=t.grp.isin(acute))
+    aggs["bed_days_community"] = t.bed_days.sum(where=t.grp == groups.index("community"))
+    aggs["bed_days_mental_health"] = t.bed_days.sum(where=t.grp == groups.index("mental_health"))
+    aggs["care_home_days"] = t.bed_days.sum(where=t.grp == groups.index("social_care"))
+    aggs["last_activity"] = t.start_date.max()
+    aggs["uncosted"] = t.count() - t.cost.count()
+    aggs["negative"] = ibis.ifelse(t.cost.min() < 0, 1, 0)
+    return t.group_by(["person_id", "fy"]).aggregate(**aggs).mutate(fy=lambda x: x.fy.cast("int32"))
 
 
 def condition_columns(pc: ibis.Table, codelist: Codelist, cms: CmsSpec) -> ibis.Table:
