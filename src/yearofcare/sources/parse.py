@@ -36,6 +36,13 @@ _CODE_PATTERNS = {
     "read2": "[A-Za-z0-9.]{5}",
     "bnf": "[0-9A-Z]{7,15}",
 }
+#: Codes already in normal form (no filler, no punctuation, upper case): used as they are.
+_CLEAN_CODES = {
+    "icd10": "[A-Z][0-9]{2}[0-9]?",
+    "opcs4": "[A-Z][0-9]{2}[0-9]?",
+    "snomed": "[0-9]{6,18}",
+    "bnf": "[0-9A-Z]{7,15}",
+}
 QUARANTINE_ALWAYS = ("duplicate", "malformed_row", "excluded", "end_before_start")
 
 
@@ -248,6 +255,9 @@ def _column_sql(col: RawColumn, adapter: Adapter, mapping: Mapping) -> _Col:
             norm = f"upper({norm})"
         norm = f"nullif(regexp_replace({norm}, '^([A-Z][0-9]{{2}})[X-]+$', '\\1'), '')"
         norm = f"CASE WHEN regexp_full_match({blank}, '[-&\\s]+') THEN NULL ELSE {norm} END"
+        clean = _CLEAN_CODES.get(kind)
+        if clean:  # most codes arrive clean: skip the rewriting for them
+            norm = f"CASE WHEN regexp_full_match({blank}, '{clean}') THEN {blank} ELSE {norm} END"
         if kind == "read2":
             norm = f"left({norm}, 5)"
         c = q("__c_" + name)
