@@ -210,7 +210,7 @@ def _decide(pairs: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame, thresh
 
 def run_link(store, opts: LinkOptions, progress: Progress = SILENT) -> dict:
     """Score, decide and (with `apply`) relink; returns the `link_summary` row."""
-    logging.getLogger("splink").setLevel(logging.WARNING)
+    logging.getLogger("splink").setLevel(logging.ERROR)  # training notes go in the model JSON
     params = {"threshold": opts.threshold, "apply": opts.apply}
     with store.stage("link", params) as run:
         with progress.task("comparing unlinked people with the spine", None):
