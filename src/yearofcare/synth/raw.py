@@ -110,12 +110,13 @@ def write_raw(
     files: dict[str, dict] = {}
     plan: dict[str, list[str]] = {}
     for raw in _tables(population, rng):
-        planted = plant(raw, rates, rng, last_fy)
+        planted = plant(raw, rates, rng, last_fy, last_fy - params.years + 1)
         folder = raw.source
         if planted.file_fy is None:
             parts = [(f"{raw.stem}.csv", np.arange(planted.table.num_rows))]
         else:
-            years = range(last_fy - params.years + 1, last_fy + 1)
+            first_fy = last_fy - params.years + 1
+            years = range(first_fy, last_fy + 1)
             parts = [
                 (
                     f"{raw.stem}_{fy_label(fy).replace('/', '-')}.csv",
@@ -123,6 +124,11 @@ def write_raw(
                 )
                 for fy in years
             ]
+            # Records dated before the window (a GP record's diagnoses made years ago) go in a
+            # history extract, as a GP system's first extract carries the patient's history.
+            history = np.nonzero(planted.file_fy < first_fy)[0]
+            if len(history):
+                parts.insert(0, (f"{raw.stem}_history.csv", history))
         for name, rows in parts:
             rel = f"{folder}/{name}"
             table = planted.table.take(pa.array(rows, pa.int64()))

@@ -108,8 +108,18 @@ def _set(t: pa.Table, column: str, rows: np.ndarray, values: pa.Array | str | No
     return t.set_column(t.column_names.index(column), column, new)
 
 
-def plant(raw: RawTable, rates: DefectRates, rng: np.random.Generator, last_fy: int) -> Planted:
-    """Give `raw` its defects (see the module docstring); rows of a group share NHS defects."""
+def plant(
+    raw: RawTable,
+    rates: DefectRates,
+    rng: np.random.Generator,
+    last_fy: int,
+    window_start: int | None = None,
+) -> Planted:
+    """Give `raw` its defects (see the module docstring); rows of a group share NHS defects.
+
+    Only rows dated inside the window (`window_start`..`last_fy`) can arrive late: older rows go
+    to the history extract, which has no period to be late against.
+    """
     t = raw.table
     n = t.num_rows
     defect = np.full(n, -1, dtype=np.int64)
@@ -126,7 +136,8 @@ def plant(raw: RawTable, rates: DefectRates, rng: np.random.Generator, last_fy: 
 
     if raw.late and file_fy is not None and rates.late:
         first_fy = raw.fy[np.unique(group, return_index=True)[1]]
-        eligible = np.nonzero(first_fy < last_fy)[0]
+        in_window = first_fy >= (first_fy.min() if window_start is None else window_start)
+        eligible = np.nonzero((first_fy < last_fy) & in_window)[0]
         rows = mark_groups(_pick(rng, eligible, rates.late), "late")
         file_fy[rows] += 1
     if raw.nhs:
