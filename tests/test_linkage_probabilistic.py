@@ -65,6 +65,8 @@ def test_match_rates_on_a_crafted_set(duck_store, tmp_path):
 
     applied = run_link(duck_store, LinkOptions(threshold=0.95, apply=True))
     assert applied["rows_relinked"] == 8
+    loads = table(duck_store, "ingest_load").set_index("source")
+    assert loads.loc["asc_cld", "rows_linked_probabilistic"] == 8
     people = table(duck_store, "person")
     assert people.linked.sum() == N
     assert (~people.linked).sum() == 2  # the stranger and the twin-matcher stay unlinked

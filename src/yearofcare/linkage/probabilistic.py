@@ -36,6 +36,7 @@ import pyarrow as pa
 
 from yearofcare import schemas
 from yearofcare.errors import StageError
+from yearofcare.ingest.tables import PREFIX
 from yearofcare.linkage import spine
 from yearofcare.progress import SILENT, Progress
 
@@ -210,7 +211,7 @@ def _decide(pairs: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame, thresh
 
 def run_link(store, opts: LinkOptions, progress: Progress = SILENT) -> dict:
     """Score, decide and (with `apply`) relink; returns the `link_summary` row."""
-    logging.getLogger("splink").setLevel(logging.ERROR)  # training notes go in the model JSON
+    logging.getLogger("splink").setLevel(logging.ERROR)  # untrained levels keep their priors
     params = {"threshold": opts.threshold, "apply": opts.apply}
     with store.stage("link", params) as run:
         with progress.task("comparing unlinked people with the spine", None):
@@ -271,6 +272,7 @@ def _apply(store, run, accepted: pd.DataFrame) -> int:
         )
     )
     moved = 0
+    _count_per_load(store, run, mapping)
     for name in RELINK_TABLES:
         if not store.exists(name):
             continue
@@ -286,3 +288,19 @@ def _apply(store, run, accepted: pd.DataFrame) -> int:
         run.write("link_key", j.select(**cols))
     run.write("person", spine.build_person(run.staged("ingest_person")))
     return moved
+
+
+def _count_per_load(store, run, mapping: ibis.Table) -> None:
+    """Add each load's relinked activity rows to `ingest_load.rows_linked_probabilistic`."""
+    if not (store.exists("activity") and store.exists("ingest_load")):
+        return
+    a = store.table("activity")
+    moved = a.semi_join(mapping, a.person_id == mapping._from)
+    per_load = moved.group_by(_lid=moved.activity_id.substr(0, PREFIX)).aggregate(_n=moved.count())
+    loads = store.table("ingest_load")
+    j = loads.left_join(per_load, loads.load_id == per_load._lid)
+    cols = {c: j[c] for c in loads.columns}
+    cols["rows_linked_probabilistic"] = (j.rows_linked_probabilistic + j._n.fill_null(0)).cast(
+        "int64"
+    )
+    run.write("ingest_load", j.select(**cols))
