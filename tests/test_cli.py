@@ -43,3 +43,10 @@ def test_keygen_writes_a_key_and_refuses_to_overwrite(capsys, tmp_path):
     assert main(["keygen", "--key-file", str(key)]) != 0
     assert "already exists" in capsys.readouterr().err
     assert key.read_text() == before
+
+
+def test_bad_option_value_is_a_usage_error_not_a_crash(capsys, tmp_path):
+    code = main(["--data-dir", str(tmp_path / "d"), "synth", "--people", "abc"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--people" in err and "Traceback" not in err and "Internal error" not in err

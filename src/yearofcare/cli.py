@@ -16,6 +16,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.exceptions import TyperException
 
 from yearofcare import __version__
 from yearofcare.errors import YocError
@@ -127,12 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.print("Interrupted; the store is unchanged by the unfinished stage.")
         return 130
-    except Exception as exc:  # noqa: BLE001 - click usage errors and unexpected failures
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
+    except TyperException as exc:  # usage errors: unknown option, bad value, missing argument
+        exc.show()
+        return exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - unexpected failures: one line, no traceback
         console.print(f"[bold red]Internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
         console.print(
             "[bold]Hint:[/] this is a bug in yoc; rerun with --debug and report the traceback"

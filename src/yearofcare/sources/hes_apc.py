@@ -45,6 +45,14 @@ COLUMNS = (
     RawColumn("DISMETH", "string"),
     RawColumn("PROCODE3", "string", required=True),
     RawColumn("SUSHRG", "string", optional=True),
+    RawColumn(
+        "SPELL_TARIFF",
+        "float",
+        optional=True,
+        minimum=0,
+        description="PbR tariff of the spell in pounds, on one of its episodes (SUS PbR "
+        "extracts carry it; HES does not, and costing then prices the spell from unit costs).",
+    ),
     RawColumn("SEX", "code"),
     RawColumn("MYDOB", "date", optional=True, formats=("%m%Y",)),
     RawColumn("STARTAGE", "int", optional=True, minimum=0, maximum=7007),
@@ -67,6 +75,7 @@ def build(t: ibis.Table, ctx: BuildContext) -> dict[str, ibis.Table]:
         _end=eps.DISDATE.max(),
         _died=(eps.DISMETH == "4").any(),
         _hrg=eps.SUSHRG.max(),
+        _tariff=eps.SPELL_TARIFF.sum(),
     )
     first = eps.filter(eps._ord == 0)
     s = first.join(spell_end, key)
@@ -90,8 +99,8 @@ def build(t: ibis.Table, ctx: BuildContext) -> dict[str, ibis.Table]:
         unit_type=ibis.literal("spell"),
         bed_days=s._end.delta(s.ADMIDATE, unit="day").cast("float64"),
         currency=s.SUSHRG.fill_null(s._hrg),
-        cost=ibis.null("float64"),
-        cost_basis=ibis.null("string"),
+        cost=s._tariff,
+        cost_basis=ibis.ifelse(s._tariff.notnull(), "tariff", ibis.null("string")),
         funding_route=ctx.default("funding_route"),
         primary_code=s.DIAG_4_01,
         primary_code_system=ibis.ifelse(s.DIAG_4_01.notnull(), "ICD10", ibis.null("string")),

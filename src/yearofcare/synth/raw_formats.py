@@ -194,6 +194,12 @@ def hes_apc(activity: pa.Table, coded: pa.Table, people: RawPeople, rng) -> RawT
         "DISMETH": pc.if_else(pa.array(last), pa.array(dismeth[spell]), _blank(len(spell))),
         "PROCODE3": _s(a["provider_code"]).take(take),
         "SUSHRG": _s(a["currency"]).take(take),
+        # SUS PbR tariff of the spell, carried on its first episode only.
+        "SPELL_TARIFF": pc.if_else(
+            pa.array(order == 0),
+            pc.round(pc.cast(a["cost"], pa.float64()), 2).take(take),
+            pa.nulls(len(spell), pa.float64()),
+        ),
         **{f"DIAG_4_{j + 1:02d}": pa.array(ep_diags[:, j], pa.string()) for j in range(used)},
         "OPERTN_4_01": pa.array(np.full(len(spell), "-")),
     }
