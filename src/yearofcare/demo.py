@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from yearofcare.ingest.plan import ingest_plan
 from yearofcare.linkage.probabilistic import LinkOptions, run_link
 from yearofcare.linkage.pseudonym import create_key
+from yearofcare.population.summary import Summary
 from yearofcare.progress import SILENT, Progress
 from yearofcare.store import Store
 
@@ -34,6 +36,8 @@ class DemoOptions:
 @dataclass
 class DemoResult:
     steps: list[tuple[str, str]] = field(default_factory=list)
+    summary: Summary | None = None
+    kent: dict[str, Any] = field(default_factory=dict)
 
     def add(self, step: str, summary: str) -> None:
         self.steps.append((step, summary))
@@ -85,27 +89,35 @@ def run_demo(store: Store, opts: DemoOptions, progress: Progress = SILENT) -> De
 
 
 def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
-    """Quality, person_year and analyses with their reports, each when its package exists."""
+    """Quality, person_year and analyses with their reports, then the headline summary."""
+    from yearofcare.population.analysis import AnalysisOptions, run_analyses
+    from yearofcare.population.analysis.kent import summarise_kent
+    from yearofcare.population.person_year import build
+    from yearofcare.population.summary import summarise
+    from yearofcare.quality import QualityOptions, run_quality
+    from yearofcare.quality.report import write_quality_report
+    from yearofcare.reports.analysis_report import write_analysis_report
+
     reports = store.engine.data_dir / "reports"
-    try:
-        from yearofcare.quality import QualityOptions, run_quality
-        from yearofcare.quality.report import write_quality_report
-    except ImportError:
-        result.add("quality", "skipped (yearofcare.quality not available)")
-    else:
-        q = run_quality(store, QualityOptions(), progress=progress)
-        found = ", ".join(f"{n:,} {k}" for k, n in sorted(q.findings.items())) or "none"
-        files = write_quality_report(store, reports / "quality", run_id=q.run_id)
-        result.add("quality", f"findings: {found}; report {files.html}")
-    try:
-        from yearofcare.population.analysis import AnalysisOptions, run_analyses
-        from yearofcare.population.person_year import build
-        from yearofcare.reports.analysis_report import write_analysis_report
-    except ImportError:
-        result.add("build", "skipped (yearofcare.population not available)")
-        return
+    q = run_quality(store, QualityOptions(), progress=progress)
+    found = ", ".join(f"{n:,} {k}" for k, n in sorted(q.findings.items())) or "none"
+    files = write_quality_report(store, reports / "quality", run_id=q.run_id)
+    result.add("quality", f"findings: {found}; report {files.html}")
     built = build(store, progress=progress)
-    result.add("build", f"person_year for {', '.join(map(str, getattr(built, 'years', [])))}")
+    result.add("build", f"person_year for {', '.join(map(str, built.years))}")
     a = run_analyses(store, AnalysisOptions.build(), progress=progress)
     files = write_analysis_report(store, reports, run_id=a.run_id)
     result.add("analyse", f"{len(a.tables)} analyses of {a.fy}; report {files.html}")
+    result.add("workbook", str(files.xlsx))
+    result.summary = summarise(store, a.fy)
+    kent = summarise_kent(
+        store.to_pandas(store.table("analysis_cost_strength")),
+        store.to_pandas(store.table("analysis_cost_by_ltc_setting")),
+    )
+    result.kent = kent
+    result.add(
+        "Kent findings",
+        f"LTC count explains {kent['eta_squared_ltc']:.0%} of cost variance, age "
+        f"{kent['eta_squared_age']:.0%}; largest part of the extra cost of "
+        f"{'/'.join(kent['compared_bands'])} LTCs: {kent['largest_excess_setting']}",
+    )

@@ -38,3 +38,30 @@ def demo(
     for step, summary in result.steps:
         t.add_row(step, summary)
     out.print(t)
+    if result.summary is not None:
+        print_summary(result.summary)
+
+
+def _n(value: float) -> str:
+    return "*" if value != value else f"{value:,.0f}"  # NaN: suppressed
+
+
+def _pct(value: float) -> str:
+    return "" if value != value else f"{value:.1f}%"
+
+
+def print_summary(summary) -> None:
+    """The headline tables: people, registered population, LTC prevalence, cost by setting."""
+    label = f"{summary.fy}/{(summary.fy + 1) % 100:02d}"
+    h = Table("measure", "people", "% of registered", title=f"Care economy, {label}")
+    for r in summary.headline.itertuples():
+        h.add_row(r.measure, _n(r.people), _pct(r.percent))
+    out.print(h)
+    p = Table("condition (QOF register)", "people", "% of registered", title="LTC prevalence")
+    for r in summary.prevalence.itertuples():
+        p.add_row(r.condition, _n(r.people), _pct(r.percent))
+    out.print(p)
+    c = Table("setting", "cost £", "£ per person", "share", title="Cost by setting")
+    for r in summary.cost.itertuples():
+        c.add_row(r.setting.replace("_", " "), _n(r.cost), f"{r.per_head:,.0f}", _pct(r.share))
+    out.print(c)
