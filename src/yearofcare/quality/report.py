@@ -39,6 +39,11 @@ from yearofcare.quality.findings import ADVICE, REASON_LABELS
 from yearofcare.quality.run import STAGE
 from yearofcare.reports.analysis_report import Col, _long_table, _svg
 from yearofcare.reports.charts import PALETTE, _theme
+from yearofcare.reports.formats import integer as _int
+from yearofcare.reports.formats import money as _money
+from yearofcare.reports.formats import month as _month
+from yearofcare.reports.formats import percent as _pct
+from yearofcare.reports.formats import signed_percent as _signed_pct
 from yearofcare.schemas.quality import PRIORITIES
 from yearofcare.store import Store
 
@@ -77,26 +82,6 @@ def _na_safe(fmt: Callable[[Any], str]) -> Callable[[Any], str]:
         return "–" if missing else fmt(v)
 
     return wrapped
-
-
-def _int(v: Any) -> str:
-    return f"{v:,.0f}"
-
-
-def _pct(v: Any) -> str:
-    return f"{v:.1%}"
-
-
-def _money(v: Any) -> str:
-    return f"£{v:,.0f}"
-
-
-def _signed_pct(v: Any) -> str:
-    return f"{v:+.1%}"
-
-
-def _month(v: Any) -> str:
-    return pd.Timestamp(v).strftime("%b %Y")
 
 
 def _day(v: Any) -> str:

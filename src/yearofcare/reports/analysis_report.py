@@ -40,6 +40,11 @@ from yearofcare.reports.charts import (
     SEGMENT_LABELS,
     chart_spec,
 )
+from yearofcare.reports.formats import integer as _int
+from yearofcare.reports.formats import money as _money
+from yearofcare.reports.formats import number as _num
+from yearofcare.reports.formats import percent as _pct
+from yearofcare.reports.formats import text as _txt
 from yearofcare.reports.text import WHAT_IT_SHOWS, headline
 from yearofcare.schemas.population import AGE_BANDS
 from yearofcare.store import Store
@@ -48,26 +53,6 @@ GROUP_ROWS = 400
 _VERSION_WORDS = ("version", "catalogue", "codelist", "code_list", "unit_cost", "tariff", "weights")
 
 Fmt = Callable[[Any], str]
-
-
-def _money(v: Any) -> str:
-    return f"£{v:,.0f}"
-
-
-def _int(v: Any) -> str:
-    return f"{v:,.0f}"
-
-
-def _pct(v: Any) -> str:
-    return f"{v:.1%}"
-
-
-def _num(v: Any) -> str:
-    return f"{v:,.2f}"
-
-
-def _txt(v: Any) -> str:
-    return str(v)
 
 
 @dataclass(frozen=True)
