@@ -178,6 +178,14 @@ class Store:
             path.mkdir(parents=True, exist_ok=True)
             pq.write_table(arrow, path / f"part-{run.run_id}.parquet")
 
+    def latest_run(self, stage: str, run_id: str | None = None) -> pd.Series | None:
+        """The latest successful run of `stage` (or that run, if `run_id` is given), else None."""
+        runs = self.runs()
+        runs = runs[(runs.stage == stage) & (runs.status == "ok")]
+        if run_id is not None:
+            runs = runs[runs.run_id == run_id]
+        return None if runs.empty else runs.iloc[-1]
+
     def runs(self) -> pd.DataFrame:
         if not self.exists("run_log"):
             return pd.DataFrame(columns=list(schemas.get("run_log").names))

@@ -163,16 +163,13 @@ def _findings_block(
 
 # ---- the data ----------------------------------------------------------------------------------
 def _quality_run(store: Store, run_id: str | None) -> pd.Series:
-    runs = store.runs()
-    runs = runs[(runs.stage == STAGE) & (runs.status == "ok")]
-    if run_id is not None:
-        runs = runs[runs.run_id == run_id]
-    if runs.empty:
+    run = store.latest_run(STAGE, run_id)
+    if run is None:
         raise StageError(
             "no successful `yoc quality` run is recorded in this store",
             hint="run `yoc quality` first",
         )
-    return runs.iloc[-1]
+    return run
 
 
 def read_tables(store: Store) -> dict[str, pd.DataFrame]:

@@ -279,16 +279,13 @@ def _svg(spec: dict[str, Any]) -> str:
 
 
 def _analysis_run(store: Store, run_id: str | None) -> pd.Series:
-    runs = store.runs()
-    runs = runs[(runs.stage == STAGE) & (runs.status == "ok")]
-    if run_id is not None:
-        runs = runs[runs.run_id == run_id]
-    if runs.empty:
+    run = store.latest_run(STAGE, run_id)
+    if run is None:
         raise StageError(
             "no successful `yoc analyse` run is recorded in this store",
             hint="run `yoc analyse` first (add --report to write the report straight away)",
         )
-    return runs.iloc[-1]
+    return run
 
 
 def _provenance(store: Store, run: pd.Series, params: dict[str, Any]) -> dict[str, Any]:
