@@ -43,3 +43,38 @@ def rows(
         {k: (None if pd.isna(v) else v) for k, v in rec.items()}
         for rec in frame.to_dict(orient="records")
     ]
+
+
+def spec_test(
+    store: Store,
+    tables: Mapping[str, Sequence[Mapping[str, Any]]],
+    expression: Any,
+    expected: Sequence[Mapping[str, Any]],
+    *,
+    order_by: Sequence[str] | None = None,
+    approx: float | None = None,
+) -> None:
+    """ehrQL-style spec test: load `tables`, build `expression(store)`, compare with `expected`.
+
+    `expression` is a function of the store returning an Ibis table (domain code builds
+    expressions; the test executes them). Run it with the `store` fixture so every spec runs on
+    every engine. Only the columns named in `expected` are compared; floats compare to within
+    `approx` (relative) when given.
+    """
+    import math
+
+    load(store, tables)
+    got = rows(store, expression(store), order_by=order_by)
+    want = [dict(r) for r in expected]
+    columns = list(want[0]) if want else []
+    got = [{c: r.get(c) for c in columns} for r in got]
+    if order_by is None and columns:
+        key = lambda r: tuple((v is None, str(v)) for v in (r[c] for c in columns))  # noqa: E731
+        got, want = sorted(got, key=key), sorted(want, key=key)
+    if approx is not None:
+        for g, w in zip(got, want, strict=False):
+            for c in columns:
+                close = isinstance(w[c], float) and isinstance(g[c], (int, float))
+                if close and math.isclose(g[c], w[c], rel_tol=approx, abs_tol=approx):
+                    g[c] = w[c]
+    assert got == want, f"\nexpected {want}\n     got {got}"

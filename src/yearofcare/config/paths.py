@@ -1,0 +1,39 @@
+"""Default paths, in one place: the data directory, the linkage key, reports and config files.
+
+The linkage key must live outside the data directory (a store copied elsewhere must not carry
+the key that re-identifies it), so its default sits beside the data directory, not inside it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path("yoc-data")
+REPORTS_DIR = "reports"
+CONFIG_DIR = "config"
+KEY_FILE_NAME = "yoc-linkage.key"
+
+
+def reports_dir(data_dir: Path) -> Path:
+    """Where reports (HTML, workbooks, statements, datapacks) are written for a store."""
+    return Path(data_dir) / REPORTS_DIR
+
+
+def config_dir(data_dir: Path) -> Path:
+    """Where `yoc init` writes the example configuration files a user edits."""
+    return Path(data_dir) / CONFIG_DIR
+
+
+def default_key_file(data_dir: Path) -> Path:
+    """The default linkage key for a store: beside the data directory, never inside it."""
+    data_dir = Path(data_dir).resolve()
+    return data_dir.parent / f"{data_dir.name}-secure" / KEY_FILE_NAME
+
+
+def is_inside(path: Path, directory: Path) -> bool:
+    """True when `path` is `directory` or lies under it (after resolving links)."""
+    try:
+        Path(path).resolve().relative_to(Path(directory).resolve())
+    except ValueError:
+        return False
+    return True
