@@ -138,12 +138,13 @@ def test_forged_or_missing_csrf_on_forms(web_app):
 
 
 def test_expired_session_asks_to_log_in_again(web_settings, web_app):
+    auth.add_user(AppState(web_settings.state_file), "expiring", PASSWORD, (auth.PUBLIC_HEALTH,))
     c = TestClient(web_app, base_url="https://testserver")
-    login(c, USERS[auth.PUBLIC_HEALTH])
+    login(c, "expiring")
     with sqlite3.connect(web_settings.state_file) as db:
         db.execute(
-            "UPDATE sessions SET expires_at = ? WHERE username = ?",
-            ((now() - timedelta(minutes=1)).isoformat(sep=" "), USERS[auth.PUBLIC_HEALTH]),
+            "UPDATE sessions SET expires_at = ? WHERE username = 'expiring'",
+            ((now() - timedelta(minutes=1)).isoformat(sep=" "),),
         )
     page = c.get("/pages/population", follow_redirects=False)
     assert page.status_code == 303 and "expired=1" in page.headers["location"]

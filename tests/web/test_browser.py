@@ -24,9 +24,10 @@ from yearofcare.web.registry import PAGES
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-ARTIFACTS = Path(
-    os.environ.get("YOC_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts")
-) / "browser"
+ARTIFACTS = (
+    Path(os.environ.get("YOC_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts"))
+    / "browser"
+)
 
 if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
     if os.environ.get("CI"):

@@ -23,7 +23,7 @@ import pandas as pd
 import sqlglot
 import sqlglot.expressions as sge
 
-from yearofcare.engine import DUCKDB_FILE, SPARK_DIR
+from yearofcare.engine import DUCKDB_FILE, SPARK_DIR, read_only_duckdb
 from yearofcare.errors import StoreError
 
 _TMP_PREFIXES = ("__yoc_tmp_", "ibis_", "_")
@@ -90,7 +90,7 @@ class StoreReader:
     def connect(self) -> Iterator[Snapshot]:
         if self.engine == "duckdb":
             try:
-                raw = duckdb.connect(str(self.data_dir / DUCKDB_FILE), read_only=True)
+                raw = read_only_duckdb(self.data_dir / DUCKDB_FILE)
             except duckdb.IOException as exc:
                 raise StoreBusy(
                     "the store is being updated by a stage right now",
@@ -103,7 +103,7 @@ class StoreReader:
             return
         with self._lock:
             if self._spark is None:
-                self._spark = duckdb.connect(":memory:")
+                self._spark = read_only_duckdb()
             cur = self._spark.cursor()
         try:
             names = self._refresh_views(cur)
