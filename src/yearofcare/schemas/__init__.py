@@ -9,6 +9,7 @@ from yearofcare.schemas import (
     cohorts,
     derived_population,
     ingest,
+    outcomes,
     population,
     quality,
     segmentation,
@@ -39,6 +40,8 @@ for _t in (
     *synth.TABLES,
     *segmentation.TABLES,
     *cohorts.TABLES,
+    *outcomes.CANONICAL,
+    *outcomes.TABLES,
 ):
     register(_t)
 
