@@ -39,6 +39,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ingest",
     "build",
     "analyse",
+    "outcomes",
     "quality",
     "web",
     "demo",

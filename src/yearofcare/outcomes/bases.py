@@ -219,7 +219,9 @@ def _placements(t: Tables) -> ibis.Table:
     prev = a.end_date.fill_null(a.start_date).lag().over(w)
     a = a.mutate(_prev=prev)
     new = a._prev.isnull() | (a.start_date.delta(a._prev, unit="day") > 365)
-    return a.filter(new).select(person_id=a.person_id, start_date=a.start_date, fy=fy_expr(a.start_date))
+    return a.filter(new).select(
+        person_id=a.person_id, start_date=a.start_date, fy=fy_expr(a.start_date)
+    )
 
 
 def care_home_admission(t: Tables, s) -> ibis.Table:
@@ -254,16 +256,24 @@ def reablement(t: Tables, s) -> ibis.Table:
     r = r.mutate(_prev=prev)
     r = r.filter(r._prev.isnull() | (r.start_date.delta(r._prev, unit="day") > 28))
     days = int(s.reablement_days)
-    pk = r.select(person_id=r.person_id, start_date=r.start_date, _day=r.start_date + ibis.interval(days=days))
+    pk = r.select(
+        person_id=r.person_id, start_date=r.start_date, _day=r.start_date + ibis.interval(days=days)
+    )
     last_day = a.aggregate(_last=a.end_date.fill_null(a.start_date).max())
     pk = pk.cross_join(last_day).filter(lambda x: x._day <= x._last).drop("_last").view()
     away = a.filter(
         (a.setting.isin(BED_SETTINGS) & (amount(a.bed_days) > 0))
         | ((a.setting == "social_care") & a.service_type.isin(CARE_HOME_SERVICES))
     )
-    away = away.select(_wp=away.person_id, _w0=away.start_date, _w1=away.end_date.fill_null(away.start_date))
+    away = away.select(
+        _wp=away.person_id, _w0=away.start_date, _w1=away.end_date.fill_null(away.start_date)
+    )
     j = pk.left_join(away, [pk.person_id == away._wp, away._w0 <= pk._day, away._w1 >= pk._day])
-    g = j.group_by(["person_id", "start_date", "_day"]).aggregate(_away=j._wp.notnull().any()).view()
+    g = (
+        j.group_by(["person_id", "start_date", "_day"])
+        .aggregate(_away=j._wp.notnull().any())
+        .view()
+    )
     person = t["person"]
     dead = person.select(_dp=person.person_id, _dod=person.date_of_death)
     g = g.left_join(dead, g.person_id == dead._dp)
@@ -331,7 +341,13 @@ BASES: dict[str, Base] = {
             (*_names("person_year"), "age_65_plus", "has_ltc6", "has_assessment"),
             population,
         ),
-        Base("ltc6", ("survey_response", "person_year"), "yoc ingest (LTC6 responses), yoc build", LTC6_QUESTIONS, ltc6),
+        Base(
+            "ltc6",
+            ("survey_response", "person_year"),
+            "yoc ingest (LTC6 responses), yoc build",
+            LTC6_QUESTIONS,
+            ltc6,
+        ),
         Base(
             "risk_change",
             ("risk_score", "person_year"),
@@ -343,10 +359,24 @@ BASES: dict[str, Base] = {
             "admission",
             ("activity", "person_year"),
             BUILD,
-            ("los", "bed_days", "trim_point", "excess_bed_days", "weekend_discharge", "discharge_weekday", "cost"),
+            (
+                "los",
+                "bed_days",
+                "trim_point",
+                "excess_bed_days",
+                "weekend_discharge",
+                "discharge_weekday",
+                "cost",
+            ),
             admission,
         ),
-        Base("care_home", ("activity", "person_year"), BUILD, ("care_home_days", "public_days", "nursing_days", "cost"), care_home),
+        Base(
+            "care_home",
+            ("activity", "person_year"),
+            BUILD,
+            ("care_home_days", "public_days", "nursing_days", "cost"),
+            care_home,
+        ),
         Base(
             "care_home_admission",
             ("activity", "person_year"),

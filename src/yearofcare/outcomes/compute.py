@@ -40,7 +40,14 @@ def condition(t: ibis.Table, c: Condition) -> ibis.BooleanValue:
         return col.isnull()
     if c.op == "in":
         return col.isin(list(c.value)).fill_null(False)
-    ops = {"==": "__eq__", "!=": "__ne__", "<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__"}
+    ops = {
+        "==": "__eq__",
+        "!=": "__ne__",
+        "<": "__lt__",
+        "<=": "__le__",
+        ">": "__gt__",
+        ">=": "__ge__",
+    }
     return getattr(col, ops[c.op])(c.value).fill_null(False)
 
 
@@ -76,7 +83,9 @@ def specs_by_base(measures: Iterable[Measure]) -> dict[str, list[PartSpec]]:
         )
         if m.denominator is not None:
             d = m.denominator
-            out.setdefault(m.den_base(), []).append(PartSpec(f"{m.id}__den", d, (*m.where, *d.where)))
+            out.setdefault(m.den_base(), []).append(
+                PartSpec(f"{m.id}__den", d, (*m.where, *d.where))
+            )
     return out
 
 
@@ -152,7 +161,9 @@ def long_rows(frame: pd.DataFrame, specs: list[PartSpec], dimension: str) -> pd.
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
 
-def interval(m: Measure, num: np.ndarray, den: np.ndarray, sq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def interval(
+    m: Measure, num: np.ndarray, den: np.ndarray, sq: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """95 % limits of num/den (before × per), elementwise; NaN where undefined."""
     with np.errstate(divide="ignore", invalid="ignore"):
         if m.ci == "proportion":
@@ -194,7 +205,7 @@ def finish(
         num = mine[mine.part == "num"].drop(columns=["part"]).set_index(idx)
         if m.denominator is not None:
             den = mine[mine.part == "den"].drop(columns=["part"]).set_index(idx)
-            frame = num.join(den, how="outer", lsuffix="_num", rsuffix="_den")
+            frame = num.join(den, how="outer", suffixes=("_num", "_den"))
             frame = frame.rename(columns={"sum_num": "numerator", "sum_den": "denominator"})
             frame["numerator"] = frame["numerator"].fillna(0.0)
             frame["n_num"] = frame["n_num"].fillna(0.0)
@@ -230,6 +241,9 @@ def _missing_row(m: Measure, note: str, status: str = "needs_table") -> pd.DataF
                 "value": np.nan,
                 "lower": np.nan,
                 "upper": np.nan,
+                "previous_value": np.nan,
+                "change": np.nan,
+                "change_percent": np.nan,
                 **_meta(m),
             }
         ]
@@ -280,7 +294,16 @@ def _values(m: Measure, f: pd.DataFrame) -> pd.DataFrame:
 
 
 COUNT_COLUMNS = ("n_num", "n_den")
-DERIVED = ("numerator", "denominator", "value", "lower", "upper", "previous_value", "change", "change_percent")
+DERIVED = (
+    "numerator",
+    "denominator",
+    "value",
+    "lower",
+    "upper",
+    "previous_value",
+    "change",
+    "change_percent",
+)
 
 
 def _disclose(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:

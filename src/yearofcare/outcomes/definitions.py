@@ -100,7 +100,9 @@ class MeasuresFile(ConfigModel):
     risk_change_tolerance: float = Field(
         0.01, ge=0, description="Change in risk score (probability) counted as maintained."
     )
-    care_home_after_stay_days: int = Field(14, ge=0, description="Days from discharge to placement.")
+    care_home_after_stay_days: int = Field(
+        14, ge=0, description="Days from discharge to placement."
+    )
     reablement_days: int = Field(91, ge=1, description="Days after discharge still at home.")
     measures: list[Measure]
 

@@ -74,7 +74,9 @@ def collect(
         for name, d in todo:
             task.advance(1)
             need = compute.DIMENSION_NEEDS.get(d)
-            if (need and not tables.has(need[0])) or (d == "provider" and name not in compute.PROVIDER_BASES):
+            if (need and not tables.has(need[0])) or (
+                d == "provider" and name not in compute.PROVIDER_BASES
+            ):
                 continue
             specs = [
                 s
@@ -86,8 +88,12 @@ def collect(
                 continue
             expr = compute.part_aggregates(built[name], specs, d, tables)
             frames.append(compute.long_rows(execute(expr), specs, d))
-    parts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["measure_id", "part", "fy", "dimension", "group_value", "sum", "n", "sq"]
+    parts = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(
+            columns=["measure_id", "part", "fy", "dimension", "group_value", "sum", "n", "sq"]
+        )
     )
     return _after_lookback(parts, measures, tables, execute, notes), missing, notes
 
@@ -112,7 +118,9 @@ def _after_lookback(parts, measures: MeasuresFile, tables, execute, notes) -> pd
         min_fy = fy_of(valid) if valid == fy_start(fy_of(valid)) else fy_of(valid) + 1
         drop = (parts.measure_id == mid) & (parts.fy < min_fy)
         if drop.any():
-            notes.append(f"{mid}: years before {min_fy} not reported ({days} days of history needed)")
+            notes.append(
+                f"{mid}: years before {min_fy} not reported ({days} days of history needed)"
+            )
         keep &= ~drop
     return parts[keep]
 
@@ -130,13 +138,18 @@ def ltc6_notes(tables: bases.Tables, execute) -> list[str]:
     ]
 
 
-def run_scorecard(store: Store, opts: ScorecardOptions, progress: Progress = SILENT) -> ScorecardResult:
+def run_scorecard(
+    store: Store, opts: ScorecardOptions, progress: Progress = SILENT
+) -> ScorecardResult:
     loaded = load_measures(opts.measures_file)
     measures: MeasuresFile = loaded.model
     card_loaded = load_scorecard(opts.scorecard_file, measures)
     card = card_loaded.model
     if not store.exists("person_year"):
-        raise StageError("the store has no person_year, so there is nothing to measure", hint="run `yoc build` first (or `yoc demo`)")
+        raise StageError(
+            "the store has no person_year, so there is nothing to measure",
+            hint="run `yoc build` first (or `yoc demo`)",
+        )
     params = {
         "measures": measures.version,
         "measures_sha256": loaded.sha256,
@@ -145,8 +158,12 @@ def run_scorecard(store: Store, opts: ScorecardOptions, progress: Progress = SIL
     }
     with store.stage(STAGE, params) as run:
         tables = bases.Tables(run.read, store.exists)
-        years = set(store.to_pandas(tables["person_year"].select("fy").distinct())["fy"].astype(int))
-        parts, missing, notes = collect(tables, measures, opts.dimensions, store.to_pandas, progress)
+        years = set(
+            store.to_pandas(tables["person_year"].select("fy").distinct())["fy"].astype(int)
+        )
+        parts, missing, notes = collect(
+            tables, measures, opts.dimensions, store.to_pandas, progress
+        )
         parts = parts[parts.fy.isin(years)] if len(parts) else parts
         notes += ltc6_notes(tables, store.to_pandas)
         results = compute.finish(measures, parts, missing, DEFAULT_POLICY)
@@ -177,7 +194,11 @@ def _typed(name: str, frame: pd.DataFrame):
         elif c.type == "boolean":
             out[c.name] = v.astype("boolean")
         else:
-            out[c.name] = v.astype("object").where(v.notna(), None).map(lambda x: None if x is None else str(x))
+            out[c.name] = (
+                v.astype("object")
+                .where(v.notna(), None)
+                .map(lambda x: None if x is None else str(x))
+            )
     import ibis
 
     return ibis.memtable(out.reset_index(drop=True), schema=schema.ibis_schema())

@@ -18,14 +18,18 @@ Z95 = float(stats.norm.ppf(0.975))
 Z998 = float(stats.norm.ppf(0.999))
 
 
-def targets(measures: MeasuresFile, card: ScorecardFile) -> dict[str, tuple[float | None, str, float]]:
+def targets(
+    measures: MeasuresFile, card: ScorecardFile
+) -> dict[str, tuple[float | None, str, float]]:
     """measure → (target, direction, amber %), the scorecard file overriding the measures'."""
     out = {}
     for m in measures.measures:
         t = card.targets.get(m.id)
         target = t.target if t is not None and t.target is not None else m.target
         direction = t.direction if t is not None and t.direction is not None else m.direction
-        amber = t.amber_percent if t is not None and t.amber_percent is not None else card.amber_percent
+        amber = (
+            t.amber_percent if t is not None and t.amber_percent is not None else card.amber_percent
+        )
         out[m.id] = (target, direction, amber)
     return out
 
@@ -63,7 +67,7 @@ def funnel(measures: MeasuresFile, parts: pd.DataFrame, economy: pd.DataFrame) -
             continue
         num = mine[mine.part == "num"].set_index(["fy", "group_value"])
         den = mine[mine.part == "den"].set_index(["fy", "group_value"])
-        f = num.join(den, how="inner", lsuffix="_n", rsuffix="_d").reset_index()
+        f = num.join(den, how="inner", suffixes=("_n", "_d")).reset_index()
         f = f[f["sum_d"] > 0]
         for fy, g in f.groupby("fy"):
             tot_n, tot_d = g["sum_n"].sum(), g["sum_d"].sum()
@@ -102,21 +106,42 @@ def funnel(measures: MeasuresFile, parts: pd.DataFrame, economy: pd.DataFrame) -
                     }
                 )
             )
-    cols = ["measure_id", "fy", "unit", "unit_id", "numerator", "denominator", "value", "expected",
-            "lower_95", "upper_95", "lower_998", "upper_998", "outside"]
+    cols = [
+        "measure_id",
+        "fy",
+        "unit",
+        "unit_id",
+        "numerator",
+        "denominator",
+        "value",
+        "expected",
+        "lower_95",
+        "upper_95",
+        "lower_998",
+        "upper_998",
+        "outside",
+    ]
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=cols)
 
 
-def scorecard(measures: MeasuresFile, card: ScorecardFile, results: pd.DataFrame, funnels: pd.DataFrame) -> pd.DataFrame:
+def scorecard(
+    measures: MeasuresFile, card: ScorecardFile, results: pd.DataFrame, funnels: pd.DataFrame
+) -> pd.DataFrame:
     """`outcome_scorecard` rows from the disclosed economy-wide measure rows."""
     tg = targets(measures, card)
-    shown = set(card.measures) if card.measures else {m.id for m in measures.measures if m.scorecard}
+    shown = (
+        set(card.measures) if card.measures else {m.id for m in measures.measures if m.scorecard}
+    )
     econ = results[(results.dimension == "all") & results.measure_id.isin(shown)]
     rows = []
     for r in econ.itertuples():
         m = measures.get(r.measure_id)
         target, direction, amber = tg[m.id]
-        fu = funnels[(funnels.measure_id == m.id) & (funnels.fy == r.fy)] if len(funnels) else funnels
+        fu = (
+            funnels[(funnels.measure_id == m.id) & (funnels.fy == r.fy)]
+            if len(funnels)
+            else funnels
+        )
         rows.append(
             {
                 "quadrant": m.quadrant,
@@ -141,7 +166,9 @@ def scorecard(measures: MeasuresFile, card: ScorecardFile, results: pd.DataFrame
     return pd.DataFrame(rows)
 
 
-def achievements(measures: MeasuresFile, card: ScorecardFile, results: pd.DataFrame) -> pd.DataFrame:
+def achievements(
+    measures: MeasuresFile, card: ScorecardFile, results: pd.DataFrame
+) -> pd.DataFrame:
     """`outcome_achievement`: achievement % per measure with a target, and the year's quality
     level from the share of those measures on target (the scorecard file's bands)."""
     tg = targets(measures, card)
@@ -167,10 +194,17 @@ def achievements(measures: MeasuresFile, card: ScorecardFile, results: pd.DataFr
     out = pd.DataFrame(rows)
     if out.empty:
         return out
-    for fy, g in out.groupby("fy"):
+    for _fy, g in out.groupby("fy"):
         known = g["met"].dropna()
         share = float(known.mean()) if len(known) else np.nan
-        level = next((b.level for b in card.quality_levels if np.isfinite(share) and share >= b.min_share_met), None)
+        level = next(
+            (
+                b.level
+                for b in card.quality_levels
+                if np.isfinite(share) and share >= b.min_share_met
+            ),
+            None,
+        )
         out.loc[g.index, "quality_level"] = level
         out.loc[g.index, "measures_met"] = int(known.sum())
         out.loc[g.index, "measures_with_target"] = len(known)
