@@ -15,6 +15,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.exceptions import TyperException
 
@@ -28,8 +29,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+#: Messages (stderr) use markup for their labels only: data in them goes through `escape`.
 console = Console(stderr=True, soft_wrap=True)
-out = Console()
+#: Results (stdout) carry data (file names, table cells): printed literally, never as markup.
+out = Console(markup=False)
 
 #: Modules under yearofcare.commands that add their commands to `app`, in pipeline order.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -40,6 +43,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "build",
     "analyse",
     "quality",
+    "report",
     "demo",
 )
 
@@ -114,9 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=args, standalone_mode=False)
     except YocError as exc:
-        console.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
+        console.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False)
         if exc.hint:
-            console.print(f"[bold]Hint:[/] {exc.hint}", highlight=False)
+            console.print(f"[bold]Hint:[/] {escape(exc.hint)}", highlight=False)
         if debug:
             console.print_exception()
         return exc.exit_code
@@ -132,7 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return exc.exit_code
     except Exception as exc:  # noqa: BLE001 - unexpected failures: one line, no traceback
-        console.print(f"[bold red]Internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
+        console.print(
+            f"[bold red]Internal error:[/] {type(exc).__name__}: {escape(str(exc))}",
+            highlight=False,
+        )
         console.print(
             "[bold]Hint:[/] this is a bug in yoc; rerun with --debug and report the traceback"
         )

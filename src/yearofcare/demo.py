@@ -92,11 +92,11 @@ def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
     """Quality, person_year and analyses with their reports, then the headline summary."""
     from yearofcare.population.analysis import AnalysisOptions, run_analyses
     from yearofcare.population.analysis.kent import summarise_kent
+    from yearofcare.population.analysis.report import write_analysis_report
     from yearofcare.population.person_year import build
     from yearofcare.population.summary import summarise
     from yearofcare.quality import QualityOptions, run_quality
     from yearofcare.quality.report import write_quality_report
-    from yearofcare.reports.analysis_report import write_analysis_report
 
     reports = store.engine.data_dir / "reports"
     q = run_quality(store, QualityOptions(), progress=progress)

@@ -65,7 +65,7 @@ def analyse(
             out.print(f"note: {note}")
     out.print(f"analysis run {result.run_id}, financial year {result.fy}")
     if report:
-        from yearofcare.reports.analysis_report import write_analysis_report
+        from yearofcare.population.analysis.report import write_analysis_report
 
         target = out_dir or options(ctx).data_dir / "reports"
         files = write_analysis_report(store, target, run_id=result.run_id)

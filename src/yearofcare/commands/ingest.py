@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from yearofcare.cli import RichProgress, app, console, open_store, options, out
@@ -106,7 +107,7 @@ def _report(results) -> None:
                 problems.append((sum(f.reasons.values()), f.first_problem))
     out.print(t)
     for n, first in problems:
-        console.print(f"[yellow]{n:,} problem(s); first:[/] {first}", highlight=False)
+        console.print(f"[yellow]{n:,} problem(s); first:[/] {escape(first)}", highlight=False)
     if problems:
         console.print("see them all with `yoc problems` (table ingest_reject)", highlight=False)
 
