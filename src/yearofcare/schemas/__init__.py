@@ -6,10 +6,12 @@ from yearofcare.errors import StageError
 from yearofcare.schemas import (
     analysis,
     canonical,
+    cohorts,
     derived_population,
     ingest,
     population,
     quality,
+    segmentation,
     synth,
 )
 from yearofcare.schemas.model import Column, TableSchema, table
@@ -35,6 +37,8 @@ for _t in (
     *quality.TABLES,
     *derived_population.TABLES,
     *synth.TABLES,
+    *segmentation.TABLES,
+    *cohorts.TABLES,
 ):
     register(_t)
 
