@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from typer.exceptions import TyperException
 
 from yearofcare import __version__
+from yearofcare.config.paths import DEFAULT_DATA_DIR
 from yearofcare.errors import YocError
 
 app = typer.Typer(
@@ -37,6 +38,7 @@ out = Console(markup=False)
 #: Modules under yearofcare.commands that add their commands to `app`, in pipeline order.
 COMMAND_MODULES: tuple[str, ...] = (
     "store_cmds",
+    "init",
     "keys",
     "synth",
     "ingest",
@@ -85,7 +87,7 @@ class RichProgress:
 @app.callback()
 def _root(
     ctx: typer.Context,
-    data_dir: Path = typer.Option(Path("yoc-data"), "--data-dir", help="Where the store lives."),
+    data_dir: Path = typer.Option(DEFAULT_DATA_DIR, "--data-dir", help="Where the store lives."),
     engine: str = typer.Option("duckdb", "--engine", help="Compute engine: duckdb or spark."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
     version: bool = typer.Option(False, "--version", help="Print the version and exit."),

@@ -90,6 +90,7 @@ def run_demo(store: Store, opts: DemoOptions, progress: Progress = SILENT) -> De
 
 def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
     """Quality, person_year and analyses with their reports, then the headline summary."""
+    from yearofcare.config.paths import reports_dir
     from yearofcare.population.analysis import AnalysisOptions, run_analyses
     from yearofcare.population.analysis.kent import summarise_kent
     from yearofcare.population.analysis.report import write_analysis_report
@@ -98,7 +99,7 @@ def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
     from yearofcare.quality import QualityOptions, run_quality
     from yearofcare.quality.report import write_quality_report
 
-    reports = store.engine.data_dir / "reports"
+    reports = reports_dir(store.engine.data_dir)
     q = run_quality(store, QualityOptions(), progress=progress)
     found = ", ".join(f"{n:,} {k}" for k, n in sorted(q.findings.items())) or "none"
     files = write_quality_report(store, reports / "quality", run_id=q.run_id)
