@@ -146,4 +146,4 @@ def test_cli_report_and_literal_console_output(analysed_only, tmp_path, capsys):
     # a user error quoting a value that looks like console markup prints the value as it is
     code = cli.main(["--data-dir", str(tmp_path / "d"), "analyse", "--by", "[bold]x[/bold]"])
     err = capsys.readouterr().err.replace("\n", "")
-    assert code == 2 and "by '[bold]x[/bold]'" in err
+    assert code == 2 and "'[bold]x[/bold]'" in err

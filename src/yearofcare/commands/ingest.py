@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from yearofcare.cli import RichProgress, app, console, open_store, options, out
-from yearofcare.config import paths
+from yearofcare.config import paths as config_paths
 
 
 @app.command()
@@ -55,7 +55,7 @@ def ingest(
     from yearofcare.ingest.plan import ingest_plan
 
     opts = options(ctx)
-    key = paths.key_file(opts.data_dir, key_file)
+    key = config_paths.key_file(opts.data_dir, key_file)
     if plan is not None:
         if source or paths:
             raise ConfigError("give either --plan or --source with files, not both")
@@ -179,7 +179,7 @@ def optout(
 
     opts = options(ctx)
     store = open_store(ctx)
-    counts = apply_to_store(store, optouts, paths.key_file(opts.data_dir, key_file))
+    counts = apply_to_store(store, optouts, config_paths.key_file(opts.data_dir, key_file))
     t = Table("table", "rows removed", title="yoc optout")
     for name, n in counts.items():
         t.add_row(name, f"{n:,}")

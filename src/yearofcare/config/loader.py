@@ -195,7 +195,7 @@ def _config_error(
             if close:
                 msg += f"; did you mean {spell(close[0])!r}?"
     elif first["type"] == "missing":
-        msg = f"required {noun} is missing"
+        msg = "missing value" if noun == "column" else f"required {noun} is missing"
     found = first.get("input")
     shown = "" if first["type"] in ("missing", "extra_forbidden") else f" (found {found!r})"
     more = f"; {len(errors) - 1} more problem(s) after this one" if len(errors) > 1 else ""

@@ -128,7 +128,7 @@ def _records(path: Path) -> list[tuple[int, dict[str, object]]]:
             f"contract file {path} cannot be read ({exc})", hint="save it as UTF-8 CSV or YAML"
         ) from None
     if path.suffix.lower() in (".yaml", ".yml"):
-        doc, lines = read_yaml(path, what="contract file")
+        doc, _ = read_yaml(path, what="contract file")
         prefix: tuple[str, ...] = ()
         if isinstance(doc, dict) and "lines" in doc:
             doc, prefix = doc["lines"], ("lines",)
@@ -137,7 +137,7 @@ def _records(path: Path) -> list[tuple[int, dict[str, object]]]:
                 f"contract file {path.name}: expected a list of lines (mappings)",
                 hint="write `lines:` followed by `- name: …, fy: …, value: …` entries",
             )
-        return [(lines.get((*prefix, i), i + 1), dict(x)) for i, x in enumerate(doc)]
+        return [(i, dict(x)) for i, x in enumerate(doc, start=1)]
     if path.suffix.lower() not in (".csv", ".txt"):
         raise ConfigError(
             f"contract file {path.name}: unknown type {path.suffix or '(none)'}",
@@ -174,10 +174,10 @@ def load_contracts(path: Path | str) -> list[tuple[int, ContractLine]]:
     column at fault."""
     path = Path(path)
     lines: list[tuple[int, ContractLine]] = []
-    what = "line" if path.suffix.lower() in (".yaml", ".yml") else "row"
+    what = "item" if path.suffix.lower() in (".yaml", ".yml") else "row"
     for row, fields in _records(path):
         where = f"contract file {path.name}, {what} {row}"
-        noun = "setting" if what == "line" else "column"
+        noun = "setting" if what == "item" else "column"
         lines.append((row, validate(ContractLine, fields, source=where, noun=noun)))
     if not lines:
         raise ConfigError(f"contract file {path.name} has no lines", hint=_HINT)
