@@ -139,7 +139,7 @@ def test_yoc_report_renders_what_exists_and_names_the_command_for_the_rest(analy
 
 def test_cli_report_and_literal_console_output(analysed_only, tmp_path, capsys):
     data_dir = analysed_only.engine.data_dir
-    analysed_only.con.disconnect()
+    analysed_only.close()
     code = cli.main(["--data-dir", str(data_dir), "report", "--out", str(tmp_path / "r")])
     printed = capsys.readouterr().out.replace("\n", "")
     assert code == 0 and "run `yoc quality`" in printed and "report.html" in printed

@@ -129,9 +129,8 @@ def _records(path: Path) -> list[tuple[int, dict[str, object]]]:
         ) from None
     if path.suffix.lower() in (".yaml", ".yml"):
         doc, _ = read_yaml(path, what="contract file")
-        prefix: tuple[str, ...] = ()
         if isinstance(doc, dict) and "lines" in doc:
-            doc, prefix = doc["lines"], ("lines",)
+            doc = doc["lines"]
         if not isinstance(doc, list) or not all(isinstance(x, dict) for x in doc):
             raise ConfigError(
                 f"contract file {path.name}: expected a list of lines (mappings)",
