@@ -98,6 +98,7 @@ def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
     from yearofcare.population.summary import summarise
     from yearofcare.quality import QualityOptions, run_quality
     from yearofcare.quality.report import write_quality_report
+    from yearofcare.reports.render import write_report
 
     reports = reports_dir(store.engine.data_dir)
     q = run_quality(store, QualityOptions(), progress=progress)
@@ -110,6 +111,8 @@ def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
     files = write_analysis_report(store, reports, run_id=a.run_id)
     result.add("analyse", f"{len(a.tables)} analyses of {a.fy}; report {files.html}")
     result.add("workbook", str(files.xlsx))
+    everything = write_report(store, reports)
+    result.add("report", f"every stage in one page: {everything.html}")
     result.summary = summarise(store, a.fy)
     kent = summarise_kent(
         store.to_pandas(store.table("analysis_cost_strength")),

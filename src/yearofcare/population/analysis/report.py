@@ -201,8 +201,15 @@ def _sheet(a: Analysis, template: str):
     return sheets
 
 
-def _catalogue(params: Mapping[str, Any]) -> list[tuple[str, str]]:
-    return [("Condition catalogue", str(params.get("condition_catalogue", "not recorded")))]
+def _provenance(params: Mapping[str, Any]) -> list[tuple[str, str]]:
+    fy = _fy(params["fy_analysed"]) if params.get("fy_analysed") else "not recorded"
+    years = ", ".join(_fy(y) for y in params.get("years", [])) or "not recorded"
+    by = (params.get("by") or "").replace("_", " ")
+    population = f"person_year, financial year {fy} (years in the data: {years})"
+    return [
+        ("Analysis population", population + (f"; split by {by}" if by else "")),
+        ("Condition catalogue", str(params.get("condition_catalogue", "not recorded"))),
+    ]
 
 
 def _section(a: Analysis) -> Section:
@@ -220,7 +227,7 @@ def _section(a: Analysis) -> Section:
         finding=lambda d, t=a.table: headline(t, d.frames),
         unavailable=_unavailable(a.table),
         sheets=_sheet(a, template),
-        provenance=_catalogue,
+        provenance=_provenance,
     )
 
 
