@@ -46,6 +46,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "analyse",
     "quality",
     "report",
+    "web",
     "demo",
 )
 

@@ -13,7 +13,7 @@ from pydantic import Field, field_validator
 
 from yearofcare.config import ConfigModel, settings
 
-DEFAULT_CODELIST = "yoc-ltc-2026.1"
+DEFAULT_CODELIST = "yoc-ltc-2026.2"
 DEFAULT_UNIT_COSTS = ("nhsi_2017", "pssru_2017")
 
 
