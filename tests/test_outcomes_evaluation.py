@@ -40,7 +40,11 @@ def test_planted_effect_is_recovered(economy):
     s, e = _non_elective(economy, "virtual_ward")
     did = s.loc["did"]
     assert did.relative_lower <= -0.2 <= did.relative_upper, did
-    assert (e.balance.smd_after.abs().dropna() < 0.25).all(), e.balance
+    b = e.balance.set_index("covariate")
+    assert (
+        b.loc[["ne_pre", "ne_late", "ne_early", "cost_late"], "smd_after"].abs() < 0.15
+    ).all(), b
+    assert b.smd_after.abs().mean() < b.smd_before.abs().mean() / 3, b
 
 
 @pytest.mark.slow

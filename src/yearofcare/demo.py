@@ -86,8 +86,12 @@ def run_demo(store: Store, opts: DemoOptions, progress: Progress = SILENT) -> De
         f"{link['people_accepted']:,} of {link['unlinked_people']:,} unlinked people matched "
         f"({link['match_rate']:.0%}), {link['people_ambiguous']:,} ambiguous",
     )
-    _later_stages(store, result, progress)
-    _outcomes(store, population, opts.key_file, result, progress)
+    _later_stages(
+        store,
+        result,
+        progress,
+        before_report=lambda: _outcomes(store, population, opts.key_file, result, progress),
+    )
     return result
 
 
@@ -139,7 +143,9 @@ def _outcomes(
         )
 
 
-def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
+def _later_stages(
+    store: Store, result: DemoResult, progress: Progress, before_report=lambda: None
+) -> None:
     """Quality, person_year and analyses with their reports, then the headline summary."""
     from yearofcare.config.paths import reports_dir
     from yearofcare.population.analysis import AnalysisOptions, run_analyses
@@ -162,6 +168,7 @@ def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
     files = write_analysis_report(store, reports, run_id=a.run_id)
     result.add("analyse", f"{len(a.tables)} analyses of {a.fy}; report {files.html}")
     result.add("workbook", str(files.xlsx))
+    before_report()  # the outcomes steps, so the report of everything includes them
     everything = write_report(store, reports)
     result.add("report", f"every stage in one page: {everything.html}")
     result.summary = summarise(store, a.fy)
