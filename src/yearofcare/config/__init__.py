@@ -11,6 +11,21 @@ options = settings(TariffSettings, trim_percentile=cli_value)  # None = default
 """
 
 from yearofcare.config.base import ConfigModel
-from yearofcare.config.loader import Loaded, load_yaml, read_yaml, settings, validate
+from yearofcare.config.loader import (
+    Loaded,
+    config_error_at,
+    load_yaml,
+    read_yaml,
+    settings,
+    validate,
+)
 
-__all__ = ["ConfigModel", "Loaded", "load_yaml", "read_yaml", "settings", "validate"]
+__all__ = [
+    "ConfigModel",
+    "Loaded",
+    "config_error_at",
+    "load_yaml",
+    "read_yaml",
+    "settings",
+    "validate",
+]

@@ -77,7 +77,44 @@ def read_yaml(path: Path | str, *, what: str = "configuration file") -> tuple[An
             f"{what} {path}{where}: not valid YAML ({problem})",
             hint="check the indentation and the ':' after each key",
         ) from None
+    _refuse_duplicate_keys(node, f"{what} {path}")
     return data, _lines(node)
+
+
+def _refuse_duplicate_keys(node: yaml.Node | None, origin: str) -> None:
+    """YAML keeps the last of two equal keys silently; a settings file must not."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key, value in node.value:
+            line = key.start_mark.line + 1
+            if key.value in seen:
+                raise ConfigError(
+                    f"{origin} line {line}: setting {key.value!r} appears twice "
+                    f"(first at line {seen[key.value]})",
+                    hint="keep one of them: YAML would silently use the last",
+                )
+            seen[key.value] = line
+            _refuse_duplicate_keys(value, origin)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _refuse_duplicate_keys(item, origin)
+
+
+def config_error_at(
+    source: str,
+    loc: Sequence[Any],
+    lines: Mapping[tuple[Any, ...], int],
+    message: str,
+    hint: str | None = None,
+) -> ConfigError:
+    """A ConfigError for a check made after validation, placed at `loc`'s line in the file.
+
+    Same form as validation errors: "<source> line N, setting a.b.c: <message>".
+    """
+    where = ".".join(str(p) for p in loc) or "(top level)"
+    line = _line_for(loc, lines)
+    at = f" line {line}" if line else ""
+    return ConfigError(f"{source}{at}, setting {where}: {message}", hint=hint)
 
 
 def load_yaml(model: type[M], path: Path | str, *, what: str | None = None) -> Loaded:

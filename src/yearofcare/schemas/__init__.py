@@ -6,6 +6,7 @@ from yearofcare.errors import StageError
 from yearofcare.schemas import (
     analysis,
     canonical,
+    contracts,
     derived_population,
     ingest,
     population,
@@ -35,6 +36,7 @@ for _t in (
     *quality.TABLES,
     *derived_population.TABLES,
     *synth.TABLES,
+    *contracts.TABLES,
 ):
     register(_t)
 
