@@ -1,10 +1,10 @@
 """Exact money for settlements: one rounding rule, two numeric backends, the same arithmetic.
 
-**The rounding rule.** Amounts are whole pennies. Every statement line that takes a percentage
-of an amount is rounded to the penny, half away from zero (`ROUND_HALF_UP`); when one amount is
-split between parties, each part is rounded that way and the residual penny (or pennies) goes
-to the party with the largest share (the first listed on a tie), so the parts always add up to
-the amount split. Percentages carry at most four decimal places (33.3333 %).
+**The rounding rule** (`ROUNDING_RULE`). Amounts are whole pennies. Every statement line that
+takes a percentage of an amount is rounded to the penny, half away from zero (`ROUND_HALF_UP`);
+when one amount is split between parties, every part but one is rounded that way and the party
+with the largest share (the first listed on a tie) takes the rest, so the parts always add up
+to the amount split. Percentages carry at most four decimal places (33.3333 %).
 
 The mechanisms are written once against the small interface below and run on either backend:
 
@@ -30,9 +30,9 @@ _PCT_SCALE = 10**PERCENT_PLACES  # percent → integer units of 0.0001 %
 _PCT_DIVISOR = 100 * _PCT_SCALE  # pence × scaled percent → pence
 ROUNDING_RULE = (
     "Amounts are whole pennies. Each line that takes a percentage of an amount is rounded to "
-    "the penny, half away from zero (ROUND_HALF_UP); when an amount is split between parties, "
-    "each part is rounded so and the residual penny goes to the party with the largest share "
-    "(the first listed on a tie), so the parts add up exactly to the amount split."
+    "the penny, half away from zero (ROUND_HALF_UP). When an amount is split between parties, "
+    "every party's part but one is rounded so, and the party with the largest share (the first "
+    "listed on a tie) takes the rest, so the parts add up exactly to the amount split."
 )
 
 _SUFFIX = {"k": Decimal(1_000), "m": Decimal(1_000_000), "bn": Decimal(1_000_000_000)}
@@ -173,7 +173,8 @@ PENCE = PenceOps()
 
 
 def split(ops: Ops, amount: Any, shares: Sequence[Decimal]) -> list[Any]:
-    """`amount` split by percentage `shares` (adding to 100): parts rounded, residual to the largest."""
+    """`amount` split by percentage `shares` (adding to 100): every part but the largest share's
+    rounded half up, the largest share (first on a tie) takes the rest."""
     parts = [ops.pct(amount, s) for s in shares]
     if not parts:
         return parts

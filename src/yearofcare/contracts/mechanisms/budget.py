@@ -246,8 +246,8 @@ class Contingency(Mechanism):
             shares={held_by: -used},
         )
         left = value - used
-        if self.unused == "return":
-            back_to = self.return_to or st.payer
+        back_to = self.return_to or st.payer
+        if self.unused == "return" and back_to != held_by:
             st.emit(
                 term,
                 "contingency_unused",

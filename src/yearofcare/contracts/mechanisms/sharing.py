@@ -69,28 +69,26 @@ class Band(ConfigModel):
     shares: Shares
 
 
-def _check_bands(bands: list[Band], what: str) -> list[Band]:
+def _check_bands(bands: list[Band]) -> list[Band]:
     if not bands:
-        raise ValueError(f"{what}: give at least one band")
+        raise ValueError("give at least one band")
     if bands[0].start != 0:
-        raise ValueError(f"{what}: the first band must start at 0, found {bands[0].start}")
+        raise ValueError(f"the first band must start at 0, found {bands[0].start}")
     for i, band in enumerate(bands, start=1):
         if band.to is not None and band.to <= band.start:
-            raise ValueError(
-                f"{what}: band {i} ends at {band.to}, not above its start {band.start}"
-            )
+            raise ValueError(f"band {i} ends at {band.to}, not above its start {band.start}")
         if i < len(bands):
             nxt = bands[i]
             if band.to is None:
-                raise ValueError(f"{what}: band {i} is open-ended but band {i + 1} follows it")
+                raise ValueError(f"band {i} is open-ended but band {i + 1} follows it")
             if nxt.start < band.to:
                 raise ValueError(
-                    f"{what}: bands overlap or are out of order: band {i + 1} starts at "
+                    f"bands overlap or are out of order: band {i + 1} starts at "
                     f"{nxt.start}, inside band {i} ({band.start} to {band.to})"
                 )
             if nxt.start > band.to:
                 raise ValueError(
-                    f"{what}: gap between band {i} (ends {band.to}) and band {i + 1} "
+                    f"gap between band {i} (ends {band.to}) and band {i + 1} "
                     f"(starts {nxt.start}); say who carries that variance"
                 )
     return bands
@@ -110,8 +108,8 @@ class TieredShares(Mechanism):
 
     @field_validator("bands", "overspend", "underspend")
     @classmethod
-    def _ordered(cls, bands: list[Band] | None, info: Any) -> list[Band] | None:
-        return None if bands is None else _check_bands(bands, info.field_name)
+    def _ordered(cls, bands: list[Band] | None) -> list[Band] | None:
+        return None if bands is None else _check_bands(bands)
 
     @model_validator(mode="after")
     def _directions(self) -> TieredShares:
