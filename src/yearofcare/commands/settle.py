@@ -107,8 +107,8 @@ def settle(
         out.print(f"workbook: {files.xlsx}")
 
 
-def _gbp(value) -> str:
-    return f"£{value:,.2f}" if value >= 0 else f"−£{-value:,.2f}"
+def _gbp(value, places: int = 2) -> str:
+    return f"£{value:,.{places}f}" if value >= 0 else f"−£{-value:,.{places}f}"
 
 
 def _print_settlement(s) -> None:
@@ -158,14 +158,15 @@ def _print_exposure(result) -> None:
         t = sc.loaded.terms
         for party, position in sc.positions.items():
             e = exposure(position)
+            level = "" if sc.quality_level is None else f" (level {sc.quality_level})"
             table.add_row(
-                sc.label,
+                sc.contract + level,
                 t.party_name(party),
-                f"£{e['mean']:,.0f}",
-                f"£{e['p5']:,.0f}",
-                f"£{e['p95']:,.0f}",
+                _gbp(e["mean"], 0),
+                _gbp(e["p5"], 0),
+                _gbp(e["p95"], 0),
                 f"{e['prob_loss']:.1%}",
-                f"£{e['expected_shortfall']:,.0f}",
+                _gbp(e["expected_shortfall"], 0),
             )
     out.print(table)
     out.print(f"outturns: {result.draws.how}; simulate run {result.run_id}")

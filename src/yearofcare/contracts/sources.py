@@ -148,8 +148,11 @@ class CohortCosts:
     fy: int
     people: int
     costs: np.ndarray
-    prior_mean: float
-    prior_people: int
+    prior_costs: np.ndarray
+
+    @property
+    def prior_mean(self) -> float:
+        return float(self.prior_costs.mean())
 
     @property
     def outturn(self) -> float:
@@ -159,6 +162,11 @@ class CohortCosts:
     def capitated_baseline(self) -> float:
         """People × the mean cost per person of the cohort rule in the year before."""
         return self.prior_mean * self.people
+
+    def prior_excess(self, threshold: float) -> float:
+        """People × the mean cost above `threshold` per person the year before: the part of
+        the capitated baseline that pays for high-cost individuals."""
+        return float(np.maximum(self.prior_costs - threshold, 0).mean()) * self.people
 
 
 def cohort_costs(store: Store, min_ltc: int, fy: int | None = None) -> CohortCosts:
@@ -188,4 +196,4 @@ def cohort_costs(store: Store, min_ltc: int, fy: int | None = None) -> CohortCos
             f"no people with {min_ltc} or more LTCs in {fy - 1} and {fy}",
             hint="choose a smaller --min-ltc",
         )
-    return CohortCosts(min_ltc, fy, int(now.size), now, float(before.mean()), int(before.size))
+    return CohortCosts(min_ltc, fy, int(now.size), now, before)

@@ -154,7 +154,6 @@ class OutcomeWithhold(Mechanism):
     def apply(self, st: Any, term: str) -> None:
         payer = self.payer or st.payer
         value = st.resolve(self.amount, st.baseline)
-        st.figures["withheld"] = value
         if st.period in self.guaranteed_periods:
             st.emit(
                 term,
@@ -167,6 +166,7 @@ class OutcomeWithhold(Mechanism):
             )
             return
         _take_from_budget(st, value)
+        st.figures["withheld"] = st.figures.get("withheld", st.ops.zero) + value
         st.emit(
             term,
             "outcome_withhold",
