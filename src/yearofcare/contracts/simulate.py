@@ -18,6 +18,7 @@ Outturn distributions (each says how it was drawn):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -69,6 +70,16 @@ def stated(
     )
 
 
+def _poisson_table() -> np.ndarray:
+    """Poisson(1) counts by 16-bit uniform: P(k) = e⁻¹/k!, to the nearest 1/65,536."""
+    pmf = [math.exp(-1) / math.factorial(k) for k in range(16)]
+    edges = np.round(np.cumsum(pmf) * 65_536).astype(np.int64)
+    return np.searchsorted(edges, np.arange(65_536), side="right").astype(np.uint8)
+
+
+_POISSON = _poisson_table()
+
+
 def bootstrap(
     costs: np.ndarray,
     n: int,
@@ -78,33 +89,42 @@ def bootstrap(
     centre: float | None = None,
     spread: float = 0.0,
 ) -> Draws:
-    """A Poisson bootstrap of person costs (pounds), exact above the lowest threshold."""
+    """A Poisson bootstrap of person costs (pounds), exact above the lowest threshold.
+
+    Each person's weight is Poisson(1), drawn from a 16-bit uniform by table lookup
+    (probabilities to the nearest 1/65,536). People above the lowest stop-loss threshold are
+    weighted one by one, in chunks of draws, and the cost above every threshold is summed with
+    the same weights; everyone else's weighted sum is drawn from its normal limit.
+    """
     costs = np.asarray(costs, dtype=np.float64)
     if costs.size == 0:
         raise ConfigError("the cohort has no people to resample", hint="check the cohort rule")
-    cut = float(min(thresholds)) if thresholds else np.inf
+    levels = sorted(set(thresholds))
+    cut = float(levels[0]) if levels else np.inf
     high = costs[costs > cut]
     low = costs[costs <= cut]
     total = rng.normal(low.sum(), np.sqrt(np.square(low).sum()), n)
-    weights_high: list[np.ndarray] = []
-    for start in range(0, n, CHUNK):
-        w = rng.poisson(1.0, (min(CHUNK, n - start), high.size)).astype(np.float64)
-        weights_high.append(w)
-        total[start : start + w.shape[0]] += w @ high
+    columns = np.column_stack([high, *(np.maximum(high - float(t), 0) for t in levels)])
+    sums = np.zeros((n, columns.shape[1]))
+    if high.size:
+        for start in range(0, n, CHUNK):
+            size = min(CHUNK, n - start)
+            weights = _POISSON[rng.integers(0, 65_536, (size, high.size), dtype=np.uint16)]
+            sums[start : start + size] = weights.astype(np.float64) @ columns
+    total += sums[:, 0]
     factor = 1.0 if centre is None else centre / costs.sum()
     if spread:
         factor = factor * rng.lognormal(-np.log1p(spread**2) / 2, np.sqrt(np.log1p(spread**2)), n)
     outturn = _pence(np.maximum(total, 0) * factor)
-    cache: dict[Decimal, np.ndarray] = {}
+    excesses = {t: _pence(sums[:, i + 1] * factor) for i, t in enumerate(levels)}
 
     def excess(threshold: Decimal) -> np.ndarray:
-        t = float(threshold)
-        if t < cut:
-            raise ConfigError(f"threshold £{t:,.0f} is below the resampled cut £{cut:,.0f}")
-        if threshold not in cache:
-            above = np.maximum(high - t, 0)
-            cache[threshold] = _pence(np.concatenate([w @ above for w in weights_high]) * factor)
-        return cache[threshold]
+        if threshold not in excesses:
+            raise ConfigError(
+                f"the bootstrap was not drawn for a stop-loss threshold of £{threshold:,.0f}",
+                hint="pass every contract's thresholds to the bootstrap",
+            )
+        return excesses[threshold]
 
     centre_text = "" if centre is None else f", centred on £{centre:,.0f}"
     return Draws(

@@ -287,7 +287,7 @@ class StopLoss(Mechanism):
                 f"the cost above £{self.threshold:,.0f} per person is not known for period "
                 f"{st.period}",
                 "give person_costs (the costs of people above the threshold) in the inputs "
-                "file, or settle a cohort from the store (--cohort)",
+                "file, or settle a person_year cohort from the store (--min-ltc N)",
             )
         excess = st.inputs.excess(self.threshold)
         met = st.ops.pct(excess, self.share)
