@@ -162,3 +162,40 @@ def test_exposure_table(store):
     assert got[1]["mean"] == pytest.approx(
         1_000_000 + 0.3 * 500_000 * math.sqrt(2 / math.pi), rel=0.03
     )
+
+
+PERSON_YEAR = [
+    # people with 2+ LTCs in 2025 are the cohort; 2024 sets the one-tariff budget
+    {"person_id": "a", "fy": 2024, "ltc_count": 2, "cost_total": 10_000.0},
+    {"person_id": "b", "fy": 2024, "ltc_count": 3, "cost_total": 30_000.0},
+    {"person_id": "c", "fy": 2024, "ltc_count": 1, "cost_total": 99_000.0},
+    {"person_id": "a", "fy": 2025, "ltc_count": 2, "cost_total": 12_000.0},
+    {"person_id": "b", "fy": 2025, "ltc_count": 3, "cost_total": 80_000.0},
+    {"person_id": "d", "fy": 2025, "ltc_count": 4, "cost_total": 61_000.5},
+    {"person_id": "c", "fy": 2025, "ltc_count": 1, "cost_total": 500_000.0},
+]
+
+
+def test_cohort_from_person_year(store, tmp_path):
+    load(store, {"person_year": PERSON_YEAR})
+    terms = tmp_path / "terms.yaml"
+    terms.write_text(
+        "contract: cohort\nname: Cohort\n"
+        "parties: {icb: {name: ICB, role: commissioner}, p: {name: P, role: provider}}\n"
+        "holder: p\nperiods: [{id: 2025/26, baseline: 60k}]\n"
+        "apply: [stop]\nmechanisms: {stop: {type: stop_loss, threshold: 50k, party: icb}}\n",
+        encoding="utf-8",
+    )
+    run_settle(store, SettleOptions(terms=(str(terms),), min_ltc=2))
+    fig = store.table("settlement_figure")
+    got = {r["figure"]: r["value_pence"] for r in rows(store, fig.select("figure", "value_pence"))}
+    # outturn: 12,000 + 80,000 + 61,000.50 (person c has 1 LTC); above £50k: 30,000 + 11,000.50
+    assert got["outturn"] == 15_300_050  # £12,000 + £80,000 + £61,000.50 = £153,000.50
+    assert got["excess_stop"] == 4_100_050  # (£80,000 − £50k) + (£61,000.50 − £50k)
+    party = store.table("settlement_party")
+    acc = {
+        r["party"]: r["gain_loss_pence"]
+        for r in rows(store, party.select("party", "gain_loss_pence"))
+    }
+    # the ICB meets £41,000.50; the provider: £60k baseline − £153,000.50 + £41,000.50
+    assert acc == {"icb": -4_100_050, "p": 6_000_000 - 15_300_050 + 4_100_050}
