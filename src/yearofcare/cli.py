@@ -41,6 +41,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "analyse",
     "quality",
     "settle",
+    "web",
     "demo",
 )
 
