@@ -123,6 +123,11 @@ def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
         f"{'/'.join(kent['compared_bands'])} LTCs: {kent['largest_excess_setting']}",
     )
     from yearofcare.contracts.demo import settle_demo
+    from yearofcare.errors import StageError
 
-    settled = settle_demo(store, reports, progress=progress)
-    result.add("risk share", settled.summary)
+    try:
+        settled = settle_demo(store, reports, progress=progress)
+    except StageError as exc:  # a population too small for a cohort budget
+        result.add("risk share", f"not settled: {exc.message}")
+    else:
+        result.add("risk share", settled.summary)
