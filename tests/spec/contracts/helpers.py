@@ -31,6 +31,29 @@ def two_party(mechanisms: dict[str, Any], apply: list[str] | None = None, **extr
     return data
 
 
+def pooled(mechanisms: dict[str, Any], apply: list[str], periods: int = 1) -> dict:
+    """An ICB (£750k) and a council (£250k) pooling £1m (s75) for a provider ("prov")."""
+    return {
+        "contract": "pooled",
+        "name": "Pooled",
+        "parties": {
+            "icb": {"name": "ICB", "role": "commissioner"},
+            "council": {"name": "Council", "role": "local_authority"},
+            "prov": {"name": "Provider", "role": "provider"},
+        },
+        "pool": {
+            "id": "s75",
+            "name": "s75 pool",
+            "total": 1_000_000,
+            "contributions": {"icb": 750_000, "council": 250_000},
+        },
+        "holder": "prov",
+        "periods": [{"id": f"P{i}"} for i in range(1, periods + 1)],
+        "apply": apply,
+        "mechanisms": mechanisms,
+    }
+
+
 def inputs(
     outturn: Any,
     *,

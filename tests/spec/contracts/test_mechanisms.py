@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.spec.contracts.helpers import D, gains, inputs, settle_one, two_party
+from tests.spec.contracts.helpers import D, gains, inputs, pooled, settle_one, two_party
 from yearofcare.contracts.money import DECIMAL, split
 from yearofcare.contracts.settle import settle
 from yearofcare.contracts.terms import terms_from_dict
@@ -172,32 +172,12 @@ def test_carry_forward_between_periods_with_limits():
     assert total == (1_000_000 - 950_000) + (1_000_000 - 1_010_000)
 
 
-POOLED = {
-    "contract": "pooled",
-    "name": "Pooled",
-    "parties": {
-        "icb": {"name": "ICB", "role": "commissioner"},
-        "council": {"name": "Council", "role": "local_authority"},
-        "prov": {"name": "Provider", "role": "provider"},
-    },
-    "pool": {
-        "id": "s75",
-        "name": "s75 pool",
-        "total": 1_000_000,
-        "contributions": {"icb": 750_000, "council": 250_000},
-    },
-    "holder": "prov",
-    "periods": [{"id": "P1"}],
-    "apply": ["share", "apportion"],
-}
-
-
 def test_pool_over_and_underspend_apportioned():
-    data = dict(POOLED)
-    data["mechanisms"] = {
+    mechanisms = {
         "share": {"type": "gain_loss", "shares": {"prov": 40, "s75": 60}},
         "apportion": {"type": "apportion", "underspend": {"icb": 50, "council": 50}},
     }
+    data = pooled(mechanisms, ["share", "apportion"])
     # overspend £100k: provider 40 %, pool 60 % (£60k) met in proportion to 750:250
     assert gains(settle_one(data, 1_100_000)) == {
         "icb": -60 * K * 3 / 4,

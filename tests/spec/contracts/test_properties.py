@@ -11,7 +11,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.spec.contracts.helpers import D, inputs
+from tests.spec.contracts.helpers import D, inputs, pooled
 from yearofcare.contracts.settle import settle
 from yearofcare.contracts.terms import terms_from_dict
 
@@ -54,25 +54,7 @@ COSTS = [60_000, 75_000.5, 41_000]
 
 
 def contract(order: list[str]) -> dict:
-    return {
-        "contract": "prop",
-        "name": "Property contract",
-        "parties": {
-            "icb": {"name": "ICB", "role": "commissioner"},
-            "council": {"name": "Council", "role": "local_authority"},
-            "prov": {"name": "Provider", "role": "provider"},
-        },
-        "pool": {
-            "id": "s75",
-            "name": "Pool",
-            "total": 1_000_000,
-            "contributions": {"icb": 750_000, "council": 250_000},
-        },
-        "holder": "prov",
-        "periods": [{"id": "P1"}, {"id": "P2"}],
-        "apply": order,
-        "mechanisms": {k: TEMPLATES[k] for k in order},
-    }
+    return pooled({k: TEMPLATES[k] for k in order}, order, periods=2)
 
 
 orders = st.lists(st.sampled_from(sorted(TEMPLATES)), min_size=1, max_size=8, unique=True).flatmap(
