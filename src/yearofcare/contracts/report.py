@@ -194,11 +194,17 @@ def _period(frames: dict[str, pd.DataFrame], cid: str, p: Any) -> dict[str, Any]
 
 
 def exposure_chart(frame: pd.DataFrame) -> dict[str, Any]:
-    """Each party's gain/loss range by scenario: P5–P95 line, P25–P75 bar, median tick, mean dot."""
+    """Each party's gain/loss range by terms: P5–P95 line, P25–P75 bar, median tick, mean dot.
+    Terms are labelled by contract id (and quality level); parties that never gain or lose
+    (a pool emptied by apportionment) are left out of the chart, not the table."""
+    level = frame.quality_level.map(lambda q: "" if pd.isna(q) else f" (level {int(q)})")
     data = frame.assign(
-        party=frame.party_name + " (" + frame.role.map(ROLE_LABELS).fillna(frame.role) + ")"
+        party=frame.party_name + " (" + frame.role.map(ROLE_LABELS).fillna(frame.role) + ")",
+        terms=frame.contract_id + level,
     )
-    base = alt.Chart(data).encode(y=alt.Y("scenario:N", title=None, axis=alt.Axis(labelLimit=320)))
+    still = data.groupby("party")[["p5", "p95"]].agg(lambda v: (v == 0).all()).all(axis=1)
+    data = data[~data.party.isin(still[still].index)]  # e.g. a pool emptied by apportionment
+    base = alt.Chart(data).encode(y=alt.Y("terms:N", title=None, axis=alt.Axis(labelLimit=320)))
     x = alt.X("p5:Q", title="Gain (+) / loss (−), £", axis=alt.Axis(format="~s"))
     layers = alt.layer(
         base.mark_rule(color="#768692").encode(x=x, x2="p95:Q"),
@@ -232,6 +238,7 @@ def _exposure(
     rows = [
         {
             "scenario": r.scenario,
+            "contract": r.contract_id,
             "party": r.party_name,
             "role": ROLE_LABELS.get(r.role, r.role),
             "cells": [_gbp(r.mean), _gbp(r.p5), _gbp(r.median), _gbp(r.p95)],
