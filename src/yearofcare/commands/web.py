@@ -60,7 +60,10 @@ def serve(
     )
     application = create_app(cfg)
     if not application.state.web.state.list_users():
-        out.print("[yellow]No users yet:[/] add one with `yoc users add NAME --role administrator`")
+        out.print(
+            "[yellow]No users yet:[/] add one with `yoc users add NAME --role administrator`",
+            markup=True,
+        )
     out.print(f"Year of Care on http://{host}:{port}/ (store {cfg.data_dir}, {cfg.engine})")
     uvicorn.run(
         application,
@@ -181,3 +184,43 @@ def users_token(
     token = new_api_token(s, cfg, username)
     s.audit("cli", "api_token_issued", {"user": username, "days": cfg.api_token_days})
     out.print(token)
+
+
+@app.command()
+def datapack(
+    ctx: typer.Context,
+    place: str | None = typer.Option(None, "--place", help="A locality (place)."),
+    practice: str | None = typer.Option(
+        None, "--practice", help="A practice code, or 'all' for one datapack per practice."
+    ),
+    cohort: str | None = typer.Option(None, "--cohort", help="A cohort id (cohort register)."),
+    fy: int | None = typer.Option(None, "--fy", help="Financial year (default: the latest)."),
+    out_dir: Path | None = typer.Option(
+        None, "--out", help="Where to write (default: <data-dir>/reports/datapacks)."
+    ),
+) -> None:
+    """Write datapacks: self-contained HTML, PDF and xlsx for a place, practice(s) or cohort."""
+    from yearofcare.cli import RichProgress
+    from yearofcare.config.paths import reports_dir
+    from yearofcare.web.datapack import write_datapacks
+
+    chosen = [x for x in (place, practice, cohort) if x is not None]
+    if len(chosen) > 1:
+        raise ConfigError(
+            "choose one of --place, --practice and --cohort", hint="run the command once for each"
+        )
+    opts = options(ctx)
+    target = out_dir or reports_dir(opts.data_dir) / "datapacks"
+    written = write_datapacks(
+        opts.data_dir,
+        opts.engine,
+        target,
+        place=place,
+        practice=None if practice == "all" else practice,
+        every_practice=practice == "all",
+        cohort=cohort,
+        fy=fy,
+        progress=RichProgress(),
+    )
+    for w in written:
+        out.print(f"{w.name}: {w.html}, {w.pdf}, {w.xlsx}")

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from yearofcare.config import paths
 from yearofcare.linkage.pseudonym import create_key, load_key, pseudonymise
 from yearofcare.progress import SILENT, Progress
 from yearofcare.store import Store
@@ -19,7 +20,6 @@ from yearofcare.synth.generate import SynthPopulation, generate
 from yearofcare.synth.params import SynthParams
 
 STAGE = "synth"
-KEY_FILE = "yoc-linkage.key"
 
 #: Tables written, in order: canonical tables, then the ground truth.
 TABLES: tuple[tuple[str, str], ...] = (
@@ -36,8 +36,8 @@ TABLES: tuple[tuple[str, str], ...] = (
 
 
 def default_key_path(data_dir: Path) -> Path:
-    """The linkage key lives beside the data directory, never inside it."""
-    return Path(data_dir).resolve().parent / KEY_FILE
+    """The linkage key lives beside the data directory, never inside it (config.paths)."""
+    return paths.key_file(data_dir)
 
 
 def linkage_key(key_file: Path | None, data_dir: Path) -> tuple[bytes, Path, bool]:

@@ -79,7 +79,13 @@ def stacked(
     spec = _base(title, frame, [x, y, colour])
     spec["mark"] = {"type": "bar", "tooltip": True}
     spec["encoding"] = {
-        "x": {"field": x, "type": "ordinal", "title": x_title, "sort": x_sort},
+        "x": {
+            "field": x,
+            "type": "ordinal",
+            "title": x_title,
+            "sort": x_sort,
+            "axis": {"labelAngle": 0},
+        },
         "y": {
             "field": y,
             "type": "quantitative",

@@ -107,6 +107,7 @@ class Filters:
     age_band: str | None = None
     imd_quintile: int | None = None
     need_level: str | None = None
+    cohort: str | None = None  # datapacks only: members of a cohort (cohort_member)
 
     def active(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -152,6 +153,8 @@ def parse_filters(
                 f"{f.hint}; available: {shown or 'none'}",
             )
         values[f.name] = int(raw) if f.name in ("fy", "imd_quintile") else raw
+    if "cohort" in extra and params.get("cohort"):
+        values["cohort"] = str(params["cohort"])[:80]
     if "fy" not in values and options.fy:
         values["fy"] = int(options.fy[-1])
     return Filters(**values)
@@ -182,6 +185,10 @@ def filter_person_year(snap: Snapshot, f: Filters, *, all_years: bool = False) -
         need = snap.table(NEED_TABLE)
         need = need.filter(need[NEED_COLUMN] == f.need_level).select("person_id", "fy")
         py = py.semi_join(need, ["person_id", "fy"])
+    if f.cohort is not None:
+        members = snap.table("cohort_member")
+        members = members.filter(members.cohort_id == f.cohort).select("person_id").distinct()
+        py = py.semi_join(members, "person_id")
     return py
 
 
