@@ -46,6 +46,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "analyse",
     "outcomes",
     "quality",
+    "settle",
     "report",
     "web",
     "demo",

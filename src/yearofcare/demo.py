@@ -1,7 +1,8 @@
 """The demonstration pipeline: a synthetic care economy, from raw extracts to analyses.
 
 synthesise → raw extracts with defects (outside the store) → ingest by plan, with a national
-data opt-out list → probabilistic linkage (applied) → data quality → person_year → analyses.
+data opt-out list → probabilistic linkage (applied) → data quality → person_year → analyses →
+risk-share settlement of the 3+ LTC cohort's budget under two sample contracts.
 Every step is an ordinary stage recorded in the run log; the raw extracts, the opt-out list and
 the linkage key stay outside the data directory, so the store never holds an NHS number.
 """
@@ -183,3 +184,12 @@ def _later_stages(
         f"{kent['eta_squared_age']:.0%}; largest part of the extra cost of "
         f"{'/'.join(kent['compared_bands'])} LTCs: {kent['largest_excess_setting']}",
     )
+    from yearofcare.contracts.demo import settle_demo
+    from yearofcare.errors import StageError
+
+    try:
+        settled = settle_demo(store, reports, progress=progress)
+    except StageError as exc:  # a population too small for a cohort budget
+        result.add("risk share", f"not settled: {exc.message}")
+    else:
+        result.add("risk share", settled.summary)

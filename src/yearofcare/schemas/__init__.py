@@ -7,6 +7,7 @@ from yearofcare.schemas import (
     analysis,
     canonical,
     cohorts,
+    contracts,
     derived_population,
     ingest,
     outcomes,
@@ -40,6 +41,7 @@ for _t in (
     *synth.TABLES,
     *segmentation.TABLES,
     *cohorts.TABLES,
+    *contracts.TABLES,
     *outcomes.CANONICAL,
     *outcomes.TABLES,
 ):
