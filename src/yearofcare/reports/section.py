@@ -70,12 +70,14 @@ class Chart:
 @dataclass(frozen=True)
 class Sheet:
     """A workbook sheet: its name (at most 31 characters), the frame, a description for the
-    About sheet, and number formats by column ("money", "pct", "int", "num", "text", "date")."""
+    About sheet, number formats by column ("money", "pct", "int", "num", "plain", "date"; see
+    `reports.workbook.NUMBER_FORMATS`) and header labels by column (default: the names)."""
 
     name: str
     frame: pd.DataFrame
     description: str = ""
     formats: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 def _no_blocks(_: SectionData) -> list[Block]:
