@@ -48,13 +48,15 @@ class SectionData:
 
     `frames`: the section's tables as they may leave (after the stage's `prepare` step);
     `params`: the parameters recorded in the run log by the stage run that wrote them;
-    `scope`: narrowing asked for by the page (e.g. {"source": "csds"} for a supplier's feedback).
+    `scope`: narrowing asked for by the page (e.g. {"source": "csds"} for a supplier's feedback);
+    `memo`: shared by the sections of one page and scope, for views several of them build.
     """
 
     frames: Frames
     params: Mapping[str, Any]
     run_id: str
     scope: Mapping[str, Any] = field(default_factory=dict)
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
