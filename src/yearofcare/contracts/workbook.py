@@ -7,12 +7,13 @@ lines, Accounts, Figures, Exposure. Pence columns are written as pounds (÷ 100)
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pandas as pd
 
 from yearofcare import schemas
+from yearofcare.reports.section import Sheet
+from yearofcare.reports.workbook import write_workbook as write_workbook_file
 
 SHEETS = [
     ("settlement_step", "Statement steps"),
@@ -38,56 +39,31 @@ _POUNDS_FLOAT = {
 }
 
 
-def write_workbook(path: Path, frames: dict[str, pd.DataFrame], rounding: str) -> None:
-    import xlsxwriter
+def _sheet(table: str, name: str, frame: pd.DataFrame) -> Sheet:
+    """Pence columns as pounds (÷ 100, two decimals); simulated pounds whole; probabilities %."""
+    frame = frame.copy()
+    formats: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    for col in frame.columns:
+        if col.endswith("_pence"):
+            frame[col] = pd.to_numeric(frame[col], errors="coerce") / 100
+            formats[col], labels[col] = "pence", col.removesuffix("_pence")
+        elif col in _POUNDS_FLOAT:
+            formats[col] = "money"
+        elif col in _PROBABILITY:
+            formats[col] = "pct"
+    return Sheet(name, frame, schemas.get(table).description, formats, labels)
 
-    book = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
-    bold = book.add_format({"bold": True, "bg_color": "#e8edee", "border": 1})
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    money = book.add_format({"num_format": "£#,##0.00;[Red]-£#,##0.00"})
-    whole = book.add_format({"num_format": "£#,##0;[Red]-£#,##0"})
-    pct = book.add_format({"num_format": "0.0%"})
-    about = book.add_worksheet("About")
-    about.set_column(0, 0, 22)
-    about.set_column(1, 1, 110, wrap)
-    lines = [
+
+def write_workbook(path: Path, frames: dict[str, pd.DataFrame], rounding: str) -> None:
+    """About first, then one sheet per settlement table present (the one workbook writer:
+    numbers as numbers, text from the terms files never run as a formula)."""
+    sheets = [_sheet(t, name, frames[t]) for t, name in SHEETS if t in frames]
+    about = [
         ("Settlement", "Risk-share settlement statements and exposure (yoc settle)."),
         ("Sign convention", "Gain (+) or loss (−) = baseline − outturn (LGA 2019)."),
         ("Rounding", rounding),
         ("Money", "Amounts in pounds; the store holds them as whole pence."),
+        *((s.name, s.description) for s in sheets),
     ]
-    for table, sheet in SHEETS:
-        if table in frames:
-            lines.append((sheet, schemas.get(table).description))
-    for i, (k, v) in enumerate(lines):
-        about.write(i, 0, k, bold)
-        about.write(i, 1, v)
-    for table, sheet_name in SHEETS:
-        frame = frames.get(table)
-        if frame is None:
-            continue
-        sheet = book.add_worksheet(sheet_name)
-        sheet.freeze_panes(1, 0)
-        for j, col in enumerate(frame.columns):
-            label = col.removesuffix("_pence") if col.endswith("_pence") else col
-            sheet.write(0, j, label, bold)
-            fmt = None
-            if col.endswith("_pence"):
-                fmt = money
-            elif col in _POUNDS_FLOAT:
-                fmt = whole
-            elif col in _PROBABILITY:
-                fmt = pct
-            width = 60 if col == "description" else max(10, min(30, len(label) + 2))
-            sheet.set_column(j, j, width, fmt)
-        for i, rec in enumerate(frame.itertuples(index=False), start=1):
-            for j, (col, v) in enumerate(zip(frame.columns, rec, strict=True)):
-                if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-                    continue
-                if col.endswith("_pence"):
-                    sheet.write_number(i, j, int(v) / 100)
-                elif isinstance(v, bool):
-                    sheet.write_boolean(i, j, v)
-                else:
-                    sheet.write(i, j, v.item() if hasattr(v, "item") else v)
-    book.close()
+    write_workbook_file(path, sheets, about)
