@@ -39,4 +39,4 @@ def test_demo_population_reproduces_kent_findings(tmp_path: Path):
     exposure = store.to_pandas(store.table("settlement_exposure"))
     assert exposure.scenario.nunique() == 3  # tiered; AQC at levels 1 and 5
     html = (store.engine.data_dir / "reports" / "settlement" / "settlement.html").read_text()
-    assert "Exposure before signing" in html and "demo-tiered" in html and "demo-aqc" in html
+    assert "exposure before signing" in html and "demo-tiered" in html and "demo-aqc" in html

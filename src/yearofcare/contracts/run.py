@@ -29,6 +29,7 @@ from yearofcare.contracts.money import parse_money, parse_percent
 from yearofcare.contracts.settle import Settlement, settle
 from yearofcare.contracts.terms import LoadedTerms, load_terms
 from yearofcare.errors import ConfigError
+from yearofcare.fy import fy_label
 from yearofcare.progress import SILENT, Progress
 from yearofcare.store import Store
 
@@ -152,7 +153,7 @@ def _typed(
     if opts.min_ltc is not None:
         cohort = sources.cohort_costs(store, opts.min_ltc, opts.fy)
         pid = fys.get(cohort.fy) or periods[0]
-        what = f"person_year, people with {cohort.min_ltc}+ LTCs in {cohort.fy}"
+        what = f"person_year, people with {cohort.min_ltc}+ LTCs in {fy_label(cohort.fy)}"
         if typed.get(pid, "outturn") is None:
             typed.put(pid, "outturn", Decimal(repr(cohort.outturn)).quantize(Decimal("0.01")), what)
         if typed.get(pid, "person_costs") is None:
