@@ -112,6 +112,7 @@ def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
     files = write_analysis_report(store, reports, run_id=a.run_id)
     result.add("analyse", f"{len(a.tables)} analyses of {a.fy}; report {files.html}")
     result.add("workbook", str(files.xlsx))
+    _risk_share(store, reports, result, progress)
     everything = write_report(store, reports)
     result.add("report", f"every stage in one page: {everything.html}")
     result.summary = summarise(store, a.fy)
@@ -126,6 +127,10 @@ def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
         f"{kent['eta_squared_age']:.0%}; largest part of the extra cost of "
         f"{'/'.join(kent['compared_bands'])} LTCs: {kent['largest_excess_setting']}",
     )
+
+
+def _risk_share(store: Store, reports: Path, result: DemoResult, progress: Progress) -> None:
+    """The demo cohort's budget settled under two sample contracts, and their exposure."""
     from yearofcare.contracts.demo import settle_demo
     from yearofcare.errors import StageError
 
