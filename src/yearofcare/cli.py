@@ -44,6 +44,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ingest",
     "build",
     "analyse",
+    "outcomes",
     "quality",
     "settle",
     "report",

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import ibis
 import numpy as np
+import pyarrow as pa
 
 from yearofcare.ingest.plan import ingest_plan
 from yearofcare.linkage.probabilistic import LinkOptions, run_link
@@ -85,11 +87,66 @@ def run_demo(store: Store, opts: DemoOptions, progress: Progress = SILENT) -> De
         f"{link['people_accepted']:,} of {link['unlinked_people']:,} unlinked people matched "
         f"({link['match_rate']:.0%}), {link['people_ambiguous']:,} ambiguous",
     )
-    _later_stages(store, result, progress)
+    _later_stages(
+        store,
+        result,
+        progress,
+        before_report=lambda: _outcomes(store, population, opts.key_file, result, progress),
+    )
     return result
 
 
-def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
+def _outcomes(
+    store: Store, population, key_file: Path, result: DemoResult, progress: Progress
+) -> None:
+    """The services' enrolment lists (pseudonymised like any extract; people removed at ingest
+    by an opt-out are dropped), the balanced scorecard and the evaluation of each service."""
+    from yearofcare.linkage.pseudonym import load_key, pseudonymise
+    from yearofcare.outcomes.evaluate_run import run_evaluations
+    from yearofcare.outcomes.run import ScorecardOptions, run_scorecard
+    from yearofcare.synth.writer import with_person_id
+
+    if population.service_enrolment is not None and population.service_enrolment.num_rows:
+        ids = pseudonymise(population.person.column("nhs_number"), load_key(key_file))
+        enrolment = with_person_id(population.service_enrolment, ids)
+        people = store.table("person").select(_p="person_id")
+        with store.stage("service_enrolment", {"source": "synthetic services"}) as run:
+            e = ibis.memtable(
+                enrolment.cast(enrolment.schema.set(1, pa.field("person_id", pa.string())))
+            )
+            run.write("service_enrolment", e.semi_join(people, e.person_id == people._p))
+    card = run_scorecard(store, ScorecardOptions(), progress=progress)
+    latest = card.scorecard[card.scorecard.fy == card.scorecard.fy.max()]
+    counts = latest.rag.value_counts()
+    result.add(
+        "scorecard",
+        f"{len(card.measures):,} measure rows; {card.scorecard.fy.max():.0f}: "
+        + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("green", "amber", "red")),
+    )
+    from yearofcare.outcomes.evaluation import known_services
+
+    services = known_services(store)
+    if not services:
+        return
+    ev = run_evaluations(store, services, progress=progress)
+    s = ev.summary[ev.summary.outcome == "non_elective"]
+    for svc in services:
+        row = s[(s.service_id == svc) & (s.method == "did")]
+        naive = s[(s.service_id == svc) & (s.method == "naive")]
+        if row.empty:
+            continue
+        r, n = row.iloc[0], naive.iloc[0]
+        result.add(
+            f"evaluate {svc}",
+            f"non-elective admissions {r.relative:+.0%} (95 % CI {r.relative_lower:+.0%} to "
+            f"{r.relative_upper:+.0%}) against matched controls; naive before-and-after "
+            f"{n.relative:+.0%}",
+        )
+
+
+def _later_stages(
+    store: Store, result: DemoResult, progress: Progress, before_report=lambda: None
+) -> None:
     """Quality, person_year and analyses with their reports, then the headline summary."""
     from yearofcare.config.paths import reports_dir
     from yearofcare.population.analysis import AnalysisOptions, run_analyses
@@ -112,6 +169,7 @@ def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
     files = write_analysis_report(store, reports, run_id=a.run_id)
     result.add("analyse", f"{len(a.tables)} analyses of {a.fy}; report {files.html}")
     result.add("workbook", str(files.xlsx))
+    before_report()  # the outcomes steps, so the report of everything includes them
     _risk_share(store, reports, result, progress)
     everything = write_report(store, reports)
     result.add("report", f"every stage in one page: {everything.html}")

@@ -10,6 +10,7 @@ from yearofcare.schemas import (
     contracts,
     derived_population,
     ingest,
+    outcomes,
     population,
     quality,
     segmentation,
@@ -41,6 +42,8 @@ for _t in (
     *segmentation.TABLES,
     *cohorts.TABLES,
     *contracts.TABLES,
+    *outcomes.CANONICAL,
+    *outcomes.TABLES,
 ):
     register(_t)
 
