@@ -41,13 +41,28 @@ def analyse(
         "risk_score", "--score-table", help="Table of risk scores (person_id, score[, fy])."
     ),
     score_column: str = typer.Option("score", "--score-column", help="Score column in it."),
+    population: str = typer.Option(
+        "registered",
+        "--population",
+        help="Who every analysis counts: registered (registered with a practice during the "
+        "year; default) or everyone (every person-year, registered or seen in any service).",
+    ),
+    min_months: int = typer.Option(
+        1,
+        "--min-months",
+        help="With --population registered: months of the year registered, at least (1-12).",
+    ),
 ) -> None:
     """Whole-population analyses: cost by LTCs and age, concentration, multimorbidity overlap,
     risk vs multimorbidity selection, crisis curve, cohort turnover, bed demand."""
+    from yearofcare.config import settings
     from yearofcare.population.analysis import AnalysisOptions, run_analyses
     from yearofcare.population.analysis.common import DEFAULT_RULES, SelectionRule
+    from yearofcare.population.analysis_population import AnalysisPopulation
 
+    who = settings(AnalysisPopulation, rule=population, min_months=min_months)
     opts = AnalysisOptions.build(
+        population=who,
         by=by,
         fy=fy,
         rules=tuple(SelectionRule.parse(r) for r in rule) or DEFAULT_RULES,
@@ -63,7 +78,10 @@ def analyse(
     for name, note in result.skipped.items():
         if not name.startswith("analysis_"):
             out.print(f"note: {note}")
-    out.print(f"analysis run {result.run_id}, financial year {result.fy}")
+    out.print(
+        f"analysis run {result.run_id}, financial year {result.fy}; analysis population: "
+        f"{who.description}"
+    )
     if report:
         from yearofcare.reports.analysis_report import write_analysis_report
 
