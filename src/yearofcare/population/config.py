@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from yearofcare.config import ConfigModel, settings
+from yearofcare.config import ConfigModel, validate
 
 DEFAULT_CODELIST = "yoc-ltc-2026.2"
 #: The 2016/17 tables first, the current ones after: a later table replaces an earlier one's rows
@@ -74,5 +74,6 @@ class PopulationConfig(ConfigModel):
 
 
 def load_config(**values: object) -> PopulationConfig:
-    """A validated PopulationConfig; errors become ConfigError naming the setting."""
-    return settings(PopulationConfig, **values)
+    """A validated PopulationConfig; errors become ConfigError naming the setting. Values are
+    taken as given: None is a value here (`price_uplift=None`: published prices)."""
+    return validate(PopulationConfig, values)
