@@ -180,6 +180,7 @@ def _later_stages(
     )
     result.add("workbook", str(files.xlsx))
     before_report()  # the outcomes steps, so the report of everything includes them
+    _risk_share(store, reports, result, progress)
     everything = write_report(store, reports)
     result.add("report", f"every stage in one page: {everything.html}")
     result.summary = summarise(store, a.fy, options.population)
@@ -194,6 +195,10 @@ def _later_stages(
         f"{kent['eta_squared_age']:.0%}; largest part of the extra cost of "
         f"{'/'.join(kent['compared_bands'])} LTCs: {kent['largest_excess_setting']}",
     )
+
+
+def _risk_share(store: Store, reports: Path, result: DemoResult, progress: Progress) -> None:
+    """The demo cohort's budget settled under two sample contracts, and their exposure."""
     from yearofcare.contracts.demo import settle_demo
     from yearofcare.errors import StageError
 

@@ -39,6 +39,7 @@ Frames = Mapping[str, pd.DataFrame]
 SECTION_MODULES: tuple[str, ...] = (
     "yearofcare.quality.report",
     "yearofcare.population.analysis.report",
+    "yearofcare.contracts.report",
     "yearofcare.outcomes.report",
 )
 
