@@ -95,6 +95,13 @@ class Store:
     def count(self, name: str) -> int:
         return int(self.table(name).count().execute())
 
+    def cache(self, expr: ibis.Table) -> ibis.Table:
+        """Materialise `expr` once (a temporary table, or a cached Spark DataFrame); call
+        `.release()` on the result when done. The empty query first registers the
+        expression's in-memory tables (ibis 12's PySpark `cache()` does not)."""
+        self.to_pandas(expr.limit(0))
+        return expr.cache()
+
     def to_pyarrow(self, expr: ibis.Table) -> pa.Table:
         return self.con.to_pyarrow(expr)
 

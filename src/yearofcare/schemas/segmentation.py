@@ -67,7 +67,8 @@ risk_model = table(
             "transform",
             "string",
             "intercept; value (x); log1p (ln(1 + x), x below 0 read as 0); flag (true = 1); "
-            "equals (1 when x equals `level`); range (1 when lower ≤ x < upper); is_null.",
+            "equals (1 when x equals `level`); range (1 when lower ≤ x < upper); is_null; "
+            "rule (1 when `rule` holds).",
             nullable=False,
             allowed=vocab.RISK_TRANSFORMS,
         ),
@@ -75,6 +76,7 @@ risk_model = table(
         C("lower", "float64", "Lower bound (inclusive) of a `range` term."),
         C("upper", "float64", "Upper bound (exclusive) of a `range` term; empty = no bound."),
         C("fill_value", "float64", "Value used for x when the column is empty (value, log1p)."),
+        C("rule", "string", "A `rule` term: 1 when this rule (cohort rule language) holds."),
         C(
             "coefficient",
             "float64",
