@@ -39,6 +39,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ingest",
     "build",
     "analyse",
+    "need",
+    "cohort",
     "quality",
     "demo",
 )

@@ -218,7 +218,7 @@ def parse_rule(
                     f"no column {node.name!r}{suggest(name, types)}",
                     meta.get("start"),
                     meta.get("end"),
-                    hint="columns: " + ", ".join(sorted(types)),
+                    hint=_columns_hint(name, types),
                 )
             if forbidden and name in forbidden:
                 raise _fail(
@@ -429,3 +429,11 @@ def compile_rule(rule: Rule, t: ibis.Table) -> ibis.BooleanValue:
 def rule_mask(rule: Rule, t: ibis.Table, name: str = "_match") -> ibis.Table:
     """`t` with a boolean column `name`: the rule's result for each row."""
     return t.mutate(**{name: compile_rule(rule, t)})
+
+
+def _columns_hint(name: str, types: Mapping[str, object]) -> str:
+    near = difflib.get_close_matches(name, list(types), n=8, cutoff=0.3)
+    shown = ", ".join(near) if near else ", ".join(sorted(types)[:8])
+    return (
+        f"columns near it: {shown}; every column is in docs/data-model.md (person_year, need_level)"
+    )

@@ -143,7 +143,20 @@ def _check_outcome(store: Store, py: ibis.Table, fy: int) -> None:
 def run_risk_fit(
     store: Store, options: RiskOptions | None = None, progress: Progress = SILENT
 ) -> FitResult:
-    """Fit the risk model and validate it; writes risk_model, risk_validation, risk_calibration."""
+    """Fit the risk model and validate it; writes risk_model, risk_validation, risk_calibration.
+
+    The NumPy / scikit-learn work runs on one thread (threadpoolctl): on a shared machine
+    OpenMP and BLAS thread pools spin against each other and run many times slower."""
+    # load the libraries first: threadpoolctl limits only the thread pools already loaded
+    import sklearn.ensemble  # noqa: F401
+    import statsmodels.api  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _fit(store, options, progress)
+
+
+def _fit(store: Store, options: RiskOptions | None, progress: Progress) -> FitResult:
     options = options or RiskOptions()
     loaded = load_need_rules(options.rules)
     rules: NeedRules = loaded.model
