@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests import analysis_data  # noqa: E402
 from yearofcare.engine import connect  # noqa: E402
+from yearofcare.population.analysis.report import write_analysis_report  # noqa: E402
 from yearofcare.population.analysis.run import (  # noqa: E402
     ANALYSES,
     AnalysisOptions,
@@ -28,7 +29,6 @@ from yearofcare.population.analysis.run import (  # noqa: E402
     Skip,
     run_analyses,
 )
-from yearofcare.reports.analysis_report import write_analysis_report  # noqa: E402
 from yearofcare.store import Store  # noqa: E402
 
 
@@ -53,7 +53,7 @@ def main() -> None:
         run.write("activity", act)
     del py, act
 
-    raw = store.con.con
+    raw = store.engine.raw
     t0 = time.perf_counter()
     raw.execute(
         "SELECT fy, least(ltc_count, 5) b, age_band, count(*), sum(cost_total), "

@@ -90,15 +90,17 @@ def run_demo(store: Store, opts: DemoOptions, progress: Progress = SILENT) -> De
 
 def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
     """Quality, person_year and analyses with their reports, then the headline summary."""
+    from yearofcare.config.paths import reports_dir
     from yearofcare.population.analysis import AnalysisOptions, run_analyses
     from yearofcare.population.analysis.kent import summarise_kent
+    from yearofcare.population.analysis.report import write_analysis_report
     from yearofcare.population.person_year import build
     from yearofcare.population.summary import summarise
     from yearofcare.quality import QualityOptions, run_quality
     from yearofcare.quality.report import write_quality_report
-    from yearofcare.reports.analysis_report import write_analysis_report
+    from yearofcare.reports.render import write_report
 
-    reports = store.engine.data_dir / "reports"
+    reports = reports_dir(store.engine.data_dir)
     q = run_quality(store, QualityOptions(), progress=progress)
     found = ", ".join(f"{n:,} {k}" for k, n in sorted(q.findings.items())) or "none"
     files = write_quality_report(store, reports / "quality", run_id=q.run_id)
@@ -109,6 +111,8 @@ def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
     files = write_analysis_report(store, reports, run_id=a.run_id)
     result.add("analyse", f"{len(a.tables)} analyses of {a.fy}; report {files.html}")
     result.add("workbook", str(files.xlsx))
+    everything = write_report(store, reports)
+    result.add("report", f"every stage in one page: {everything.html}")
     result.summary = summarise(store, a.fy)
     kent = summarise_kent(
         store.to_pandas(store.table("analysis_cost_strength")),

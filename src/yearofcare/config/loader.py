@@ -8,7 +8,7 @@ what was expected, and the hint says where the settings are documented.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -36,21 +36,55 @@ def validate(
     *,
     source: str | None = None,
     lines: Mapping[tuple[Any, ...], int] | None = None,
+    noun: str = "setting",
+    spell: Callable[[str], str] | None = None,
 ) -> M:
     """`model` validated from `values`; a validation error becomes one ConfigError.
 
-    `source` names where the values came from ("contract file terms.yaml", "--trim option");
-    `lines` maps a setting's location (as pydantic reports it) to its line in a file.
+    `source` names where the values came from ("contract file terms.yaml, row 3");
+    `lines` maps a setting's location (as pydantic reports it) to its line in a file;
+    `noun` is what a setting is called there ("setting", "column", "option") and `spell`
+    how its name is written there (e.g. `--end-fy` for the field `end_fy`).
     """
     try:
         return model.model_validate(dict(values))
     except ValidationError as exc:
-        raise _config_error(model, exc, source, lines or {}) from None
+        raise _config_error(model, exc, source, lines or {}, noun, spell or str) from None
 
 
 def settings(model: type[M], /, **values: Any) -> M:
-    """`model` from keyword settings (command-line options); None means "use the default"."""
+    """`model` from keyword settings; None means "use the default"."""
     return validate(model, {k: v for k, v in values.items() if v is not None})
+
+
+def options(model: type[M], /, **values: Any) -> M:
+    """`model` from command-line options (None = not given): errors name the option as typed,
+    e.g. `--end-fy`."""
+    return validate(
+        model,
+        {k: v for k, v in values.items() if v is not None},
+        noun="option",
+        spell=lambda name: "--" + name.replace("_", "-"),
+    )
+
+
+def load_settings(model: type[M], path: Path | str | None, /, **given: Any) -> M:
+    """Settings from a YAML file (when given) with command-line options over them.
+
+    The file is checked on its own first (errors name its line); options that are None were
+    not given and leave the file's value (or the default). Relative paths in the file are
+    relative to the file's folder.
+    """
+    if path is None:
+        return options(model, **given)
+    loaded = load_yaml(model, path)
+    values = loaded.model.model_dump(exclude_unset=True)
+    folder = Path(path).parent
+    for key, value in values.items():
+        if isinstance(value, Path) and not value.is_absolute():
+            values[key] = folder / value
+    values.update({k: v for k, v in given.items() if v is not None})
+    return options(model, **values)
 
 
 def read_yaml(path: Path | str, *, what: str = "configuration file") -> tuple[Any, dict]:
@@ -139,31 +173,33 @@ def _config_error(
     exc: ValidationError,
     source: str | None,
     lines: Mapping[tuple[Any, ...], int],
+    noun: str = "setting",
+    spell: Callable[[str], str] = str,
 ) -> ConfigError:
     errors = exc.errors(include_url=False)
     first = errors[0]
     loc = [p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-    where = ".".join(str(p) for p in loc) or "(top level)"
+    where = spell(".".join(str(p) for p in loc)) if loc else "(top level)"
     line = _line_for(loc, lines)
     name = getattr(model, "config_name", "configuration")
     origin = source or name
     at = f" line {line}" if line else ""
     msg = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
-        msg = f"unknown setting {loc[-1]!r}"
+        msg = f"unknown {noun} {spell(str(loc[-1]))!r}"
         known = _known_fields(model, loc[:-1])
         if known:
             import difflib
 
             close = difflib.get_close_matches(str(loc[-1]), known, n=1)
             if close:
-                msg += f"; did you mean {close[0]!r}?"
+                msg += f"; did you mean {spell(close[0])!r}?"
     elif first["type"] == "missing":
-        msg = "required setting is missing"
+        msg = "missing value" if noun == "column" else f"required {noun} is missing"
     found = first.get("input")
     shown = "" if first["type"] in ("missing", "extra_forbidden") else f" (found {found!r})"
     more = f"; {len(errors) - 1} more problem(s) after this one" if len(errors) > 1 else ""
-    return ConfigError(f"{origin}{at}, setting {where}: {msg}{shown}{more}", hint=_hint(model))
+    return ConfigError(f"{origin}{at}, {noun} {where}: {msg}{shown}{more}", hint=_hint(model))
 
 
 def _known_fields(model: type[BaseModel], loc: Sequence[Any]) -> list[str]:

@@ -7,9 +7,9 @@ For each call (one format, one or more files):
    a file with the same extract identity as a current load replaces that load;
 3. each new file is read, pseudonymised, typed and checked on a private scratch DuckDB
    (`sources.parse`); bad rows are quarantined with file, row, column and reason;
-4. the adapter builds the canonical rows, kept as Parquet parts until every file is done;
-   then each stored table is rewritten once, all in one stage, so a failure part-way leaves
-   the store exactly as it was; the run log records every file's counts.
+4. the adapter builds the canonical rows, appended through the one stage (staged until every
+   file is done, then committed together), so a failure part-way leaves the store exactly as
+   it was; the run log records every file's counts.
 
 `ingest_batch` does this for several formats at once (`yoc ingest --plan`).
 
@@ -20,7 +20,6 @@ Extract identity: `<source>:<file name without extension>` unless `--extract-id`
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,7 +34,7 @@ from yearofcare import sources
 from yearofcare.errors import ConfigError, InputError
 from yearofcare.ingest.options import FileResult, IngestOptions, IngestResult, period_from_name
 from yearofcare.ingest.tables import Parts
-from yearofcare.linkage import identity, optout
+from yearofcare.linkage import groups, identity, optout
 from yearofcare.linkage.pseudonym import load_key
 from yearofcare.progress import SILENT, Progress
 from yearofcare.sources.base import Adapter, BuildContext
@@ -89,15 +88,12 @@ def ingest_batch(
         "optouts_file_given": any(o.optouts_file is not None for o in requests),
         "strict": any(o.strict for o in requests),
     }
-    with (
-        store.stage("ingest", params) as run,
-        tempfile.TemporaryDirectory(prefix="yoc-ingest-") as tmp,
-    ):
-        batch = _Batch(store, run, Parts(store, Path(tmp)), progress)
+    with store.stage("ingest", params) as run:
+        batch = _Batch(store, run, Parts(run), progress)
         results = [batch.step(opts) for opts in requests]
         if batch.load_rows:
             with progress.task("writing the store", None):
-                batch.parts.finish(run, batch.superseded, batch.load_rows)
+                batch.parts.finish(store, batch.superseded, batch.load_rows)
         for result in results:
             for f in result.files:
                 f.output_rows.update(batch.parts.counts.get(f.load_id or "", {}))
@@ -166,6 +162,8 @@ class _Batch:
             adapter.name, p.load_id, p.facts.sha256, optout.TABLE if listed else None
         )
         parsed = parse(con, p.facts, adapter, mapping, options)
+        parsed.good, shared = groups.share_person(con, parsed.good, adapter.record_group)
+        parsed.counts["rows_person_shared"] = shared
         self.run.note_input(p.facts.path.name, parsed.counts["rows_read"])
         if opts.strict:
             _strict(p.facts, parsed)
@@ -315,6 +313,7 @@ _COUNT_COLUMNS = (
     "nhs_number_missing",
     "pseudonym_supplied",
     "token_linked",
+    "rows_person_shared",
 )
 
 
