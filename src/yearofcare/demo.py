@@ -38,6 +38,9 @@ class DemoResult:
     steps: list[tuple[str, str]] = field(default_factory=list)
     summary: Summary | None = None
     kent: dict[str, Any] = field(default_factory=dict)
+    #: ground truth of the synthetic economy for validation (never written to the store):
+    #: the DST assessors it made upcode
+    upcoders: tuple[str, ...] = ()
 
     def add(self, step: str, summary: str) -> None:
         self.steps.append((step, summary))
@@ -59,6 +62,8 @@ def run_demo(store: Store, opts: DemoOptions, progress: Progress = SILENT) -> De
     result = DemoResult()
     params = SynthParams.checked(people=opts.people, years=opts.years, seed=opts.seed)
     population = generate(params, progress=progress)
+    truth = population.truth_assessor.to_pandas()
+    result.upcoders = tuple(sorted(truth.assessor_id[truth.upcoder.astype(bool)]))
     rng = np.random.default_rng(opts.seed)
     manifest = write_raw(population, opts.raw_dir, rng)
     optouts = opts.raw_dir / "optouts.txt"
@@ -84,12 +89,13 @@ def run_demo(store: Store, opts: DemoOptions, progress: Progress = SILENT) -> De
         f"{link['people_accepted']:,} of {link['unlinked_people']:,} unlinked people matched "
         f"({link['match_rate']:.0%}), {link['people_ambiguous']:,} ambiguous",
     )
-    _later_stages(store, result, progress)
+    _later_stages(store, result, progress, opts.seed)
     return result
 
 
-def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
+def _later_stages(store: Store, result: DemoResult, progress: Progress, seed: int) -> None:
     """Quality, person_year and analyses with their reports, then the headline summary."""
+    from yearofcare.cohorts.demo import run_need_and_cohorts
     from yearofcare.config.paths import reports_dir
     from yearofcare.population.analysis import AnalysisOptions, run_analyses
     from yearofcare.population.analysis.kent import summarise_kent
@@ -107,6 +113,7 @@ def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
     result.add("quality", f"findings: {found}; report {files.html}")
     built = build(store, progress=progress)
     result.add("build", f"person_year for {', '.join(map(str, built.years))}")
+    run_need_and_cohorts(store, result.add, seed, progress)
     a = run_analyses(store, AnalysisOptions.build(), progress=progress)
     files = write_analysis_report(store, reports, run_id=a.run_id)
     result.add("analyse", f"{len(a.tables)} analyses of {a.fy}; report {files.html}")

@@ -90,13 +90,6 @@ class Store:
         self.table(name)  # a clear error when absent
         return self.engine.count(name)
 
-    def cache(self, expr: ibis.Table) -> ibis.Table:
-        """Materialise `expr` once (a temporary table, or a cached Spark DataFrame); call
-        `.release()` on the result when done. The empty query first registers the
-        expression's in-memory tables (ibis 12's PySpark `cache()` does not)."""
-        self.to_pandas(expr.limit(0))
-        return expr.cache()
-
     def to_pyarrow(self, expr: ibis.Table) -> pa.Table:
         return self.engine.to_pyarrow(expr)
 

@@ -1,7 +1,7 @@
 """The cohorts file: each cohort's selection rule, the currency its members are paid by, and the
 settings of selection, review and the volatility analysis (seed 004 §7.2, §7.4).
 
-A versioned YAML file (`defaults/cohorts-2026.1.yaml`, written by `yoc init`). Rules are in the
+A versioned YAML file (`examples/cohorts.yaml`, written by `yoc init`). Rules are in the
 cohort rule language over person_year and need_level columns and are checked when the file
 loads, naming the file, line and cohort.
 """
@@ -22,7 +22,7 @@ from yearofcare.errors import ConfigError
 from yearofcare.segmentation.config import FUTURE_COLUMNS
 from yearofcare.segmentation.frame import frame_columns
 
-DEFAULT_COHORTS = "cohorts-2026.1.yaml"
+DEFAULT_COHORTS = "cohorts.yaml"
 _HINT = "see the comments in the example cohorts file (`yoc init`) and docs/need-and-cohorts.md"
 
 
@@ -94,7 +94,7 @@ class CohortsFile(ConfigModel):
 
 
 def default_cohorts_path() -> Path:
-    return Path(str(resources.files("yearofcare.cohorts") / "defaults" / DEFAULT_COHORTS))
+    return Path(str(resources.files("yearofcare.cohorts") / "examples" / DEFAULT_COHORTS))
 
 
 def load_cohorts(path: Path | str | None = None) -> tuple[Loaded, dict[str, Rule]]:

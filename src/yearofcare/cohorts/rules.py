@@ -17,7 +17,8 @@ Semantics: `and`, `or`, `not`, comparisons (`=`, `==`, `!=`, `<>`, `<`, `<=`, `>
 `in (...)`, `not in (...)`, `between ... and ...` (inclusive), `is null`, `is not null`,
 `like` (with `%` and `_`), arithmetic `+ - * /` and parentheses. Strings are in single quotes.
 An empty yes/no column reads as no; any other comparison with an empty value is not true, so
-a person whose age is unknown is not selected by `age >= 65` (nor by `age < 65`).
+a person whose age is unknown is not selected by `age >= 65` (nor by `age < 65`); division by
+zero gives an empty value.
 """
 
 from __future__ import annotations
@@ -195,7 +196,7 @@ def parse_rule(
         near = err.get("highlight")
         at = f" near {near!r}" if near else " at the end"
         raise _fail(source, text, f"syntax error{at}: {desc[0].lower()}{desc[1:]}", start) from None
-    used: list[str] = []
+    used: list[tuple[int, str]] = []
     for node in tree.walk():
         if not isinstance(node, _NODES):
             start = _node_start(node, tokens, text)
@@ -229,8 +230,9 @@ def parse_rule(
                     meta.get("end"),
                 )
             if name not in used:
-                used.append(name)
-    rule = Rule(text=text, tree=tree, columns=tuple(used), source=source)
+                used.append((meta.get("start", 0), name))
+    ordered = tuple(dict.fromkeys(n for _, n in sorted(used)))
+    rule = Rule(text=text, tree=tree, columns=ordered, source=source)
     _check(rule, tree, types, tokens)
     return rule
 
@@ -398,8 +400,8 @@ def compile_rule(rule: Rule, t: ibis.Table) -> ibis.BooleanValue:
         if op is not None:
             left = go(node.this)
             right = go(node.expression, left)
-            if isinstance(node, exp.Div):
-                right = right.cast("float64")
+            if isinstance(node, exp.Div):  # x / 0 is empty on every engine (DuckDB says inf)
+                right = right.cast("float64").nullif(0.0)
             return getattr(left, op)(right)
         if isinstance(node, exp.And):
             return go(node.this) & go(node.expression)

@@ -33,6 +33,7 @@ from yearofcare.cohorts.register import (
     withdraw,
 )
 from yearofcare.config import ConfigModel
+from yearofcare.config.paths import reports_dir
 from yearofcare.errors import ConfigError, StageError
 from yearofcare.progress import SILENT, Progress
 from yearofcare.segmentation.frame import need_frame
@@ -179,7 +180,7 @@ def run_select(store: Store, options: CohortOptions, progress: Progress = SILENT
         )
         bar.advance()
         files = _review_files(
-            new, options.out_dir or store.engine.data_dir / "reports" / "review", cohort.id, fy
+            new, options.out_dir or reports_dir(store.engine.data_dir) / "review", cohort.id, fy
         )
         run.parameters.update({"fy": fy, "proposed": len(new), "rule": cohort.rule})
         bar.advance()

@@ -36,4 +36,7 @@ EXAMPLES: tuple[Example, ...] = (
     Example("quality.yaml", "yearofcare.quality", "yoc quality --config", "data-quality thresholds", "yearofcare.quality.options:QualityOptions"),
     Example("contracts.yaml", "yearofcare.quality", "yoc quality --contracts", "contract and budget values to check loaded costs against"),
     Example("analysis.yaml", "yearofcare.population.analysis", "yoc analyse --config", "whole-population analyses: split, year, cohorts", "yearofcare.population.analysis.run:AnalysisOptions"),
+    Example("need.yaml", "yearofcare.segmentation", "yoc risk fit|score, yoc assess --rules", "risk model, levels of need, 3x3 matrix, rising risk (need-2026.1)", "yearofcare.segmentation.config:NeedRules"),
+    Example("currencies.yaml", "yearofcare.segmentation", "yoc currency --currencies", "currencies: level of need, Southend LTC categories, NTP bands", "yearofcare.segmentation.currencies:Currencies"),
+    Example("cohorts.yaml", "yearofcare.cohorts", "yoc cohort select|review|update|stability --cohorts", "cohort rules, currencies and volatility settings", "yearofcare.cohorts.config:CohortsFile"),
 )  # fmt: skip

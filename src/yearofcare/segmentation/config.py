@@ -1,7 +1,7 @@
 """The need rules: how the risk model is fitted, and how levels of need, the 3×3 matrix, rising
 risk and annual change are set (seed 000 annex 2; 004 §7.2).
 
-A versioned YAML file (`defaults/need-2026.1.yaml`, written by `yoc init`) validated into the
+A versioned YAML file (`examples/need.yaml`, written by `yoc init`) validated into the
 frozen models below. Rules that read person_year columns (End of life, matrix proxies) are in
 the cohort rule language and are checked against the declared columns when the file loads.
 """
@@ -20,7 +20,7 @@ from yearofcare.cohorts.rules import Rule, parse_rule
 from yearofcare.config import ConfigModel, load_yaml, read_yaml
 from yearofcare.config.loader import Loaded
 
-DEFAULT_NEED_RULES = "need-2026.1.yaml"
+DEFAULT_NEED_RULES = "need.yaml"
 
 #: Columns that hold information from after the year: never features, never in rules of need.
 FUTURE_COLUMNS: dict[str, str] = {
@@ -176,7 +176,7 @@ class AnnualChange(ConfigModel):
 
 
 class NeedRules(ConfigModel):
-    """The whole need rules file (see defaults/need-2026.1.yaml for every setting explained)."""
+    """The whole need rules file (see examples/need.yaml for every setting explained)."""
 
     config_name: ClassVar[str] = "need rules"
     config_hint: ClassVar[str] = _HINT
@@ -221,7 +221,7 @@ def parse_need_rules(rules: NeedRules, source: str) -> dict[str, Rule]:
 
 
 def default_need_rules_path() -> Path:
-    return Path(str(resources.files("yearofcare.segmentation") / "defaults" / DEFAULT_NEED_RULES))
+    return Path(str(resources.files("yearofcare.segmentation") / "examples" / DEFAULT_NEED_RULES))
 
 
 def load_need_rules(path: Path | str | None = None) -> Loaded:

@@ -33,7 +33,7 @@ from yearofcare.errors import ConfigError
 from yearofcare.segmentation.config import FUTURE_COLUMNS
 from yearofcare.segmentation.frame import frame_columns
 
-DEFAULT_CURRENCIES = "currencies-2026.1.yaml"
+DEFAULT_CURRENCIES = "currencies.yaml"
 NO_MATCH = "(no match)"
 SEP = "\x1f"  # separates the values an overlapping person-year matches
 _HINT = "see the comments in the example currencies file (`yoc init`) and docs/need-and-cohorts.md"
@@ -181,7 +181,7 @@ def parse_currency_rules(
 
 
 def default_currencies_path() -> Path:
-    return Path(str(resources.files("yearofcare.segmentation") / "defaults" / DEFAULT_CURRENCIES))
+    return Path(str(resources.files("yearofcare.segmentation") / "examples" / DEFAULT_CURRENCIES))
 
 
 def load_currencies(path: Path | str | None = None) -> tuple[Loaded, dict[tuple[str, int], Rule]]:

@@ -169,9 +169,9 @@ def _fit(store: Store, options: RiskOptions | None, progress: Progress) -> FitRe
         py = _frame(store, run)
         years = _years(store, py)
         train, validation = _choose_years(years, options)
+        terms = expand_terms(rules.model, dict(py.schema().items()))
         for y in (*train, *([validation] if validation is not None else [])):
             _check_outcome(store, py, y)
-        terms = expand_terms(rules.model, dict(py.schema().items()))
         bar.advance()
         sample = draw_sample(
             store.to_pandas,
