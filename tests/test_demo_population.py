@@ -40,6 +40,18 @@ def test_demo_population_reproduces_kent_findings(demo):
     assert 4.5 < prevalence["Asthma"] < 8.5
     report = store.engine.data_dir / "reports" / "analysis_report.html"
     assert report.exists() and (store.engine.data_dir / "reports" / "analysis_tables.xlsx").exists()
+    # risk share: the 3+ LTC cohort settled under two contracts, and their exposure compared
+    settled = store.to_pandas(store.table("settlement_contract"))
+    assert sorted(settled.contract_id) == ["demo-aqc", "demo-tiered"]
+    exposure = store.to_pandas(store.table("settlement_exposure"))
+    assert exposure.scenario.nunique() == 6  # tiered; the AQC at each of its five levels
+    html = (store.engine.data_dir / "reports" / "settlement" / "settlement.html").read_text()
+    assert "exposure before signing" in html and "demo-tiered" in html and "demo-aqc" in html
+    # and the "Risk share" sections of the report of every stage show them
+    everything = (store.engine.data_dir / "reports" / "report.html").read_text()
+    start = everything.index('<section id="risk_share">')
+    assert "Not available" not in everything[start : everything.index("</section>", start)]
+    assert '<section id="risk_share_exposure">' in everything
 
 
 @pytest.mark.slow

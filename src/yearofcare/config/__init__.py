@@ -14,6 +14,7 @@ cli = options(TariffSettings, trim_percentile=cli_value)     # errors name --tri
 from yearofcare.config.base import ConfigModel
 from yearofcare.config.loader import (
     Loaded,
+    config_error_at,
     load_settings,
     load_yaml,
     options,
@@ -25,6 +26,7 @@ from yearofcare.config.loader import (
 __all__ = [
     "ConfigModel",
     "Loaded",
+    "config_error_at",
     "load_settings",
     "load_yaml",
     "options",

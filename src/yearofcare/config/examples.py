@@ -39,4 +39,9 @@ EXAMPLES: tuple[Example, ...] = (
     Example("need.yaml", "yearofcare.segmentation", "yoc risk fit|score, yoc assess --rules", "risk model, levels of need, 3x3 matrix, rising risk (need-2026.1)", "yearofcare.segmentation.config:NeedRules"),
     Example("currencies.yaml", "yearofcare.segmentation", "yoc currency --currencies", "currencies: level of need, Southend LTC categories, NTP bands", "yearofcare.segmentation.currencies:Currencies"),
     Example("cohorts.yaml", "yearofcare.cohorts", "yoc cohort select|review|update|stability --cohorts", "cohort rules, currencies and volatility settings", "yearofcare.cohorts.config:CohortsFile"),
+    Example("tiered_pooled.yaml", "yearofcare.contracts", "yoc settle", "risk-share terms: a pooled budget with a tiered share (sample local terms)", "yearofcare.contracts.terms:ContractTerms"),
+    Example("tiered_pooled.inputs.yaml", "yearofcare.contracts", "yoc settle --inputs", "what happened in each period: outturn, achievement, high-cost people", "yearofcare.contracts.inputs:InputsFile"),
+    Example("aqc_blue_cross.yaml", "yearofcare.contracts", "yoc settle", "risk-share terms: the Blue Cross AQC quality levels (DH 2012 annex 4.3)", "yearofcare.contracts.terms:ContractTerms"),
+    Example("whittington_cap_collar_2012.yaml", "yearofcare.contracts", "yoc settle", "risk-share terms: flat funding with a 30% marginal rate (Whittington)", "yearofcare.contracts.terms:ContractTerms"),
+    Example("lewisham_pathway_2012.yaml", "yearofcare.contracts", "yoc settle", "risk-share terms: the Lewisham pathway budget (DH 2012 annex 3.3.1)", "yearofcare.contracts.terms:ContractTerms"),
 )  # fmt: skip

@@ -111,7 +111,44 @@ def read_yaml(path: Path | str, *, what: str = "configuration file") -> tuple[An
             f"{what} {path}{where}: not valid YAML ({problem})",
             hint="check the indentation and the ':' after each key",
         ) from None
+    _refuse_duplicate_keys(node, f"{what} {path}")
     return data, _lines(node)
+
+
+def _refuse_duplicate_keys(node: yaml.Node | None, origin: str) -> None:
+    """YAML keeps the last of two equal keys silently; a settings file must not."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key, value in node.value:
+            line = key.start_mark.line + 1
+            if key.value in seen:
+                raise ConfigError(
+                    f"{origin} line {line}: setting {key.value!r} appears twice "
+                    f"(first at line {seen[key.value]})",
+                    hint="keep one of them: YAML would silently use the last",
+                )
+            seen[key.value] = line
+            _refuse_duplicate_keys(value, origin)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _refuse_duplicate_keys(item, origin)
+
+
+def config_error_at(
+    source: str,
+    loc: Sequence[Any],
+    lines: Mapping[tuple[Any, ...], int],
+    message: str,
+    hint: str | None = None,
+) -> ConfigError:
+    """A ConfigError for a check made after validation, placed at `loc`'s line in the file.
+
+    Same form as validation errors: "<source> line N, setting a.b.c: <message>".
+    """
+    where = ".".join(str(p) for p in loc) or "(top level)"
+    line = _line_for(loc, lines)
+    at = f" line {line}" if line else ""
+    return ConfigError(f"{source}{at}, setting {where}: {message}", hint=hint)
 
 
 def load_yaml(model: type[M], path: Path | str, *, what: str | None = None) -> Loaded:
@@ -147,6 +184,27 @@ def _lines(node: yaml.Node | None, prefix: tuple[Any, ...] = ()) -> dict[tuple[A
     return found
 
 
+def _in_file(key: tuple[Any, ...], lines: Mapping[tuple[Any, ...], int]) -> bool:
+    alt = tuple(str(p) if isinstance(p, int) else p for p in key)
+    return key in lines or alt in lines
+
+
+def _file_loc(loc: Sequence[Any], lines: Mapping[tuple[Any, ...], int]) -> list[Any]:
+    """`loc` as the file spells it: pydantic's union tags between two keys of the file (a
+    mechanism's `type`, say) are dropped, so the setting and its line are the ones the user
+    wrote. Without line information `loc` is returned as it is."""
+    if not lines:
+        return list(loc)
+    path: list[Any] = []
+    parts = list(loc)
+    for i, part in enumerate(parts):
+        last = i + 1 == len(parts)
+        # keep a part the file has; drop one it lacks when the next part follows without it
+        if last or _in_file((*path, part), lines) or not _in_file((*path, parts[i + 1]), lines):
+            path.append(part)
+    return path
+
+
 def _line_for(loc: Sequence[Any], lines: Mapping[tuple[Any, ...], int]) -> int | None:
     """The line of the deepest part of `loc` the file has (pydantic adds union/type tags)."""
     parts = tuple(p for p in loc if isinstance(p, (str, int)))
@@ -178,7 +236,8 @@ def _config_error(
 ) -> ConfigError:
     errors = exc.errors(include_url=False)
     first = errors[0]
-    loc = [p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+    raw = [p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+    loc = _file_loc(raw, lines)
     where = spell(".".join(str(p) for p in loc)) if loc else "(top level)"
     line = _line_for(loc, lines)
     name = getattr(model, "config_name", "configuration")
@@ -187,7 +246,7 @@ def _config_error(
     msg = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         msg = f"unknown {noun} {spell(str(loc[-1]))!r}"
-        known = _known_fields(model, loc[:-1])
+        known = _known_fields(model, raw[:-1])
         if known:
             import difflib
 
@@ -206,15 +265,39 @@ def _known_fields(model: type[BaseModel], loc: Sequence[Any]) -> list[str]:
     """Field names of the (nested) model at `loc`, for 'did you mean' suggestions."""
     current: Any = model
     for part in loc:
-        if isinstance(part, int):
-            continue
-        field = getattr(current, "model_fields", {}).get(part)
-        if field is None:
-            return []
-        current = _model_of(field.annotation)
+        current = _below(current, part)
         if current is None:
             return []
-    return list(getattr(current, "model_fields", {}))
+    found = _model_of(current)
+    return list(found.model_fields) if found is not None else []
+
+
+def _below(annotation: Any, part: Any) -> Any:
+    """The annotation found at `part` below `annotation` (a field, an item, a union member
+    picked by its tag), or None."""
+    from typing import Annotated, Literal, get_args, get_origin
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(part) if isinstance(part, str) else None
+        return None if field is None else field.annotation
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _below(args[0], part)
+    if origin in (list, tuple, set, frozenset):
+        return args[0] if isinstance(part, int) and args else None
+    if origin is dict:
+        return args[1] if args else None
+    for member in args:  # a union: a member tagged `part`, else the first that has `part`
+        if isinstance(member, type) and issubclass(member, BaseModel):
+            tag = member.model_fields.get("type")
+            tagged = tag is not None and get_origin(tag.annotation) is Literal
+            if tagged and part in get_args(tag.annotation):
+                return member
+    for member in args:
+        found = _below(member, part)
+        if found is not None:
+            return found
+    return None
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:

@@ -7,8 +7,10 @@ from yearofcare.schemas import (
     analysis,
     canonical,
     cohorts,
+    contracts,
     derived_population,
     ingest,
+    outcomes,
     population,
     quality,
     segmentation,
@@ -39,6 +41,9 @@ for _t in (
     *synth.TABLES,
     *segmentation.TABLES,
     *cohorts.TABLES,
+    *contracts.TABLES,
+    *outcomes.CANONICAL,
+    *outcomes.TABLES,
 ):
     register(_t)
 

@@ -32,6 +32,8 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("survey_response", "survey_response"),
     ("synth_condition", "truth_condition"),
     ("synth_assessor", "truth_assessor"),
+    ("service_enrolment", "service_enrolment"),
+    ("synth_service", "truth_service"),
 )
 
 
@@ -88,6 +90,8 @@ def write(
         task.advance(1)
         for name, attr in TABLES:
             table = getattr(population, attr)
+            if table is None:
+                continue
             if name == "person":
                 table = table.drop_columns(["nhs_number"])
             if "person_idx" in table.column_names:
