@@ -254,3 +254,47 @@ def with_change(cur: ibis.Table, rules: NeedRules) -> ibis.Table:
         score_change=change,
         annual_change=annual,
     )
+
+
+def summary(need: ibis.Table, py: ibis.Table) -> ibis.Table:
+    """need_summary before suppression: fy × level (Not classified for the rest)."""
+    cost = py.select(
+        _cpid=py.person_id, _cfy=py.fy, _cost=py.cost_total.cast("float64").fill_null(0.0)
+    )
+    t = need.left_join(cost, [need.person_id == cost._cpid, need.fy == cost._cfy])
+    t = t.mutate(
+        level=t.level.fill_null("Not classified"), level_rank=t.level_rank.fill_null(9).cast("int8")
+    )
+
+    def n(cond):
+        return ibis.ifelse(cond, 1, 0).sum()
+
+    g = t.group_by(["fy", "level", "level_rank"]).aggregate(
+        people=t.count(),
+        rising_risk=n(t.rising_risk),
+        improved=n(t.annual_change == "improved"),
+        maintained=n(t.annual_change == "maintained"),
+        deteriorated=n(t.annual_change == "deteriorated"),
+        mean_score=t.score.mean(),
+        mean_cost=t._cost.mean(),
+    )
+    classified = ibis.ifelse(g.level_rank < 9, g.people, 0).sum().over(group_by=g.fy)
+    return g.mutate(
+        share_of_classified=ibis.ifelse(
+            g.level_rank < 9, g.people.cast("float64") / classified, ibis.null("float64")
+        )
+    )
+
+
+def matrix_counts(need: ibis.Table, py: ibis.Table) -> ibis.Table:
+    """need_matrix before suppression: classified people by matrix cell."""
+    cost = py.select(
+        _cpid=py.person_id, _cfy=py.fy, _cost=py.cost_total.cast("float64").fill_null(0.0)
+    )
+    t = need.filter(need.level.notnull())
+    t = t.left_join(cost, [t.person_id == cost._cpid, t.fy == cost._cfy])
+    return t.group_by(["fy", "functional_need", "health_complexity", "matrix_level"]).aggregate(
+        people=t.count(),
+        assessed=ibis.ifelse(t.matrix_basis == "assessment", 1, 0).sum(),
+        mean_cost=t._cost.mean(),
+    )

@@ -28,7 +28,13 @@ from yearofcare.errors import ConfigError, StageError
 from yearofcare.progress import SILENT, Progress
 from yearofcare.segmentation.config import NeedRules, load_need_rules, parse_need_rules
 from yearofcare.segmentation.features import expand_terms, terms_from_rows
-from yearofcare.segmentation.levels import assessment_matrix, levels, with_change
+from yearofcare.segmentation.levels import (
+    assessment_matrix,
+    levels,
+    matrix_counts,
+    summary,
+    with_change,
+)
 from yearofcare.segmentation.model import (
     Sample,
     draw_sample,
@@ -359,12 +365,39 @@ def run_risk_score(
         bar.advance()
         run.write("need_level", with_change(cur, rules))
         cur.release()
-        py.release()
         nl = run.staged("need_level")
-        classified = nl.filter(nl.level.notnull())
-        counts = store.to_pandas(
-            classified.group_by(["fy", "level"]).aggregate(people=classified.count())
-        )
+        raw = store.to_pandas(summary(nl, py))
+        classified = raw[raw.level_rank < 9]
+        counts = classified[["fy", "level", "people"]].reset_index(drop=True)
+        run.write("need_summary", _arrow(_suppressed(raw, "need_summary"), "need_summary"))
+        cells = store.to_pandas(matrix_counts(nl, py))
+        run.write("need_matrix", _arrow(_suppressed(cells, "need_matrix"), "need_matrix"))
+        py.release()
         run.parameters.update({"model_id": model_id, "years": years})
         bar.advance()
     return ScoreResult(run.run_id, model_id, tuple(years), counts)
+
+
+_COUNTS = {
+    "need_summary": ("people", "rising_risk", "improved", "maintained", "deteriorated"),
+    "need_matrix": ("people", "assessed"),
+}
+
+
+def _suppressed(raw: pd.DataFrame, table: str) -> pd.DataFrame:
+    """`raw` through small-number suppression, in the declared columns and order."""
+    declared = schemas.get(table)
+    if raw.empty:
+        return _empty_frame(table)
+    counts = _COUNTS[table]
+    derived = [
+        c
+        for c in declared.names
+        if c not in (*counts, *declared.key, "suppressed", "level_rank", "matrix_level")
+    ]
+    safe = suppress(
+        raw, list(counts), [], DEFAULT_POLICY, derived_from=dict.fromkeys(derived, ("people",))
+    )
+    for c in counts:
+        safe[c] = safe[c].round().astype("Int64")
+    return safe.sort_values(list(declared.key)).reset_index(drop=True)[list(declared.names)]
