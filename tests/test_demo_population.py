@@ -37,6 +37,11 @@ def test_demo_population_reproduces_kent_findings(tmp_path: Path):
     settled = store.to_pandas(store.table("settlement_contract"))
     assert sorted(settled.contract_id) == ["demo-aqc", "demo-tiered"]
     exposure = store.to_pandas(store.table("settlement_exposure"))
-    assert exposure.scenario.nunique() == 3  # tiered; AQC at levels 1 and 5
+    assert exposure.scenario.nunique() == 6  # tiered; the AQC at each of its five levels
     html = (store.engine.data_dir / "reports" / "settlement" / "settlement.html").read_text()
-    assert "Exposure before signing" in html and "demo-tiered" in html and "demo-aqc" in html
+    assert "exposure before signing" in html and "demo-tiered" in html and "demo-aqc" in html
+    # and the "Risk share" sections of the report of every stage show them
+    everything = (store.engine.data_dir / "reports" / "report.html").read_text()
+    start = everything.index('<section id="risk_share">')
+    assert "Not available" not in everything[start : everything.index("</section>", start)]
+    assert '<section id="risk_share_exposure">' in everything

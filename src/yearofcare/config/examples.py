@@ -36,4 +36,9 @@ EXAMPLES: tuple[Example, ...] = (
     Example("quality.yaml", "yearofcare.quality", "yoc quality --config", "data-quality thresholds", "yearofcare.quality.options:QualityOptions"),
     Example("contracts.yaml", "yearofcare.quality", "yoc quality --contracts", "contract and budget values to check loaded costs against"),
     Example("analysis.yaml", "yearofcare.population.analysis", "yoc analyse --config", "whole-population analyses: split, year, cohorts", "yearofcare.population.analysis.run:AnalysisOptions"),
+    Example("tiered_pooled.yaml", "yearofcare.contracts", "yoc settle", "risk-share terms: a pooled budget with a tiered share (sample local terms)", "yearofcare.contracts.terms:ContractTerms"),
+    Example("tiered_pooled.inputs.yaml", "yearofcare.contracts", "yoc settle --inputs", "what happened in each period: outturn, achievement, high-cost people", "yearofcare.contracts.inputs:InputsFile"),
+    Example("aqc_blue_cross.yaml", "yearofcare.contracts", "yoc settle", "risk-share terms: the Blue Cross AQC quality levels (DH 2012 annex 4.3)", "yearofcare.contracts.terms:ContractTerms"),
+    Example("whittington_cap_collar_2012.yaml", "yearofcare.contracts", "yoc settle", "risk-share terms: flat funding with a 30% marginal rate (Whittington)", "yearofcare.contracts.terms:ContractTerms"),
+    Example("lewisham_pathway_2012.yaml", "yearofcare.contracts", "yoc settle", "risk-share terms: the Lewisham pathway budget (DH 2012 annex 3.3.1)", "yearofcare.contracts.terms:ContractTerms"),
 )  # fmt: skip
