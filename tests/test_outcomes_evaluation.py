@@ -11,7 +11,7 @@ offering) the controls come from a single practice and the null service's interv
 on three seeds of six, so smaller populations do not test the method.
 
 Seed 3 is a known failure, kept as a strict xfail so it shows when fixed: its matched DiD
-gave virtual_ward −12.8 % (−22.5 % to −2.1 %) and care_navigation +16.1 % (+3.9 % to +30.4 %)
+gave virtual_ward −8.4 % (−19.3 % to +3.8 %) and care_navigation +17.9 % (+4.6 % to +33.7 %)
 — a residual bias against the service that the matching on age, conditions, deprivation and
 prior use, with the bias correction, does not remove on that economy.
 """

@@ -377,7 +377,8 @@ def evaluate(
         a.aggregate(first=a.start_date.min(), last=a.end_date.fill_null(a.start_date).max())
     )
     first_day, last_day = pd.Timestamp(last["first"].iloc[0]), pd.Timestamp(last["last"].iloc[0])
-    enr = store.to_pandas(enrolled(store, opts.service))
+    enr = store.to_pandas(enrolled(store, opts.service)).sort_values("person_id", kind="stable")
+    enr = enr.reset_index(drop=True)
     if enr.empty:
         services = known_services(store)
         raise InputError(
@@ -561,6 +562,8 @@ def control_pool(
             "person_id", "fy", "practice_code"
         )
     )
+    # a fixed order, so the seeded index days (and so the result) do not depend on the engine's
+    reg = reg.sort_values(["person_id", "fy"], kind="stable").reset_index(drop=True)
     offering = offering_practices(enr.assign(fy=_fy(enr.day)), reg)
     # nobody enrolled in this or another service: their use after it is not a control's
     pool = reg[~reg.person_id.isin(set(enr.person_id) | enrolled_anywhere(store))]
