@@ -107,6 +107,7 @@ RISK_TRANSFORMS: tuple[str, ...] = (
     "equals",
     "range",
     "is_null",
+    "rule",
 )
 
 #: The risk model and the comparators it is validated against, in the same table.
