@@ -41,6 +41,9 @@ class DemoResult:
     steps: list[tuple[str, str]] = field(default_factory=list)
     summary: Summary | None = None
     kent: dict[str, Any] = field(default_factory=dict)
+    #: ground truth of the synthetic economy for validation (never written to the store):
+    #: the DST assessors it made upcode
+    upcoders: tuple[str, ...] = ()
 
     def add(self, step: str, summary: str) -> None:
         self.steps.append((step, summary))
@@ -62,6 +65,8 @@ def run_demo(store: Store, opts: DemoOptions, progress: Progress = SILENT) -> De
     result = DemoResult()
     params = SynthParams.checked(people=opts.people, years=opts.years, seed=opts.seed)
     population = generate(params, progress=progress)
+    truth = population.truth_assessor.to_pandas()
+    result.upcoders = tuple(sorted(truth.assessor_id[truth.upcoder.astype(bool)]))
     rng = np.random.default_rng(opts.seed)
     manifest = write_raw(population, opts.raw_dir, rng)
     optouts = opts.raw_dir / "optouts.txt"
@@ -91,6 +96,7 @@ def run_demo(store: Store, opts: DemoOptions, progress: Progress = SILENT) -> De
         store,
         result,
         progress,
+        opts.seed,
         before_report=lambda: _outcomes(store, population, opts.key_file, result, progress),
     )
     return result
@@ -145,9 +151,10 @@ def _outcomes(
 
 
 def _later_stages(
-    store: Store, result: DemoResult, progress: Progress, before_report=lambda: None
+    store: Store, result: DemoResult, progress: Progress, seed: int, before_report=lambda: None
 ) -> None:
     """Quality, person_year and analyses with their reports, then the headline summary."""
+    from yearofcare.cohorts.demo import run_need_and_cohorts
     from yearofcare.config.paths import reports_dir
     from yearofcare.population.analysis import AnalysisOptions, run_analyses
     from yearofcare.population.analysis.kent import summarise_kent
@@ -170,6 +177,7 @@ def _later_stages(
         f"person_year for {', '.join(map(str, built.years))}"
         + (f"; person-years noted: {noted} (build_dq_finding)" if noted else ""),
     )
+    run_need_and_cohorts(store, result.add, seed, progress)
     options = AnalysisOptions.build()
     a = run_analyses(store, options, progress=progress)
     files = write_analysis_report(store, reports, run_id=a.run_id)
