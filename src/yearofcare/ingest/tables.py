@@ -70,7 +70,7 @@ class Parts:
         self.tables.add(table)
 
     # ---- one load ---------------------------------------------------------------------------
-    def add_load(self, load_id: str, adapter, built: dict, parsed, file_name: str) -> None:
+    def add_load(self, load_id: str, adapter, built: dict, parsed, good, file_name: str) -> None:
         """Write every table one load feeds (canonical rows, shadows, people, keys, rejects)."""
         rej = parsed.rejects
         if rej.num_rows:
@@ -95,12 +95,11 @@ class Parts:
             obs = spine.observations(built["person"], load_id, adapter.name, adapter.person_rank)
             self.add("ingest_person", load_id, obs)
             obs = self.run.appended("ingest_person", latest=True)
-        if any(c.kind in ("dob", "postcode") for c in adapter.identifiers) and parsed.good.num_rows:
-            self.add("link_key", load_id, self._link_keys(load_id, parsed.good, obs))
+        if any(c.kind in ("dob", "postcode") for c in adapter.identifiers) and good is not None:
+            self.add("link_key", load_id, self._link_keys(load_id, good, obs))
 
-    def _link_keys(self, load_id: str, good: pa.Table, obs: ibis.Table | None) -> ibis.Table:
-        cols = ["person_id", "_linked", "_dob_year", "_dob_month", *LINK_COLUMNS]
-        t = ibis.memtable(good.select(cols))
+    def _link_keys(self, load_id: str, good: ibis.Table, obs: ibis.Table | None) -> ibis.Table:
+        t = good.select("person_id", "_linked", "_dob_year", "_dob_month", *LINK_COLUMNS)
         t = t.filter(ibis.or_(*[t[c].notnull() for c in LINK_COLUMNS])).distinct()
         if obs is None:
             sex = t.mutate(_sex=ibis.null("string"))
