@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from tests.ingest_support import make_key, run, table, write
-from yearofcare.linkage import identity, nhs_number, pseudonym
+from yearofcare.linkage import nhs_number, pseudonym
 
 
 def test_bulk_hmac_matches_python_hmac():

@@ -63,6 +63,11 @@ STABLE = [
     "cost",
     "block2",
     "rx",
+    "pal",
+    "dem",
+    "chd24",
+    "stenosis",
+    "sequela",
 ]
 
 PEOPLE = [
@@ -74,6 +79,8 @@ PEOPLE = [
     _person("transfer"),
     _person("died_in", born=1930, died=D(2023, 12, 1)),
     _person("died_after", born=1930, died=D(2024, 8, 15)),
+    _person("no_birth", born=None, month=None, sex="M"),  # no birth year in any source
+    _person("baby", born=2023, month=12),  # born after 30 September 2023
 ]
 
 REGISTRATIONS = [
@@ -93,6 +100,10 @@ REGISTRATIONS = [
         "end_reason": "left",
     },
     {"person_id": "joiner", "practice_code": "P1", "start_date": D(2024, 1, 15)},
+    {"person_id": "no_birth", "practice_code": "P1", "start_date": ALWAYS},
+    {"person_id": "baby", "practice_code": "P1", "start_date": D(2023, 12, 20)},
+    # registered, but under a pseudonym with no person row (e.g. a relinked person's old one)
+    {"person_id": "orphan", "practice_code": "P1", "start_date": ALWAYS},
     {
         "person_id": "transfer",
         "practice_code": "A1",
@@ -116,8 +127,9 @@ REGISTRATIONS = [
         "end_reason": "died",
     },
 ]
-#: registered on 30 September 2023: the eleven stable people, transfer, died_in and died_after
-REGISTERED_30_SEPT_2023 = 14
+#: registered on 30 September 2023: the sixteen stable people, transfer, died_in, died_after,
+#: no_birth and orphan
+REGISTERED_30_SEPT_2023 = 21
 
 PRACTICES = [
     {"practice_code": "P1", "locality": "North"},
@@ -154,6 +166,17 @@ EVENTS = [
     _event("rx", D(2021, 6, 1), "SNOMED", "14760008"),
     # CMS: hypertension, depression and anxiety (one CMS condition), dementia
     *[_event("cms", D(2021, 5, 1), "ICD10", c) for c in ("I10", "F32", "F41", "F00")],
+    # palliative care register (Z51.5) in 2023/24 beside hypertension: a register, not an LTC
+    _event("pal", D(2021, 5, 1), "ICD10", "I10"),
+    _event("pal", D(2023, 11, 1), "ICD10", "Z515"),
+    # code-list fixes of yoc-ltc-2026.2 (issue 9): dementia in Parkinson's disease (F02.3) and
+    # Lewy body dementia (Read Eu025) are dementia; I24.9 is CHD; carotid stenosis without
+    # infarction (I65.2) is not a stroke; sequelae of other cerebrovascular disease (I69.8) is
+    _event("dem", D(2022, 5, 1), "ICD10", "F023"),
+    _event("dem", D(2023, 5, 1), "READ2", "Eu02500"),
+    _event("chd24", D(2021, 5, 1), "ICD10", "I249"),
+    _event("stenosis", D(2021, 5, 1), "ICD10", "I652"),
+    _event("sequela", D(2021, 5, 1), "ICD10", "I698"),
 ]
 
 ACTIVITY = [
@@ -299,6 +322,30 @@ def test_ltc_count_splits_physical_and_mental(built):
     assert (r["ltc_count"], r["physical_ltc_count"], r["mental_ltc_count"]) == (1 + 3, 1, 3)
 
 
+def test_palliative_care_is_a_register_flag_not_a_long_term_condition(built):
+    by_year = _py(built, "pal")
+    assert [by_year[y]["ltc_palliative_care"] for y in YEARS] == [False, False, True]
+    r = by_year[2023]
+    assert (r["ltc_count"], r["physical_ltc_count"], r["mental_ltc_count"]) == (1, 1, 0)
+    assert r["cms_score"] == pytest.approx(0.08)  # hypertension only
+
+
+def test_dementia_in_other_diseases_and_lewy_body_dementia_are_dementia(built):
+    assert _flag(built, "dem", "dementia") == [False, True, True]
+    # dementia in Parkinson's disease also implies Parkinson's disease
+    assert _flag(built, "dem", "parkinsons") == [False, True, True]
+    assert _py(built, "dem")[2022]["ltc_count"] == 2
+
+
+def test_other_acute_ischaemic_heart_disease_is_chd(built):
+    assert _flag(built, "chd24", "chd") == [True, True, True]
+
+
+def test_stenosis_without_infarction_is_not_a_stroke_but_sequelae_are(built):
+    assert _flag(built, "stenosis", "stroke_tia") == [False, False, False]
+    assert _flag(built, "sequela", "stroke_tia") == [True, True, True]
+
+
 # ---- costing -------------------------------------------------------------------------------
 def test_supplied_costs_are_kept_and_missing_ones_come_from_unit_costs(built):
     r = _py(built, "cost")[2023]
@@ -380,6 +427,36 @@ def test_age_on_30_september_and_band(built):
     r = _py(built, "young")[2023]
     assert (r["age"], r["age_band"]) == (2023 - 2005, "18-64")  # born June: birthday passed
     assert _py(built, "died_in")[2023]["age_band"] == "85+"
+    assert (_py(built, "baby")[2023]["age"], _py(built, "baby")[2023]["age_band"]) == (0, "0-17")
+
+
+def test_unknown_birth_year_is_the_unknown_band_not_age_0(built):
+    """`greatest(age, 0)` skips nulls on both engines: a missing birth year used to be age 0."""
+    r = _py(built, "no_birth")[2023]
+    assert (r["age"], r["age_band"], r["sex"]) == (None, "unknown", "M")
+
+
+def test_registered_person_years_without_a_person_row_are_kept_and_reported(built):
+    r = _py(built, "orphan")
+    assert sorted(r) == YEARS
+    assert (r[2023]["age"], r[2023]["age_band"], r[2023]["sex"]) == (None, "unknown", "U")
+    t = built.table("build_dq_finding")
+    got = rows(built, t.filter(t.finding == "registered_without_person").select("person_id", "fy"))
+    assert got == [{"person_id": "orphan", "fy": y} for y in YEARS]
+
+
+def test_person_years_of_unknown_age_are_reported(built):
+    t = built.table("build_dq_finding")
+    got = rows(
+        built,
+        t.filter(t.finding == "unknown_age").select("person_id", "fy", "detail"),
+        ["person_id", "fy"],
+    )
+    assert [(r["person_id"], r["fy"], r["detail"]) for r in got] == [
+        ("ghost", 2023, "no person row (not registered)"),
+        *[("no_birth", y, "no birth year in any source (registered)") for y in YEARS],
+        *[("orphan", y, "no person row (registered)") for y in YEARS],
+    ]
 
 
 def test_died_in_year_and_last_year_of_life(built):
@@ -416,11 +493,16 @@ def test_person_year_has_exactly_the_declared_columns(built):
 
 def test_outputs_record_the_versions_used(built):
     meta = {r["item"]: r["value"] for r in rows(built, built.table("person_year_meta"))}
-    assert meta["codelist"] == "yoc-ltc-2026.1"
+    assert meta["codelist"] == "yoc-ltc-2026.2"
     assert meta["unit_costs"] == "nhsi_2017,pssru_2017"
     assert meta["years"] == "2021,2022,2023"
     log = built.runs()
     params = json.loads(log[log.stage == "build"].iloc[-1].parameters)
-    assert params["codelist"] == "yoc-ltc-2026.1"
+    assert params["codelist"] == "yoc-ltc-2026.2"
     assert params["codelist_sha256"] == meta["codelist_sha256"]
-    assert params["dq_findings"] == {"activity_after_death": 1, "activity_for_unknown_person": 1}
+    assert params["dq_findings"] == {
+        "activity_after_death": 1,
+        "activity_for_unknown_person": 1,
+        "registered_without_person": 3,
+        "unknown_age": 7,
+    }

@@ -40,6 +40,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "build",
     "analyse",
     "quality",
+    "web",
     "demo",
 )
 

@@ -311,6 +311,7 @@ _COUNT_COLUMNS = (
     "nhs_number_missing",
     "pseudonym_supplied",
     "token_linked",
+    "rows_person_shared",
 )
 
 

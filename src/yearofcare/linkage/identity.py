@@ -15,7 +15,7 @@ Who a row belongs to, in order of preference:
    source's records to each other, not to the spine;
 4. a local person identifier (e.g. an ASC-CLD client id): HMAC of `local:<source>:<id>`;
 5. otherwise the record itself: HMAC of `row:<file hash>:<row>` — one unlinked person per row
-   (`person_id` is left NULL by `columns` and filled by `row_pseudonyms`).
+   (`person_id` is left NULL here and filled once the rows are checked: `sources.parse`).
 Rows identified by 3–5 are *unlinked* (`linked` false) and are what probabilistic linkage on
 date of birth, sex and postcode (the keyed hashes made here) tries to place on the spine.
 """
@@ -28,9 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import ibis
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from yearofcare.linkage import nhs_number
 from yearofcare.linkage.optout import OptOuts
@@ -270,15 +268,3 @@ def identify(
 
 def _expr(value: object) -> ibis.Value:
     return value if isinstance(value, ibis.Expr) else ibis.literal(value)
-
-
-def row_pseudonyms(rows: pa.Array, content_hash: str, hasher: Hasher) -> pa.Table:
-    """Pseudonyms of rows identified by nothing but themselves: `row:<file hash>:<row>`."""
-    numbers = np.asarray(pc.cast(rows, pa.int64()))
-    prefix = f"row:{content_hash}:"
-    return pa.table(
-        {
-            "_row": pa.array(numbers, pa.int64()),
-            "_row_pid": pa.array(hasher.many((str(int(n)) for n in numbers), prefix), pa.string()),
-        }
-    )

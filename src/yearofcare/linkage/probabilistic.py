@@ -36,7 +36,7 @@ import pyarrow as pa
 
 from yearofcare import schemas
 from yearofcare.errors import StageError
-from yearofcare.ingest.tables import PREFIX
+from yearofcare.ingest.tables import PREFIX, SHADOWED
 from yearofcare.linkage import spine
 from yearofcare.progress import SILENT, Progress
 
@@ -281,6 +281,7 @@ def _apply(store, run, accepted: pd.DataFrame) -> int:
         moved += int(j.filter(j._to.notnull()).count().execute()) if name != "ingest_person" else 0
         cols = {c: (j._to.fill_null(j.person_id) if c == "person_id" else j[c]) for c in t.columns}
         run.write(name, j.select(**cols), conform=name != "ingest_person")
+    _relink_registrations(store, run, mapping)
     if store.exists("link_key"):
         k = store.table("link_key")
         j = k.left_join(mapping, k.person_id == mapping._from)
@@ -288,6 +289,31 @@ def _apply(store, run, accepted: pd.DataFrame) -> int:
         run.write("link_key", j.select(**cols))
     run.write("person", spine.build_person(run.staged("ingest_person")))
     return moved
+
+
+def _relinked(t: ibis.Table, mapping: ibis.Table) -> ibis.Table:
+    j = t.left_join(mapping, t.person_id == mapping._from)
+    return j.select(
+        **{c: (j._to.fill_null(j.person_id) if c == "person_id" else j[c]) for c in t.columns}
+    )
+
+
+def _relink_registrations(store, run, mapping: ibis.Table) -> None:
+    """Registrations follow their person too, or a relinked person's registered years would
+    be left under a pseudonym with no `person` row (sex and age unknown in person_year).
+
+    The shadow (`ingest_registration`) is relinked and `registration` rebuilt from it as ingest
+    does, so a spell now held twice under the spine person is kept once.
+    """
+    if store.exists("ingest_registration") and store.exists("ingest_load"):
+        run.write("ingest_registration", _relinked(store.table("ingest_registration"), mapping))
+        loads = store.table("ingest_load")
+        loads = loads.select("load_id", loaded_at=loads.loaded_at.cast("timestamp"))
+        key = SHADOWED["registration"]
+        current = spine.latest_per_key(run.staged("ingest_registration"), key, loads)
+        run.write("registration", current.select(*schemas.get("registration").names))
+    elif store.exists("registration"):
+        run.write("registration", _relinked(store.table("registration"), mapping))
 
 
 def _count_per_load(store, run, mapping: ibis.Table) -> None:

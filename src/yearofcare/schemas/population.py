@@ -37,6 +37,10 @@ AGE_BANDS: tuple[tuple[str, int, int], ...] = (
     ("75-84", 75, 84),
     ("85+", 85, 200),
 )
+#: The band of a person-year whose age is not known (no birth year): never folded into 0-17.
+UNKNOWN_AGE_BAND = "unknown"
+#: Every age band value person_year holds, in display order.
+AGE_BAND_NAMES: tuple[str, ...] = (*(b[0] for b in AGE_BANDS), UNKNOWN_AGE_BAND)
 
 
 def catalogue_rows(name: str = CATALOGUE) -> list[dict[str, str]]:
@@ -47,6 +51,26 @@ def catalogue_rows(name: str = CATALOGUE) -> list[dict[str, str]]:
 
 def condition_ids(name: str = CATALOGUE) -> tuple[str, ...]:
     return tuple(r["condition_id"] for r in catalogue_rows(name))
+
+
+#: Catalogue kinds: a `condition` counts towards the LTC counts; a `register` (palliative care)
+#: is flagged like a condition but is not a long-term condition and is never counted.
+KINDS: tuple[str, ...] = ("condition", "register")
+
+
+def counted_condition_ids(name: str = CATALOGUE) -> tuple[str, ...]:
+    """The catalogue entries that are long-term conditions (counted in `ltc_count`)."""
+    return tuple(r["condition_id"] for r in catalogue_rows(name) if r["kind"] == "condition")
+
+
+def _flag_description(row: dict[str, str]) -> str:
+    name = row["condition_id"].replace("_", " ")
+    if row["kind"] == "register":
+        return (
+            f"On the {name} register by the end of the year (a register flag, not a long-term "
+            "condition: not counted in ltc_count or the CMS)."
+        )
+    return f"Has {name} by the end of the year (condition rules applied)."
 
 
 person_year = table(
@@ -64,12 +88,25 @@ person_year = table(
         C(
             "age",
             "int16",
-            "Age in whole years on 30 September of the year.",
+            "Age in whole years on 30 September of the year (0 for a baby born after it); "
+            "empty when the birth year is not known.",
             minimum=0,
             maximum=130,
         ),
-        C("age_band", "string", "Age band.", allowed=tuple(b[0] for b in AGE_BANDS)),
-        C("sex", "string", "F, M or U."),
+        C(
+            "age_band",
+            "string",
+            "Age band; `unknown` when the birth year is not known.",
+            nullable=False,
+            allowed=AGE_BAND_NAMES,
+        ),
+        C(
+            "sex",
+            "string",
+            "F, M or U (U also when the person has no `person` row: see build_dq_finding).",
+            nullable=False,
+            allowed=("F", "M", "U"),
+        ),
         C("imd_decile", "int8", "Deprivation decile (1 most deprived).", minimum=1, maximum=10),
         C("lsoa", "string", "LSOA of residence."),
         C(
@@ -92,15 +129,14 @@ person_year = table(
             "boolean",
             "Died during the year or within six months after it ends, so most of the year fell in the last 12 months of life.",
         ),
-        *[
-            C(
-                f"ltc_{c}",
-                "boolean",
-                f"Has {c.replace('_', ' ')} by the end of the year (condition rules applied).",
-            )
-            for c in condition_ids()
-        ],
-        C("ltc_count", "int16", "Number of long-term conditions in the catalogue.", minimum=0),
+        *[C(f"ltc_{r['condition_id']}", "boolean", _flag_description(r)) for r in catalogue_rows()],
+        C(
+            "ltc_count",
+            "int16",
+            "Number of long-term conditions of the catalogue held (registers such as palliative "
+            "care are not counted).",
+            minimum=0,
+        ),
         C("physical_ltc_count", "int16", "Number of physical long-term conditions.", minimum=0),
         C("mental_ltc_count", "int16", "Number of mental health long-term conditions.", minimum=0),
         C(

@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from yearofcare.linkage import identity
+from yearofcare.linkage import groups, identity
 from yearofcare.linkage.optout import OptOuts
 from yearofcare.linkage.pseudonym import Hasher
 from yearofcare.sources.base import Adapter
@@ -71,20 +71,13 @@ class Parsed:
     rejects: pa.Table
     counts: dict[str, int] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=dict)  # rows_late, rows_unlinked, persons
-    row_ids: pa.Table | None = None  # pseudonyms of rows identified only by themselves
+    fixes: pa.Table | None = None  # rows whose person is another row's (`_identity_fixes`)
     columns: tuple[str, ...] = ()
 
     def good(self, backend) -> ibis.Table:
         """The rows to load, read on the store's engine (`backend.read_parquet`)."""
         t = backend.read_parquet([self.path])
-        t = t.filter(~t[_DROP])
-        if self.row_ids is not None and self.row_ids.num_rows:
-            ids = ibis.memtable(self.row_ids)
-            t = t.left_join(ids, "_row").select(
-                *[c for c in t.columns if c != "person_id"],
-                person_id=ibis.coalesce(t.person_id, ids._row_pid),
-            )
-        return t.select(*self.columns)
+        return _apply_fixes(t.filter(~t[_DROP]), self.fixes).select(*self.columns)
 
     @property
     def rows_loaded(self) -> int:
@@ -241,17 +234,15 @@ def parse(con, facts: FileFacts, adapter: Adapter, mapping: Mapping, opts: Parse
     parsed = con.read_parquet(str(path), table_name=f"{name}_parsed")
     rejects = _rejects(con, parsed, checked, ident, adapter, keys, label, malformed)
     counts = _counts(con, parsed, adapter, opts, len(malformed), rejects)
-    stats = {k: counts.pop(k) for k in ("rows_late", "rows_unlinked", "persons", "rows_by_row")}
-    row_ids = None
-    if stats["rows_by_row"]:
-        rows = con.to_pyarrow(parsed.filter(parsed.person_id.isnull()).select("_row"))["_row"]
-        row_ids = identity.row_pseudonyms(rows, opts.content_hash, opts.hasher)
+    good = parsed.filter(~parsed[_DROP])
+    fixes, counts["rows_person_shared"] = _identity_fixes(con, good, adapter.record_group, opts)
+    stats = {"rows_late": counts.pop("rows_late"), **_stats(con, good, fixes)}
     columns = ("_row", *identity.OUTPUT_TYPES, *typed)
     for view in (name, f"{name}_check", f"{name}_parsed"):
         con.drop_view(view, force=True)
     for table in (f"{name}_rejects", f"{name}_scans"):
         con.drop_table(table, force=True)
-    return Parsed(path, rejects, counts, stats, row_ids, columns)
+    return Parsed(path, rejects, counts, stats, fixes, columns)
 
 
 def _record_key(adapter: Adapter, facts: FileFacts) -> tuple[list[str], str]:
@@ -377,10 +368,6 @@ def _counts(con, t: ibis.Table, adapter: Adapter, opts: ParseOptions, malformed:
         rows_quarantined=t.count(where=t[_HARD]),
         rows_duplicate=t.count(where=t[_HARD] & t[_DUP].notnull()),
         rows_late=t.count(where=good & late),
-        rows_unlinked=t.count(where=good & ~t._linked),
-        rows_by_row=t.count(where=t.person_id.isnull()),
-        persons_linked=t.person_id.nunique(where=good),
-        persons_by_row=t.count(where=good & t.person_id.isnull()),
     )
     row = con.to_pyarrow(agg).to_pylist()[0]
     action, reason = rejects["action"], rejects["reason"]
@@ -404,7 +391,68 @@ def _counts(con, t: ibis.Table, adapter: Adapter, opts: ParseOptions, malformed:
         "rows_excluded": len(set(excluded["row_number"].to_pylist())),
         "rows_corrected": len(set(corrected["row_number"].to_pylist())),
         "rows_late": counts["rows_late"],
-        "rows_unlinked": counts["rows_unlinked"],
-        "persons": counts["persons_linked"] + counts["persons_by_row"],
-        "rows_by_row": counts["rows_by_row"],
     }
+
+
+def _identity_fixes(con, good: ibis.Table, keys, opts: ParseOptions) -> tuple[pa.Table, int]:
+    """Rows whose person is not their own identity step's: rows of a record group that take
+    its best-identified row's person (`linkage.groups`), and rows identified by nothing but
+    themselves (`row:<file hash>:<row>`). Returns (_row, _pid, _plinked, _pkind) and how many
+    rows changed person by sharing."""
+    moved: dict[int, tuple] = {}
+    share = groups.shared(good, keys) if keys else None
+    if share is not None:
+        own = good.select(_r=good._row, _own=good.person_id)
+        found = con.to_pyarrow(share.join(own, share._row == own._r).drop("_r"))
+        for r in found.to_pylist():
+            moved[r["_row"]] = (
+                r["_id_row"],
+                r["person_id"],
+                r["_linked"],
+                r["_id_kind"],
+                r["_own"],
+            )
+    alone = con.to_pyarrow(good.filter(good.person_id.isnull()).select("_row"))["_row"]
+    prefix = f"row:{opts.content_hash}:"
+    hasher = opts.hasher
+    rows, pids, linked, kinds, changed = [], [], [], [], 0
+    for row in alone.to_pylist():
+        if row not in moved:
+            rows.append(row), pids.append(hasher.one(f"{prefix}{row}"))
+            linked.append(False), kinds.append("row")
+    for row, (id_row, pid, lk, kind, own) in moved.items():
+        pid = pid if pid is not None else hasher.one(f"{prefix}{id_row}")
+        own = own if own is not None else hasher.one(f"{prefix}{row}")
+        changed += pid != own
+        rows.append(row), pids.append(pid), linked.append(lk), kinds.append(kind)
+    fixes = pa.table(
+        {
+            "_row": pa.array(rows, pa.int64()),
+            "_pid": pa.array(pids, pa.string()),
+            "_plinked": pa.array(linked, pa.bool_()),
+            "_pkind": pa.array(kinds, pa.string()),
+        }
+    )
+    return fixes, int(changed)
+
+
+def _stats(con, good: ibis.Table, fixes: pa.Table) -> dict[str, int]:
+    """Loaded rows not linked to the spine, and distinct people, after the fixes."""
+    t = _apply_fixes(good, fixes)
+    row = con.to_pyarrow(
+        t.aggregate(rows_unlinked=t.count(where=~t._linked), persons=t.person_id.nunique())
+    ).to_pylist()[0]
+    return {k: int(v or 0) for k, v in row.items()}
+
+
+def _apply_fixes(t: ibis.Table, fixes: pa.Table | None) -> ibis.Table:
+    if fixes is None or not fixes.num_rows:
+        return t
+    f = ibis.memtable(fixes)
+    j = t.left_join(f, "_row")
+    replaced = {
+        "person_id": ibis.coalesce(j._pid, j.person_id),
+        "_linked": ibis.coalesce(j._plinked, j._linked),
+        "_id_kind": ibis.coalesce(j._pkind, j._id_kind),
+    }
+    return j.select(*[replaced.get(c, j[c]).name(c) for c in t.columns])
