@@ -42,7 +42,8 @@ class Changes:
 
     #: (temporary name, final name): the temporary replaces the table.
     replace: list[tuple[str, str]] = field(default_factory=list)
-    #: final name → Parquet files (or directories of them) whose rows are appended.
+    #: final name → Parquet files (or directories of them) whose rows are appended
+    #: (backends that cannot append inside a transaction stage rows this way).
     append: dict[str, list[Path]] = field(default_factory=dict)
 
 
@@ -86,8 +87,25 @@ class Backend(ABC):
         """Rows in table `name` (cheap: metadata where the engine has it)."""
 
     @abstractmethod
+    def begin(self) -> None:
+        """A stage starts: on DuckDB its writes and appends form one transaction."""
+
+    @abstractmethod
+    def append(self, name: str, expr: ibis.Table, folder: Path) -> tuple[int, Path | None]:
+        """Add the rows of `expr` to table `name` (created if absent) for this stage.
+
+        Returns the rows added and, for a backend that stages them, the Parquet written under
+        `folder` (moved into the table at `commit`); None when the rows are in the table
+        already, visible to this stage only until it commits.
+        """
+
+    @abstractmethod
     def commit(self, changes: Changes) -> None:
-        """Apply `changes` together: on DuckDB in one transaction; on Spark by renames."""
+        """Apply `changes` and end the stage (DuckDB: one transaction; Spark: renames)."""
+
+    @abstractmethod
+    def rollback(self, changes: Changes) -> None:
+        """Undo the stage: its temporaries and appended rows are gone."""
 
     @abstractmethod
     def append_rows(self, name: str, rows: pa.Table) -> None:

@@ -99,6 +99,19 @@ class SparkBackend(Backend):
     def count(self, name: str) -> int:
         return self.parquet_rows(self.root / name)
 
+    def begin(self) -> None:
+        """Nothing to open: a stage's tables and rows are staged as Parquet until `commit`."""
+
+    def append(self, name: str, expr: ibis.Table, folder: Path) -> tuple[int, Path | None]:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"part-{uuid.uuid4().hex[:12]}"
+        self.con.to_parquet(expr, str(path))
+        return self.parquet_rows(path), path
+
+    def rollback(self, changes: Changes) -> None:
+        for tmp, _ in changes.replace:
+            self.drop(tmp)
+
     def commit(self, changes: Changes) -> None:
         for tmp, name in changes.replace:
             final, old = self.root / name, self.root / f"{TMP_PREFIX}old_{name}"

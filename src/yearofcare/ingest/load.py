@@ -86,7 +86,7 @@ def ingest_batch(
         "strict": any(o.strict for o in requests),
     }
     with store.stage("ingest", params) as run:
-        batch = _Batch(store, run, Parts(run), progress)
+        batch = _Batch(store, run, Parts(run, set(store.tables())), progress)
         results = [batch.step(opts) for opts in requests]
         if batch.load_rows:
             with progress.task("writing the store", None):

@@ -57,8 +57,9 @@ def _without(t: ibis.Table, col: str, superseded: list[str]) -> ibis.Table:
 class Parts:
     """Each load's rows per table, appended through the stage, with their row counts."""
 
-    def __init__(self, run) -> None:
+    def __init__(self, run, present: set[str]) -> None:
         self.run = run
+        self.present = present  # the tables stored before this ingest
         self.counts: dict[str, dict[str, int]] = {}
         self.tables: set[str] = set()
 
@@ -94,7 +95,8 @@ class Parts:
         if "person" in built:
             obs = spine.observations(built["person"], load_id, adapter.name, adapter.person_rank)
             self.add("ingest_person", load_id, obs)
-            obs = self.run.appended("ingest_person", latest=True)
+            staged = self.run.staged("ingest_person")
+            obs = staged.filter(staged.load_id == load_id)
         if any(c.kind in ("dob", "postcode") for c in adapter.identifiers) and good is not None:
             self.add("link_key", load_id, self._link_keys(load_id, good, obs))
 
@@ -120,7 +122,7 @@ class Parts:
         """Remove superseded loads' rows, rebuild person and the current registrations and
         practices from their shadows, and record the loads."""
         run = self.run
-        present = set(store.tables())
+        present = self.present
         changed: set[str] = set(self.tables)
         keyed = {**ID_TABLES, **{f"ingest_{n}": "load_id" for n in ("person", *SHADOWED)}}
         for name, col in {**keyed, "link_key": "load_id"}.items():

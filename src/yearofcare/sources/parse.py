@@ -25,6 +25,7 @@ import ibis
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import sqlglot.expressions as sge
 
 from yearofcare.linkage import groups, identity
 from yearofcare.linkage.optout import OptOuts
@@ -44,10 +45,9 @@ from yearofcare.sources.preflight import FileFacts
 
 __all__ = ["MIN_DATE", "ParseOptions", "Parsed", "parse", "scratch"]
 
-#: Internal columns of the parsed file that are not handed to `build`.
-_DROP = "_drop"
+#: Internal columns of the parsed file: quarantined before duplicates are known; any problem.
 _HARD = "_hard"
-_DUP = "_dup_of"
+_BAD = "_bad"
 
 
 @dataclass(frozen=True)
@@ -67,17 +67,21 @@ class ParseOptions:
 class Parsed:
     """The outcome of parsing one file."""
 
-    path: Path  # every parsed row (Parquet), with `_drop` for quarantined and opted-out rows
+    path: Path  # every parsed row (Parquet), with `_optout` and `_hard` (quarantined) flags
     rejects: pa.Table
     counts: dict[str, int] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=dict)  # rows_late, rows_unlinked, persons
     fixes: pa.Table | None = None  # rows whose person is another row's (`_identity_fixes`)
+    duplicates: pa.Table | None = None  # `_row`, `_dup_of`: rows repeating a record key
     columns: tuple[str, ...] = ()
 
     def good(self, backend) -> ibis.Table:
         """The rows to load, read on the store's engine (`backend.read_parquet`)."""
         t = backend.read_parquet([self.path])
-        return _apply_fixes(t.filter(~t[_DROP]), self.fixes).select(*self.columns)
+        t = t.filter(~t._optout & ~t[_HARD])
+        if self.duplicates is not None:
+            t = t.anti_join(ibis.memtable(self.duplicates.select(["_row"])), "_row")
+        return _apply_fixes(t, self.fixes).select(*self.columns)
 
     @property
     def rows_loaded(self) -> int:
@@ -93,44 +97,56 @@ def scratch(threads: int | None = None, memory: str | None = None):
 
 
 def _set(name: str, value: object) -> str:
-    import sqlglot.expressions as sge
-
     item = sge.SetItem(this=sge.EQ(this=sge.column(name), expression=sge.convert(value)))
     return sge.Set(expressions=[item]).sql("duckdb")
 
 
 # ---- 1. read ------------------------------------------------------------------------------
+#: Malformed lines up to this many are numbered by an inline expression, more by a join.
+_INLINE_LINES = 256
+
+
+def _with_rowid(con, table: str, offset: int) -> ibis.Table:
+    """`table` with `_row` = its DuckDB rowid + `offset` (a sqlglot-built SELECT: Ibis has no
+    word for rowid). Rows were inserted in file order, so rowid is the order in the file."""
+    rowid = sge.Add(this=sge.column("rowid"), expression=sge.convert(offset))
+    query = sge.select(rowid.as_("_row"), sge.Star()).from_(
+        sge.Table(this=sge.to_identifier(table, quoted=True))
+    )
+    return con.sql(query.sql("duckdb"), dialect="duckdb")
+
+
 def read_raw(con, facts: FileFacts, adapter: Adapter, name: str) -> tuple[ibis.Table, list]:
     """The file as text: `_row` (its line in the file) and one column per contract column.
 
-    Returns the table and the malformed rows as (line, column, message) tuples.
+    CSV files are read once, in parallel, into a private temporary table (`name`); every
+    later step scans that table. Returns the table and the malformed rows as (line, column,
+    message) tuples.
     """
     present = [c.name for c in adapter.columns if c.name in facts.resolved]
     if facts.kind == "parquet":
         src = con.read_parquet(str(facts.path), table_name=name, file_row_number=True)
         cols = {c: src[facts.resolved[c]].cast("string") for c in present}
         return src.select(_row=src.file_row_number + 1, **cols), []
-    options = {
-        "header": True,
-        "delim": facts.delimiter,
-        "quote": '"',
-        "escape": '"',
-        "columns": dict.fromkeys(facts.header, "VARCHAR"),
-        "auto_detect": False,
-        "ignore_errors": True,
-        "null_padding": False,
-        "encoding": {"latin-1": "latin-1", "utf-16": "utf-16"}.get(facts.encoding, "utf-8"),
-        "max_line_size": 4194304,
-    }
-    checked = con.read_csv(
+    view = con.read_csv(
         str(facts.path),
-        table_name=f"{name}_check",
+        table_name=f"{name}_csv",
+        header=True,
+        delim=facts.delimiter,
+        quote='"',
+        escape='"',
+        columns=dict.fromkeys(facts.header, "VARCHAR"),
+        auto_detect=False,
+        ignore_errors=True,
+        null_padding=False,
+        encoding={"latin-1": "latin-1", "utf-16": "utf-16"}.get(facts.encoding, "utf-8"),
+        max_line_size=4194304,
         store_rejects=True,
         rejects_table=f"{name}_rejects",
         rejects_scan=f"{name}_scans",
-        **options,
     )
-    n = int(checked.count().execute())  # one scan: counts rows and records malformed ones
+    con.create_table(name, view.select(**{c: view[facts.resolved[c]] for c in present}), temp=True)
+    con.drop_view(f"{name}_csv")
     rej = con.table(f"{name}_rejects")
     rej = rej.group_by("line").aggregate(
         col=rej.column_name.arbitrary(), msg=(rej.error_type + ": " + rej.error_message).arbitrary()
@@ -139,17 +155,24 @@ def read_raw(con, facts: FileFacts, adapter: Adapter, name: str) -> tuple[ibis.T
         (int(r["line"]), r["col"], r["msg"])
         for r in con.to_pyarrow(rej.order_by("line")).to_pylist()
     ]
-    src = con.read_csv(str(facts.path), table_name=name, **options)
-    cols = {c: src[facts.resolved[c]] for c in present}
-    number = ibis.row_number()  # 0-based, in file order (DuckDB's streaming window)
+    for table in (f"{name}_rejects", f"{name}_scans"):
+        con.drop_table(table, force=True)
+    src = _with_rowid(con, name, 2)
     if not malformed:
-        return src.select(_row=number + 2, **cols), []
+        return src, []
+    # row i (0-based) of what was read is line i + 2 + (malformed lines before it): with
+    # c_j = b_j - 2 - j for the j-th malformed line b_j, that is i + 2 + #{j: c_j <= i}
+    cuts = [line - 2 - j for j, (line, _, _) in enumerate(malformed)]
+    i = src._row - 2
+    if len(cuts) <= _INLINE_LINES:
+        shift = sum(((i >= c).cast("int64") for c in cuts), ibis.literal(0, "int64"))
+        return src.mutate(_row=src._row + shift), malformed
+    n = int(src.count().execute())
     bad = np.array([m[0] for m in malformed], dtype=np.int64)
     lines = np.setdiff1d(np.arange(2, 2 + n + len(bad), dtype=np.int64), bad)[:n]
-    lookup = ibis.memtable(pa.table({"_i": np.arange(n, dtype=np.int64), "_row": lines}))
-    numbered = src.select(_i=number, **cols)
-    joined = numbered.join(lookup, "_i")
-    return joined.select("_row", *present), malformed
+    lookup = ibis.memtable(pa.table({"_i": np.arange(n, dtype=np.int64), "_line": lines}))
+    j = src.mutate(_i=i).join(lookup, "_i")
+    return j.select(_row=j._line, **{c: j[c] for c in present}), malformed
 
 
 # ---- 2 + 3. identity, typing, checks --------------------------------------------------------
@@ -206,43 +229,52 @@ def parse(con, facts: FileFacts, adapter: Adapter, mapping: Mapping, opts: Parse
         layer2[f"__e_{col}"] = err
         layer2[f"__r_{col}"] = ibis.ifelse(err.notnull(), p[f"__t_{col}"], ibis.null("string"))
     t = p.select(**layer2)
-    # layer 3: row rules, duplicates, what is quarantined
+    # layer 3: row rules, and what is quarantined before duplicates are known
     rules = {
         f"_rule_{i}": rule.condition(t).fill_null(False) for i, rule in enumerate(adapter.rules)
     }
     t = t.mutate(**rules)
-    keys, label = _record_key(adapter, facts)
-    dups = _duplicate_groups(con, t, keys)
-    if dups is not None:
-        t = t.left_join(dups, [t[k].identical_to(dups[f"_k{i}"]) for i, k in enumerate(keys)])
-        t = t.mutate(**{_DUP: ibis.ifelse(t._row != t._first, t._first, ibis.null("int64"))})
-        t = t.drop(*[f"_k{i}" for i in range(len(keys))], "_first")
-    else:
-        t = t.mutate(**{_DUP: ibis.null("int64")})
-    hard = [t[_DUP].notnull(), *[t[r] for r in rules]]
+    hard = [t[r] for r in rules]
+    bad = [t[r] for r in rules]
     for col in errors:
         e = t[f"__e_{col}"]
         hard.append(e.notnull() if checked[col].required else e.isin(QUARANTINE_ALWAYS))
+        bad.append(e.notnull())
     for raw_name in ident.errors:
-        hard.append(t[f"__e_{raw_name}"].isin(QUARANTINE_ALWAYS))
-    hard = [h.fill_null(False) for h in hard]
-    t = t.mutate(**{_HARD: ~t._optout & ibis.or_(*hard)})
-    t = t.mutate(**{_DROP: t._optout | t[_HARD]})
+        e = t[f"__e_{raw_name}"]
+        hard.append(e.isin(QUARANTINE_ALWAYS))
+        bad.append(e.notnull())
+    t = t.mutate(
+        **{
+            _HARD: ibis.or_(*[h.fill_null(False) for h in hard]) if hard else False,
+            _BAD: ibis.or_(*bad) if bad else False,
+        }
+    )
     path = opts.folder / f"{opts.load_id}.parsed.parquet"
     con.to_parquet(t, str(path))
+    if facts.kind != "parquet":
+        con.drop_table(name, force=True)  # the text is not needed any more
 
     parsed = con.read_parquet(str(path), table_name=f"{name}_parsed")
-    rejects = _rejects(con, parsed, checked, ident, adapter, keys, label, malformed)
-    counts = _counts(con, parsed, adapter, opts, len(malformed), rejects)
-    good = parsed.filter(~parsed[_DROP])
+    keys, label = _record_key(adapter, facts)
+    dups = _duplicates(con, parsed, keys)
+    marked = parsed
+    if dups is not None:
+        marked = parsed.left_join(ibis.memtable(dups), "_row")
+        marked = marked.select(*parsed.columns, _dup_of=marked._dup_of)
+    else:
+        marked = parsed.mutate(_dup_of=ibis.null("int64"))
+    marked = marked.mutate(
+        _quarantined=~marked._optout & (marked[_HARD] | marked._dup_of.notnull())
+    )
+    rejects = _rejects(con, marked, checked, ident, adapter, keys, label, malformed, name)
+    counts = _counts(con, marked, adapter, opts, len(malformed), rejects)
+    good = marked.filter(~marked._optout & ~marked._quarantined)
     fixes, counts["rows_person_shared"] = _identity_fixes(con, good, adapter.record_group, opts)
     stats = {"rows_late": counts.pop("rows_late"), **_stats(con, good, fixes)}
     columns = ("_row", *identity.OUTPUT_TYPES, *typed)
-    for view in (name, f"{name}_check", f"{name}_parsed"):
-        con.drop_view(view, force=True)
-    for table in (f"{name}_rejects", f"{name}_scans"):
-        con.drop_table(table, force=True)
-    return Parsed(path, rejects, counts, stats, fixes, columns)
+    con.drop_view(f"{name}_parsed", force=True)
+    return Parsed(path, rejects, counts, stats, fixes, dups, columns)
 
 
 def _record_key(adapter: Adapter, facts: FileFacts) -> tuple[list[str], str]:
@@ -255,80 +287,76 @@ def _record_key(adapter: Adapter, facts: FileFacts) -> tuple[list[str], str]:
     return ["person_id", *others], "every column"
 
 
-def _duplicate_groups(con, t: ibis.Table, keys: list[str]) -> ibis.Table | None:
-    """Record keys that occur more than once (among rows not opted out), with their first row.
-
-    Rows identified only by themselves (`person_id` NULL here) are never duplicates.
-    """
+def _duplicates(con, t: ibis.Table, keys: list[str]) -> pa.Table | None:
+    """Rows repeating an earlier row's record key (among rows not opted out): `_row` and
+    `_dup_of`, the first row with that key. Rows identified only by themselves (`person_id`
+    NULL here) are never duplicates."""
     k = {f"_k{i}": t[key] for i, key in enumerate(keys)}
     if "person_id" in keys:
         k[f"_k{keys.index('person_id')}"] = t.person_id.fill_null("row:" + t._row.cast("string"))
     rows = t.filter(~t._optout & k["_k0"].notnull()).select(_row=t._row, **k)
-    groups = rows.group_by(list(k)).aggregate(_first=rows._row.min(), _n=rows.count())
-    found = con.to_pyarrow(groups.filter(groups._n > 1).drop("_n"))
-    if not found.num_rows:
-        return None
-    return ibis.memtable(found)
+    groups_ = rows.group_by(list(k)).aggregate(_first=rows._row.min(), _n=rows.count())
+    groups_ = groups_.filter(groups_._n > 1)
+    j = rows.join(groups_, [rows[c].identical_to(groups_[c]) for c in k])
+    found = con.to_pyarrow(
+        j.filter(j._row != j._first).select(_row=j._row, _dup_of=j._first.cast("int64"))
+    )
+    return found if found.num_rows else None
 
 
 def _rejects(
-    con, t: ibis.Table, checked, ident, adapter: Adapter, keys, label, malformed
+    con, t: ibis.Table, checked, ident, adapter: Adapter, keys, label, malformed, name
 ) -> pa.Table:
     """One row per problem found: row, column, reason, message, value (masked for identifiers)
     and whether the row was quarantined or the value corrected (blanked)."""
-    live = t.filter(~t._optout)
+    bad = t.filter(~t._optout & (t[_BAD] | t._dup_of.notnull()))
+    live = con.create_table(f"{name}_bad", bad, temp=True)  # few rows: scanned once per check
     parts = []
+
+    def part(rows: ibis.Table, column, reason, message, value, act) -> None:
+        parts.append(
+            rows.select(
+                row_number=rows._row,
+                column=ibis.literal(column),
+                reason=reason,
+                message=message,
+                value=value,
+                action=act,
+            )
+        )
+
     for col, c in checked.items():
-        if c.error is None:
-            continue
-        bad = live.filter(live[f"__e_{col}"].notnull())
-        e, raw = bad[f"__e_{col}"], bad[f"__r_{col}"]
-        parts.append(
-            bad.select(
-                row_number=bad._row,
-                column=ibis.literal(col),
-                reason=e,
-                message=c.message(e, raw),
-                value=raw.left(VALUE_CHARS),
-                action=ibis.ifelse(bad[_HARD], "quarantined", "corrected"),
-            )
-        )
+        if c.error is not None:
+            rows = live.filter(live[f"__e_{col}"].notnull())
+            e, raw = rows[f"__e_{col}"], rows[f"__r_{col}"]
+            act = ibis.ifelse(rows._quarantined, "quarantined", "corrected")
+            part(rows, col, e, c.message(e, raw), raw.left(VALUE_CHARS), act)
     for raw_name, err in ident.errors.items():
-        bad = live.filter(live[f"__e_{raw_name}"].notnull())
-        parts.append(
-            bad.select(
-                row_number=bad._row,
-                column=ibis.literal(raw_name),
-                reason=bad[f"__e_{raw_name}"],
-                message=ibis.literal(err.message),
-                value=ibis.null("string"),
-                action=ibis.ifelse(bad[_HARD], "quarantined", "corrected"),
-            )
-        )
+        rows = live.filter(live[f"__e_{raw_name}"].notnull())
+        act = ibis.ifelse(rows._quarantined, "quarantined", "corrected")
+        msg = ibis.literal(err.message)
+        part(rows, raw_name, rows[f"__e_{raw_name}"], msg, ibis.null("string"), act)
     for i, rule in enumerate(adapter.rules):
-        bad = live.filter(live[f"_rule_{i}"])
-        parts.append(
-            bad.select(
-                row_number=bad._row,
-                column=ibis.literal(rule.column),
-                reason=ibis.literal(rule.reason),
-                message=ibis.literal(rule.message),
-                value=ibis.null("string"),
-                action=ibis.literal("quarantined"),
-            )
+        rows = live.filter(live[f"_rule_{i}"])
+        part(
+            rows,
+            rule.column,
+            ibis.literal(rule.reason),
+            ibis.literal(rule.message),
+            ibis.null("string"),
+            ibis.literal("quarantined"),
         )
-    dup = live.filter(live[_DUP].notnull())
-    parts.append(
-        dup.select(
-            row_number=dup._row,
-            column=ibis.literal(keys[0] if label != "every column" else ""),
-            reason=ibis.literal("duplicate"),
-            message="duplicate of row " + dup[_DUP].cast("string") + f" (same {label})",
-            value=ibis.null("string"),
-            action=ibis.literal("quarantined"),
-        )
+    rows = live.filter(live._dup_of.notnull())
+    part(
+        rows,
+        keys[0] if label != "every column" else "",
+        ibis.literal("duplicate"),
+        "duplicate of row " + rows._dup_of.cast("string") + f" (same {label})",
+        ibis.null("string"),
+        ibis.literal("quarantined"),
     )
     found = con.to_pyarrow(ibis.union(*parts, distinct=False).order_by(["row_number", "column"]))
+    con.drop_table(f"{name}_bad", force=True)
     if malformed:
         extra = pa.table(
             {
@@ -351,7 +379,7 @@ def _rejects(
 def _counts(con, t: ibis.Table, adapter: Adapter, opts: ParseOptions, malformed: int, rejects):
     live = ~t._optout
     state = t._nhs_state.fill_null("missing")
-    good = ~t[_DROP]
+    good = live & ~t._quarantined
     late = ibis.literal(False)
     if opts.late_before is not None and adapter.date_column in t.columns:
         late = t[adapter.date_column] < opts.late_before
@@ -365,8 +393,8 @@ def _counts(con, t: ibis.Table, adapter: Adapter, opts: ParseOptions, malformed:
         pseudonym_supplied=t.count(where=live & (t._id_kind == "pseudonym")),
         token_linked=t.count(where=live & (t._id_kind == "token")),
         rows_loaded=t.count(where=good),
-        rows_quarantined=t.count(where=t[_HARD]),
-        rows_duplicate=t.count(where=t[_HARD] & t[_DUP].notnull()),
+        rows_quarantined=t.count(where=t._quarantined),
+        rows_duplicate=t.count(where=t._quarantined & t._dup_of.notnull()),
         rows_late=t.count(where=good & late),
     )
     row = con.to_pyarrow(agg).to_pylist()[0]
