@@ -20,11 +20,12 @@ import shutil
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+import duckdb
 import ibis
 import pandas as pd
 import pyarrow as pa
@@ -47,6 +48,25 @@ class Changes:
     append: dict[str, list[Path]] = field(default_factory=dict)
 
 
+class Reader(ABC):
+    """Read-only access to a store for another reader (the web app), always through DuckDB.
+
+    Opening one never starts the engine that wrote the store (no Spark session for a web
+    request) and never locks a writer out for longer than a request.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+
+    @abstractmethod
+    def version(self) -> float:
+        """Changes whenever a stage writes (the newest modification time of the store)."""
+
+    @abstractmethod
+    def connect(self) -> AbstractContextManager[tuple[duckdb.DuckDBPyConnection, list[str]]]:
+        """A read-only DuckDB connection and the store's table names, for one request."""
+
+
 class Backend(ABC):
     """One engine holding the store's tables.
 
@@ -64,6 +84,11 @@ class Backend(ABC):
     @abstractmethod
     def open(cls, data_dir: Path, *, threads: int | None = None) -> Backend:
         """Open the store in `data_dir` (which exists and is writable)."""
+
+    @classmethod
+    @abstractmethod
+    def reader(cls, data_dir: Path) -> Reader:
+        """Read-only access to the store in `data_dir` (StoreError when there is none)."""
 
     # ---- tables ------------------------------------------------------------------------------
     @abstractmethod

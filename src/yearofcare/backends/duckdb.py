@@ -20,8 +20,8 @@ import ibis
 import pyarrow as pa
 import sqlglot.expressions as sge
 
-from yearofcare.backends.base import Backend, Changes
-from yearofcare.errors import StoreError
+from yearofcare.backends.base import Backend, Changes, Reader
+from yearofcare.errors import StoreBusy, StoreError
 
 DUCKDB_FILE = "yoc.duckdb"
 DIALECT = "duckdb"
@@ -40,6 +40,37 @@ def set_option(raw: duckdb.DuckDBPyConnection, name: str, value: object) -> None
 def get_option(raw: duckdb.DuckDBPyConnection, name: str) -> object:
     query = sge.select(sge.func("current_setting", sge.convert(name)))
     return raw.execute(query.sql(DIALECT)).fetchone()[0]
+
+
+class DuckDBReader(Reader):
+    """The store file opened read-only for each request, closed after it."""
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(data_dir)
+        self.path = self.data_dir / DUCKDB_FILE
+        if not self.path.exists():
+            raise StoreError(
+                f"no store at {self.path}",
+                hint="point --data-dir at a store (`yoc demo` makes one), or run `yoc synth` first",
+            )
+
+    def version(self) -> float:
+        wal = self.path.with_name(self.path.name + ".wal")
+        return max(p.stat().st_mtime for p in (self.path, wal) if p.exists())
+
+    @contextmanager
+    def connect(self) -> Iterator[tuple[duckdb.DuckDBPyConnection, list[str]]]:
+        try:
+            raw = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.IOException as exc:
+            raise StoreBusy(
+                "the store is being updated by a stage right now",
+                hint="try again when the `yoc` command writing it has finished",
+            ) from exc
+        try:
+            yield raw, list(ibis.duckdb.from_connection(raw).list_tables())
+        finally:
+            raw.close()
 
 
 class DuckDBBackend(Backend):
@@ -68,6 +99,10 @@ class DuckDBBackend(Backend):
         if threads:
             set_option(raw, "threads", int(threads))
         return cls(raw, data_dir)
+
+    @classmethod
+    def reader(cls, data_dir: Path) -> DuckDBReader:
+        return DuckDBReader(data_dir)
 
     # ---- tables ------------------------------------------------------------------------------
     def list_tables(self) -> list[str]:
