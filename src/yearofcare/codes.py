@@ -103,6 +103,12 @@ class CodeSystem:
         clean = value.re_search(f"^(?:{self.clean})$")
         return ibis.cases((blank, ibis.null("string")), (clean, value), else_=c)
 
+    def valid_raw_expr(self, value: ibis.StringValue) -> ibis.BooleanValue:
+        """Is a trimmed raw value already a valid code, or one with a removable suffix (a
+        Read v2 term code)? One pattern match: for row rules over raw code columns."""
+        suffix = f"(?:{self.suffix})?" if self.suffix else ""
+        return value.re_search(f"^(?:{self.pattern}){suffix}$")
+
     def valid_expr(self, code: ibis.StringValue) -> ibis.BooleanValue:
         """Is the normalised `code` valid (an Ibis expression; NULL for NULL)?"""
         return code.re_search(f"^(?:{self.pattern})$")

@@ -85,7 +85,7 @@ def ingest_batch(
         "optouts_file_given": any(o.optouts_file is not None for o in requests),
         "strict": any(o.strict for o in requests),
     }
-    with store.stage("ingest", params) as run:
+    with store.engine.bulk_writes(), store.stage("ingest", params) as run:
         batch = _Batch(store, run, Parts(run, set(store.tables())), progress)
         results = [batch.step(opts) for opts in requests]
         if batch.load_rows:

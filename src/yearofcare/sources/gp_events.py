@@ -61,11 +61,9 @@ COLUMNS = (
 def invalid_code(t: ibis.Table) -> ibis.BooleanValue:
     """A CODE that is not a valid code of its row's CODE_SYSTEM (a Read v2 code may carry its
     two-digit term code). NULL, not matched, when the system itself is unknown."""
+    system = t.CODE_SYSTEM
     valid = ibis.or_(
-        *[
-            (s.name == t.CODE_SYSTEM) & s.valid_expr(s.normalise_expr(t.CODE))
-            for s in (codes.SNOMED, codes.READ2)
-        ]
+        *[(system == s.name) & s.valid_raw_expr(t.CODE) for s in (codes.SNOMED, codes.READ2)]
     )
     return t.CODE.notnull() & ~valid
 

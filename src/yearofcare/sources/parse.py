@@ -227,8 +227,16 @@ def parse(con, facts: FileFacts, adapter: Adapter, mapping: Mapping, opts: Parse
         layer2[f"__e_{raw_name}"] = p[f"__e_{raw_name}"]
     for col, err in errors.items():
         layer2[f"__e_{col}"] = err
-        layer2[f"__r_{col}"] = ibis.ifelse(err.notnull(), p[f"__t_{col}"], ibis.null("string"))
+        layer2[f"__t_{col}"] = p[f"__t_{col}"]
     t = p.select(**layer2)
+    # the raw text is kept only where a check failed (for the reject's message)
+    t = t.select(
+        *[c for c in t.columns if not c.startswith("__t_")],
+        **{
+            f"__r_{col}": ibis.ifelse(t[f"__e_{col}"].notnull(), t[f"__t_{col}"], None)
+            for col in errors
+        },
+    )
     # layer 3: row rules, and what is quarantined before duplicates are known
     rules = {
         f"_rule_{i}": rule.condition(t).fill_null(False) for i, rule in enumerate(adapter.rules)
@@ -251,7 +259,7 @@ def parse(con, facts: FileFacts, adapter: Adapter, mapping: Mapping, opts: Parse
         }
     )
     path = opts.folder / f"{opts.load_id}.parsed.parquet"
-    con.to_parquet(t, str(path))
+    con.to_parquet(t, str(path), compression="lz4")  # a temporary file: cheap to write
     if facts.kind != "parquet":
         con.drop_table(name, force=True)  # the text is not needed any more
 

@@ -112,9 +112,9 @@ def test_a_negative_supplied_cost_is_an_error(store):
         build(store, years=[2023])
 
 
-def test_a_unit_cost_per_a_different_unit_is_an_error(duck_store):
+def test_a_unit_cost_per_a_different_unit_is_an_error(store):
     load(
-        duck_store,
+        store,
         {
             "person": PERSON,
             "activity": [
@@ -132,7 +132,7 @@ def test_a_unit_cost_per_a_different_unit_is_an_error(duck_store):
         },
     )
     with pytest.raises(InputError, match="is per hours but 1 row"):
-        build(duck_store, years=[2023])
+        build(store, years=[2023])
 
 
 def test_units_multiply_the_unit_cost(store):
@@ -159,7 +159,7 @@ def test_units_multiply_the_unit_cost(store):
     assert store.to_pandas(t.select("cost_social_care")).iloc[0, 0] == 26 * 7.5
 
 
-def test_fast_and_row_by_row_costing_agree(duck_store):
+def test_fast_and_row_by_row_costing_agree(store):
     """person_year is the same whether activity_costed is kept (row by row) or not (fast path)."""
     settings = ["acute_non_elective", "outpatient", "gp", "community", "ae", "social_care"]
     activity = []
@@ -179,11 +179,11 @@ def test_fast_and_row_by_row_costing_agree(duck_store):
             row.update(cost=float(10 * i), cost_basis="actual")
         activity.append(row)
     people = [{"person_id": f"p{i}", "sex": "F", "birth_year": 1950 + i} for i in range(7)]
-    load(duck_store, {"person": people, "activity": activity})
+    load(store, {"person": people, "activity": activity})
     key = ["person_id", "fy"]
-    build(duck_store, years=[2021, 2022])
-    fast = duck_store.to_pandas(duck_store.table("person_year")).sort_values(key)
-    build(duck_store, PopulationConfig(keep_activity_costed=True), [2021, 2022])
-    rowwise = duck_store.to_pandas(duck_store.table("person_year")).sort_values(key)
+    build(store, years=[2021, 2022])
+    fast = store.to_pandas(store.table("person_year")).sort_values(key)
+    build(store, PopulationConfig(keep_activity_costed=True), [2021, 2022])
+    rowwise = store.to_pandas(store.table("person_year")).sort_values(key)
     pd.testing.assert_frame_equal(fast.reset_index(drop=True), rowwise.reset_index(drop=True))
     assert fast.cost_total.sum() > 0
