@@ -21,7 +21,7 @@ from yearofcare.population.analysis import (
     kent_findings,
     run_analyses,
 )
-from yearofcare.reports.analysis_report import write_analysis_report
+from yearofcare.population.analysis.report import write_analysis_report
 from yearofcare.store import Store
 
 TABLES = [a.table for a in ANALYSES]
@@ -84,7 +84,13 @@ def test_tiny_population_is_entirely_suppressed(duck_store):
         duck_store,
         {
             "person_year": [
-                {"person_id": p, "fy": 2024, "died_in_year": False, "cost_total": 100.0 * i}
+                {
+                    "person_id": p,
+                    "fy": 2024,
+                    "months_registered": 12,
+                    "died_in_year": False,
+                    "cost_total": 100.0 * i,
+                }
                 for i, p in enumerate("abcd")
             ]
         },

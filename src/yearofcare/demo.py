@@ -1,7 +1,8 @@
 """The demonstration pipeline: a synthetic care economy, from raw extracts to analyses.
 
 synthesise → raw extracts with defects (outside the store) → ingest by plan, with a national
-data opt-out list → probabilistic linkage (applied) → data quality → person_year → analyses.
+data opt-out list → probabilistic linkage (applied) → data quality → person_year → analyses →
+risk-share settlement of the 3+ LTC cohort's budget under two sample contracts.
 Every step is an ordinary stage recorded in the run log; the raw extracts, the opt-out list and
 the linkage key stay outside the data directory, so the store never holds an NHS number.
 """
@@ -12,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import ibis
 import numpy as np
+import pyarrow as pa
 
 from yearofcare.ingest.plan import ingest_plan
 from yearofcare.linkage.probabilistic import LinkOptions, run_link
@@ -38,6 +41,9 @@ class DemoResult:
     steps: list[tuple[str, str]] = field(default_factory=list)
     summary: Summary | None = None
     kent: dict[str, Any] = field(default_factory=dict)
+    #: ground truth of the synthetic economy for validation (never written to the store):
+    #: the DST assessors it made upcode
+    upcoders: tuple[str, ...] = ()
 
     def add(self, step: str, summary: str) -> None:
         self.steps.append((step, summary))
@@ -59,6 +65,8 @@ def run_demo(store: Store, opts: DemoOptions, progress: Progress = SILENT) -> De
     result = DemoResult()
     params = SynthParams.checked(people=opts.people, years=opts.years, seed=opts.seed)
     population = generate(params, progress=progress)
+    truth = population.truth_assessor.to_pandas()
+    result.upcoders = tuple(sorted(truth.assessor_id[truth.upcoder.astype(bool)]))
     rng = np.random.default_rng(opts.seed)
     manifest = write_raw(population, opts.raw_dir, rng)
     optouts = opts.raw_dir / "optouts.txt"
@@ -84,32 +92,106 @@ def run_demo(store: Store, opts: DemoOptions, progress: Progress = SILENT) -> De
         f"{link['people_accepted']:,} of {link['unlinked_people']:,} unlinked people matched "
         f"({link['match_rate']:.0%}), {link['people_ambiguous']:,} ambiguous",
     )
-    _later_stages(store, result, progress)
+    _later_stages(
+        store,
+        result,
+        progress,
+        opts.seed,
+        before_report=lambda: _outcomes(store, population, opts.key_file, result, progress),
+    )
     return result
 
 
-def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
+def _outcomes(
+    store: Store, population, key_file: Path, result: DemoResult, progress: Progress
+) -> None:
+    """The services' enrolment lists (pseudonymised like any extract; people removed at ingest
+    by an opt-out are dropped), the balanced scorecard and the evaluation of each service."""
+    from yearofcare.linkage.pseudonym import load_key, pseudonymise
+    from yearofcare.outcomes.evaluate_run import run_evaluations
+    from yearofcare.outcomes.run import ScorecardOptions, run_scorecard
+    from yearofcare.synth.writer import with_person_id
+
+    if population.service_enrolment is not None and population.service_enrolment.num_rows:
+        ids = pseudonymise(population.person.column("nhs_number"), load_key(key_file))
+        enrolment = with_person_id(population.service_enrolment, ids)
+        people = store.table("person").select(_p="person_id")
+        with store.stage("service_enrolment", {"source": "synthetic services"}) as run:
+            e = ibis.memtable(
+                enrolment.cast(enrolment.schema.set(1, pa.field("person_id", pa.string())))
+            )
+            run.write("service_enrolment", e.semi_join(people, e.person_id == people._p))
+    card = run_scorecard(store, ScorecardOptions(), progress=progress)
+    latest = card.scorecard[card.scorecard.fy == card.scorecard.fy.max()]
+    counts = latest.rag.value_counts()
+    result.add(
+        "scorecard",
+        f"{len(card.measures):,} measure rows; {card.scorecard.fy.max():.0f}: "
+        + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("green", "amber", "red")),
+    )
+    from yearofcare.outcomes.evaluation import known_services
+
+    services = known_services(store)
+    if not services:
+        return
+    ev = run_evaluations(store, services, progress=progress)
+    s = ev.summary[ev.summary.outcome == "non_elective"]
+    for svc in services:
+        row = s[(s.service_id == svc) & (s.method == "did")]
+        naive = s[(s.service_id == svc) & (s.method == "naive")]
+        if row.empty:
+            continue
+        r, n = row.iloc[0], naive.iloc[0]
+        result.add(
+            f"evaluate {svc}",
+            f"non-elective admissions {r.relative:+.0%} (95 % CI {r.relative_lower:+.0%} to "
+            f"{r.relative_upper:+.0%}) against matched controls; naive before-and-after "
+            f"{n.relative:+.0%}",
+        )
+
+
+def _later_stages(
+    store: Store, result: DemoResult, progress: Progress, seed: int, before_report=lambda: None
+) -> None:
     """Quality, person_year and analyses with their reports, then the headline summary."""
+    from yearofcare.cohorts.demo import run_need_and_cohorts
+    from yearofcare.config.paths import reports_dir
     from yearofcare.population.analysis import AnalysisOptions, run_analyses
     from yearofcare.population.analysis.kent import summarise_kent
+    from yearofcare.population.analysis.report import write_analysis_report
     from yearofcare.population.person_year import build
     from yearofcare.population.summary import summarise
     from yearofcare.quality import QualityOptions, run_quality
     from yearofcare.quality.report import write_quality_report
-    from yearofcare.reports.analysis_report import write_analysis_report
+    from yearofcare.reports.render import write_report
 
-    reports = store.engine.data_dir / "reports"
+    reports = reports_dir(store.engine.data_dir)
     q = run_quality(store, QualityOptions(), progress=progress)
     found = ", ".join(f"{n:,} {k}" for k, n in sorted(q.findings.items())) or "none"
     files = write_quality_report(store, reports / "quality", run_id=q.run_id)
     result.add("quality", f"findings: {found}; report {files.html}")
     built = build(store, progress=progress)
-    result.add("build", f"person_year for {', '.join(map(str, built.years))}")
-    a = run_analyses(store, AnalysisOptions.build(), progress=progress)
+    noted = ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in sorted(built.findings.items()))
+    result.add(
+        "build",
+        f"person_year for {', '.join(map(str, built.years))}"
+        + (f"; person-years noted: {noted} (build_dq_finding)" if noted else ""),
+    )
+    run_need_and_cohorts(store, result.add, seed, progress)
+    options = AnalysisOptions.build()
+    a = run_analyses(store, options, progress=progress)
     files = write_analysis_report(store, reports, run_id=a.run_id)
-    result.add("analyse", f"{len(a.tables)} analyses of {a.fy}; report {files.html}")
+    result.add(
+        "analyse",
+        f"{len(a.tables)} analyses of {a.fy} over the analysis population "
+        f"({options.population.description}); report {files.html}",
+    )
     result.add("workbook", str(files.xlsx))
-    result.summary = summarise(store, a.fy)
+    before_report()  # the outcomes steps, so the report of everything includes them
+    _risk_share(store, reports, result, progress)
+    everything = write_report(store, reports)
+    result.add("report", f"every stage in one page: {everything.html}")
+    result.summary = summarise(store, a.fy, options.population)
     kent = summarise_kent(
         store.to_pandas(store.table("analysis_cost_strength")),
         store.to_pandas(store.table("analysis_cost_by_ltc_setting")),
@@ -121,3 +203,16 @@ def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
         f"{kent['eta_squared_age']:.0%}; largest part of the extra cost of "
         f"{'/'.join(kent['compared_bands'])} LTCs: {kent['largest_excess_setting']}",
     )
+
+
+def _risk_share(store: Store, reports: Path, result: DemoResult, progress: Progress) -> None:
+    """The demo cohort's budget settled under two sample contracts, and their exposure."""
+    from yearofcare.contracts.demo import settle_demo
+    from yearofcare.errors import StageError
+
+    try:
+        settled = settle_demo(store, reports, progress=progress)
+    except StageError as exc:  # a population too small for a cohort budget
+        result.add("risk share", f"not settled: {exc.message}")
+    else:
+        result.add("risk share", settled.summary)

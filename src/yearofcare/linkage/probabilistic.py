@@ -27,14 +27,16 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import ibis
 import pandas as pd
 import pyarrow as pa
+from pydantic import Field
 
 from yearofcare import schemas
+from yearofcare.config import ConfigModel
 from yearofcare.errors import StageError
 from yearofcare.ingest.tables import PREFIX, SHADOWED
 from yearofcare.linkage import spine
@@ -55,12 +57,20 @@ KEY_COLUMNS = (
 CANDIDATE_FLOOR = 0.5
 
 
-@dataclass(frozen=True)
-class LinkOptions:
-    threshold: float = 0.95
-    apply: bool = False
-    min_train: int = 1000
-    seed: int = 20261123
+class LinkOptions(ConfigModel):
+    """What `yoc link` does: accept pairs scoring at least `threshold`, optionally apply them."""
+
+    config_name: ClassVar[str] = "linkage settings"
+    config_hint: ClassVar[str | None] = "see `yoc link --help`"
+
+    threshold: float = Field(
+        0.95, gt=0, le=1, description="Match probability needed to accept a link (0-1]."
+    )
+    apply: bool = Field(False, description="Give accepted links' records the spine person.")
+    min_train: int = Field(
+        1000, ge=1, description="Fewest candidate pairs for which the model is trained."
+    )
+    seed: int = Field(20261123, ge=0, description="Seed of the training sample.")
 
 
 def _level(sql: str, label: str, m: float, u: float) -> dict:

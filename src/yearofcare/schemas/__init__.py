@@ -5,10 +5,13 @@ from __future__ import annotations
 from yearofcare.errors import StageError
 from yearofcare.schemas import (
     analysis,
+    analysis_care,
     canonical,
     cohorts,
+    contracts,
     derived_population,
     ingest,
+    outcomes,
     population,
     quality,
     segmentation,
@@ -34,11 +37,15 @@ for _t in (
     *population.TABLES,
     *ingest.TABLES,
     *analysis.TABLES,
+    *analysis_care.TABLES,
     *quality.TABLES,
     *derived_population.TABLES,
     *synth.TABLES,
     *segmentation.TABLES,
     *cohorts.TABLES,
+    *contracts.TABLES,
+    *outcomes.CANONICAL,
+    *outcomes.TABLES,
 ):
     register(_t)
 

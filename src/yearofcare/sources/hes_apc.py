@@ -35,7 +35,9 @@ ADMISSION_GROUPS = {
     **dict.fromkeys(("11", "12", "13"), "elective"),
     **dict.fromkeys(("21", "22", "23", "24", "25", "28", "2A", "2B", "2C", "2D"), "emergency"),
     **dict.fromkeys(("31", "32"), "maternity"),
-    **dict.fromkeys(("81", "82", "83", "84", "89"), "other"),
+    **dict.fromkeys(("82", "83"), "birth"),
+    "81": "transfer",
+    **dict.fromkeys(("84", "89"), "other_non_elective"),
 }
 DAY_CASE_CLASSES = ("2", "3", "4")
 
@@ -52,7 +54,13 @@ COLUMNS = (
     RawColumn("EPISTART", "date"),
     RawColumn("EPIEND", "date"),
     RawColumn("EPIORDER", "int", minimum=1, maximum=99),
-    RawColumn("EPISTAT", "string"),
+    RawColumn(
+        "EPISTAT",
+        "string",
+        optional=True,
+        description="Episode status (3 = finished). Absent (as in SUS extracts, which carry "
+        "finished episodes): every episode is taken as finished.",
+    ),
     RawColumn("ADMIMETH", "code", required=True),
     RawColumn("CLASSPAT", "string"),
     RawColumn("DISMETH", "string"),
@@ -67,10 +75,11 @@ COLUMNS = (
         "extracts carry it; HES does not, and costing then prices the spell from unit costs).",
     ),
     RawColumn("SEX", "code"),
-    RawColumn("MYDOB", "date", optional=True, formats=("%m%Y",)),
+    *common.BIRTH_COLUMNS,
     RawColumn("STARTAGE", "int", optional=True, minimum=0, maximum=7007),
     RawColumn("LSOA11", "string", optional=True),
     RawColumn("GPPRAC", "string", optional=True),
+    RawColumn("TRETSPEF", "string", optional=True),
     *columns("DIAG_4_{:02d}", 1, 20, "icd10"),
     *columns("OPERTN_4_{:02d}", 1, 24, "opcs4"),
 )
@@ -117,7 +126,9 @@ def build(t: ibis.Table, ctx: BuildContext) -> dict[str, ibis.Table]:
         person_id=s.person_id,
         source=ibis.literal(ctx.source),
         setting=setting,
-        service_type=ibis.ifelse(group == "maternity", "maternity", ibis.null("string")),
+        # non-elective spells keep their kind: emergency, maternity, birth, transfer or other
+        # (only emergencies are emergency admissions: population.admissions)
+        service_type=ibis.ifelse(group == "elective", ibis.null("string"), group),
         provider_code=s.PROCODE3,
         start_date=s.ADMIDATE,
         end_date=s._end,
@@ -150,7 +161,7 @@ def build(t: ibis.Table, ctx: BuildContext) -> dict[str, ibis.Table]:
         date_of_death=died,
         place_of_death=ibis.ifelse(died.notnull(), "hospital", ibis.null("string")),
         last_seen=s._end.fill_null(s.ADMIDATE),
-        **common.birth(s, s.MYDOB.year(), s.MYDOB.month()),
+        **common.hes_birth(s),
     )
     return {"activity": activity, "coded_event": events, "person": person}
 
@@ -180,4 +191,5 @@ ADAPTER = Adapter(
     token_namespace="hes",
     feeds=("activity", "coded_event"),
     record_group=(("PROCODE3", "PROVSPNOPS"), ("PROCODE3", "SUSSPELLID")),
+    dataset="apc",
 )

@@ -8,18 +8,27 @@ here each (small, aggregated) result is executed, passed through small-number su
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 import ibis
 import pandas as pd
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import field_validator
 
 from yearofcare import schemas
+from yearofcare.config import ConfigModel, settings
 from yearofcare.disclosure import DEFAULT_POLICY, DisclosurePolicy, suppress
 from yearofcare.errors import ConfigError, StageError
+from yearofcare.population.analysis.base import Analysis, Inputs, Skip
 from yearofcare.population.analysis.beds import bed_demand
+from yearofcare.population.analysis.care import (
+    BED_DEMAND_BY_LTC,
+    COST_BY_ORGANISATION,
+    CRISIS_MONTHS,
+    LAST_YEAR_OF_LIFE,
+    LEARNING_DISABILITY,
+)
 from yearofcare.population.analysis.common import (
     ALL,
     BY_COLUMNS,
@@ -37,6 +46,7 @@ from yearofcare.population.analysis.cost_by_ltc import (
     cost_by_ltc_setting,
     cost_strength,
 )
+from yearofcare.population.analysis.costed import costed_activity
 from yearofcare.population.analysis.crisis_curve import crisis_curve
 from yearofcare.population.analysis.mm_overlap import mm_overlap
 from yearofcare.population.analysis.risk_overlap import (
@@ -45,6 +55,7 @@ from yearofcare.population.analysis.risk_overlap import (
     scores_for_year,
 )
 from yearofcare.population.analysis.turnover import cohort_turnover
+from yearofcare.population.analysis_population import DEFAULT_POPULATION, AnalysisPopulation
 from yearofcare.progress import SILENT, Progress
 from yearofcare.schemas.population import CATALOGUE
 from yearofcare.store import Store
@@ -52,10 +63,11 @@ from yearofcare.store import Store
 STAGE = "analyse"
 
 
-class AnalysisOptions(BaseModel):
+class AnalysisOptions(ConfigModel):
     """What `yoc analyse` was asked to do (recorded in the run log)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    config_name: ClassVar[str] = "analysis options"
+    config_hint: ClassVar[str | None] = "see `yoc analyse --help` for the allowed values"
 
     by: str | None = None
     fy: int | None = None
@@ -64,6 +76,7 @@ class AnalysisOptions(BaseModel):
     risk_top_percents: tuple[float, ...] = RISK_TOP_PERCENTS
     score_table: str = "risk_score"
     score_column: str = "score"
+    population: AnalysisPopulation = DEFAULT_POPULATION
 
     @field_validator("by")
     @classmethod
@@ -83,49 +96,7 @@ class AnalysisOptions(BaseModel):
     def build(cls, **values: object) -> AnalysisOptions:
         """Validated options; a bad value raises ConfigError naming the setting."""
         check_by(values.get("by"))  # type: ignore[arg-type]
-        try:
-            return cls(**values)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise ConfigError(
-                f"analysis option {where}: {first['msg']}",
-                hint="see `yoc analyse --help` for the allowed values",
-            ) from None
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """What the analyses read: person_year (all years and the analysed year), activity, scores."""
-
-    py: ibis.Table
-    py_year: ibis.Table
-    fy: int
-    fys: tuple[int, ...]
-    activity: ibis.Table | None
-    scores_year: ibis.Table | None
-    scores_by_year: ibis.Table | None
-    options: AnalysisOptions
-
-
-@dataclass(frozen=True)
-class Skip:
-    """An analysis that cannot run on this store, and why (shown in the report, not an error)."""
-
-    reason: str
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """One analysis table: how to build it and how to suppress it."""
-
-    table: str
-    title: str
-    build: Callable[[Inputs], ibis.Table | Skip]
-    counts: tuple[str, ...]
-    derived: tuple[str, ...] = ()
-    #: derived column -> the counts it is computed from (masked only when those are small)
-    derived_from: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+        return settings(cls, **values)
 
 
 def _risk(inp: Inputs) -> ibis.Table | Skip:
@@ -141,7 +112,9 @@ def _risk(inp: Inputs) -> ibis.Table | Skip:
 def _beds(inp: Inputs) -> ibis.Table | Skip:
     if inp.activity is None:
         return Skip("the store has no activity table, so bed use by month cannot be counted")
-    return bed_demand(inp.activity, inp.fys, inp.py, inp.options.by)
+    return bed_demand(
+        inp.activity, inp.fys, inp.py, inp.options.by, members=inp.py.select("person_id", "fy")
+    )
 
 
 ANALYSES: tuple[Analysis, ...] = (
@@ -187,6 +160,7 @@ ANALYSES: tuple[Analysis, ...] = (
         counts=("people",),
         derived=("cost_total", "mean_cost", "share_of_people"),
     ),
+    COST_BY_ORGANISATION,
     Analysis(
         "analysis_risk_overlap",
         "Risk-selected vs multimorbidity-selected people",
@@ -218,6 +192,7 @@ ANALYSES: tuple[Analysis, ...] = (
             "share_with_emergency_admission": ("observed", "with_emergency_admission"),
         },
     ),
+    CRISIS_MONTHS,
     Analysis(
         "analysis_cohort_turnover",
         "Cohort turnover year to year",
@@ -246,6 +221,9 @@ ANALYSES: tuple[Analysis, ...] = (
             "mean_beds_occupied": ("people", "stays"),
         },
     ),
+    BED_DEMAND_BY_LTC,
+    LEARNING_DISABILITY,
+    LAST_YEAR_OF_LIFE,
 )
 
 
@@ -261,9 +239,13 @@ class AnalysisResult:
 
 
 def safe_frame(
-    analysis: Analysis, frame: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY
+    analysis: Analysis,
+    frame: pd.DataFrame,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+    population: AnalysisPopulation = DEFAULT_POPULATION,
 ) -> pd.DataFrame:
-    """`frame` after small-number suppression, in the declared column order and types."""
+    """`frame` after small-number suppression, in the declared column order and types, each
+    row stating the analysis population it counts."""
     safe = suppress(
         frame,
         analysis.counts,
@@ -274,6 +256,7 @@ def safe_frame(
     declared = schemas.get(analysis.table)
     for c in analysis.counts:
         safe[c] = safe[c].round().astype("Int64")
+    safe["analysis_population"] = population.description
     safe = safe.assign(_whole=safe["split_by"] != ALL).sort_values(
         ["_whole", *declared.key], kind="stable"
     )
@@ -302,8 +285,9 @@ def run_analyses(
     options = options or AnalysisOptions()
     params = options.model_dump(mode="json")
     with store.stage(STAGE, params) as run:
-        py = run.read("person_year")
-        years = store.to_pandas(py.select("fy").distinct())["fy"]
+        everyone = run.read("person_year")
+        py = options.population.members(everyone)
+        years = store.to_pandas(everyone.select("fy").distinct())["fy"]
         fys = tuple(sorted(int(v) for v in years))
         if not fys:
             raise StageError(
@@ -324,6 +308,7 @@ def run_analyses(
                 scores_by_year = raw.select(
                     "person_id", fy=raw.fy.cast("int16"), score=raw[options.score_column]
                 )
+        costed = costed_activity(store, run.read, fys) if activity is not None else None
         inputs = Inputs(
             py=py,
             py_year=py.filter(py.fy == fy),
@@ -333,6 +318,8 @@ def run_analyses(
             scores_year=scores_year,
             scores_by_year=scores_by_year,
             options=options,
+            costed=costed.rows if costed else None,
+            costed_source=costed.source if costed else None,
         )
         skipped: dict[str, str] = {}
         if scores_by_year is None and any(r.kind == "top_score" for r in options.rules):
@@ -348,13 +335,15 @@ def run_analyses(
                     skipped[analysis.table] = built.reason
                     safe = _empty(analysis.table)
                 else:
-                    safe = safe_frame(analysis, store.to_pandas(built), policy)
+                    safe = safe_frame(analysis, store.to_pandas(built), policy, options.population)
                 run.write(analysis.table, _arrow(safe, analysis.table))
                 tables[analysis.table] = safe
                 task.advance()
         run.parameters.update(
             {
                 "fy_analysed": fy,
+                "analysis_population": options.population.description,
+                "costs_by_activity": costed.source if costed else None,
                 "years": list(fys),
                 "skipped": skipped,
                 "condition_catalogue": CATALOGUE,
