@@ -37,7 +37,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     the gap is stated where the test is and noticed the day it closes. Like Ibis's own
     `notimpl` marks; domain code never checks which engine runs.
     """
+    unstated = []
     for item in items:
+        spec = "/tests/spec/" in str(item.path).replace("\\", "/")
+        if (
+            spec
+            and "duck_store" in item.fixturenames
+            and not item.get_closest_marker("duckdb_only")
+        ):
+            unstated.append(item.nodeid)
         for mark in item.iter_markers("notimpl"):
             engine = mark.args[0]
             if (
@@ -49,3 +57,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                         strict=True, raises=mark.kwargs["raises"], reason=mark.kwargs["reason"]
                     )
                 )
+    if unstated:
+        raise pytest.UsageError(
+            "spec tests run on every engine (the `store` fixture); these use `duck_store` "
+            "without @pytest.mark.duckdb_only(reason=...): " + ", ".join(unstated)
+        )

@@ -392,7 +392,7 @@ def test_fast_and_row_by_row_costing_agree(store):
     assert fast.cost_total.sum() > 0
 
 
-def test_prices_by_case_and_by_join_agree(duck_store, monkeypatch):
+def test_prices_by_case_and_by_join_agree(store, monkeypatch):
     """Small tables are priced by CASE, large ones (prices by HRG) by a join: same prices."""
     import ibis
 
@@ -426,8 +426,8 @@ def test_prices_by_case_and_by_join_agree(duck_store, monkeypatch):
             }
         )
     t = ibis.memtable(pd.DataFrame(rows))
-    by_case = duck_store.to_pandas(unit_rates.unit_price(t, costs)).sort_values("id")
+    by_case = store.to_pandas(unit_rates.unit_price(t, costs)).sort_values("id")
     monkeypatch.setattr(unit_rates, "CASE_ROWS", 0)
-    by_join = duck_store.to_pandas(unit_rates.unit_price(t, costs)).sort_values("id")
+    by_join = store.to_pandas(unit_rates.unit_price(t, costs)).sort_values("id")
     pd.testing.assert_frame_equal(by_case.reset_index(drop=True), by_join.reset_index(drop=True))
     assert by_case._uc_price.notna().sum() == 28  # every row but the ambulance ones
