@@ -90,10 +90,10 @@ def test_bed_days_count_only_the_population(store):
     )
 
 
-def test_summary_and_analyses_agree_and_state_the_population(duck_store):
-    load(duck_store, {"person_year": PEOPLE, "person": []})
-    result = run_analyses(duck_store, AnalysisOptions.build())
-    summary = summarise(duck_store, FY)
+def test_summary_and_analyses_agree_and_state_the_population(store):
+    load(store, {"person_year": PEOPLE, "person": []})
+    result = run_analyses(store, AnalysisOptions.build())
+    summary = summarise(store, FY)
     headline = summary.headline.set_index("measure").people
     who = "registered with a practice during the year"
     assert summary.population == who
