@@ -289,6 +289,15 @@ def _rates(t: ibis.Table, unit_costs: UnitCosts) -> ibis.Table:
 
 def _rate_cases(t: ibis.Table, unit_costs: UnitCosts) -> tuple[ibis.Value, ibis.Value]:
     """Unit cost and its unit type for each row of `t`, as CASE expressions (small tables)."""
+    rate, kind, _ = unit_cost_cases(t, unit_costs)
+    return rate, kind
+
+
+def unit_cost_cases(
+    t: ibis.Table, unit_costs: UnitCosts
+) -> tuple[ibis.Value, ibis.Value, ibis.Value]:
+    """Unit cost, its unit type and its basis (unit_cost or tariff) for each row of `t`
+    (setting, currency), as CASE expressions over the small unit-cost table."""
     f = unit_costs.frame
     exact = f[f.currency != ANY_CURRENCY]
     default = f[f.currency == ANY_CURRENCY]
@@ -297,10 +306,11 @@ def _rate_cases(t: ibis.Table, unit_costs: UnitCosts) -> tuple[ibis.Value, ibis.
         *[(t.setting == r.setting, r) for r in default.itertuples()],
     ]
     if not conds:
-        return ibis.null("float64"), ibis.null("string")
+        return ibis.null("float64"), ibis.null("string"), ibis.null("string")
     rate = ibis.cases(*[(c, float(r.unit_cost)) for c, r in conds], else_=ibis.null("float64"))
     kind = ibis.cases(*[(c, r.unit_type) for c, r in conds], else_=ibis.null("string"))
-    return rate, kind
+    basis = ibis.cases(*[(c, r.basis) for c, r in conds], else_=ibis.null("string"))
+    return rate, kind, basis
 
 
 def priced_activity(activity: ibis.Table, unit_costs: UnitCosts, years: list[int]) -> ibis.Table:

@@ -7,6 +7,7 @@ from yearofcare.schemas import (
     analysis,
     canonical,
     derived_population,
+    finance,
     ingest,
     population,
     quality,
@@ -35,6 +36,7 @@ for _t in (
     *quality.TABLES,
     *derived_population.TABLES,
     *synth.TABLES,
+    *finance.TABLES,
 ):
     register(_t)
 
