@@ -345,7 +345,11 @@ billed_line = table(
             "True when the line's NHS number was valid (linked).",
             nullable=False,
         ),
-        C("file_row", "int64", "Row of the billed-lines file (1 = first data row)."),
+        C(
+            "file_row",
+            "int64",
+            "Line of the billed-lines file, as a spreadsheet numbers it (the header is line 1).",
+        ),
         C("line_ref", "string", "The provider's line reference.", nullable=False),
         C(
             "billing_route",
@@ -354,6 +358,12 @@ billed_line = table(
             allowed=("pbr", "contract_monitoring"),
         ),
         C("provider_code", "string", "Provider that billed.", nullable=False),
+        C(
+            "funding_route",
+            "string",
+            "Who pays for the care billed (when the line says).",
+            allowed=vocab.FUNDING_ROUTES,
+        ),
         C(
             "setting",
             "string",
@@ -376,11 +386,11 @@ double_payment = table(
     "one row per billed line matched to activity tagged inside",
     "Double payment (004 §7.4 note 101): care paid from the capitated budget that a provider "
     "also billed through PbR or contract monitoring. A line matches activity of the same "
-    "person, provider, setting and date (and HRG or service when the line names one).",
+    "person, provider, setting and date (and HRG, service and funding route when the line names them).",
     [
         C("line_id", "string", "Billed line.", nullable=False),
         C("line_ref", "string", "The provider's line reference.", nullable=False),
-        C("file_row", "int64", "Row of the billed-lines file."),
+        C("file_row", "int64", "Line of the billed-lines file (the header is line 1)."),
         C("provider_code", "string", "Provider.", nullable=False),
         C("person_id", "string", "Keyed pseudonym.", nullable=False),
         C("activity_date", "date", "Date of the activity.", nullable=False),

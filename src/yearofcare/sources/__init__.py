@@ -20,6 +20,7 @@ FORMATS: tuple[str, ...] = (
     "asc_cld",
     "prescribing",
     "ambulance",
+    "billed_lines",
     "canonical",
 )
 
