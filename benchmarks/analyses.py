@@ -53,7 +53,7 @@ def main() -> None:
         run.write("activity", act)
     del py, act
 
-    raw = store.con.con
+    raw = store.engine.raw
     t0 = time.perf_counter()
     raw.execute(
         "SELECT fy, least(ltc_count, 5) b, age_band, count(*), sum(cost_total), "

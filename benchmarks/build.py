@@ -44,7 +44,7 @@ TABLES = ("person", "practice", "registration", "activity", "coded_event")
 
 def _insert(store: Store, name: str, table: pa.Table, first: bool) -> None:
     cols = [c for c in schemas.get(name).names if c in table.schema.names]
-    raw = store.con.con
+    raw = store.engine.raw
     raw.register("bench_chunk", table.select(cols))
     if first:
         raw.execute(f'CREATE TABLE "{name}" AS SELECT * FROM bench_chunk')
@@ -157,7 +157,7 @@ def timed(label: str, fn, results: dict) -> object:
 
 
 def floor(store: Store) -> None:
-    store.con.con.execute(
+    store.engine.raw.execute(
         "CREATE OR REPLACE TEMP TABLE bench_floor AS "
         "SELECT person_id, fy, setting, count(*) AS n, sum(cost) AS cost FROM ("
         "SELECT *, CASE WHEN month(start_date) >= 4 THEN year(start_date) "
@@ -188,7 +188,7 @@ def flagging_vs_pycomorb(store: Store, years: list[int], results: dict) -> dict:
         results,
     )
     frame = pl.from_arrow(
-        store.con.con.execute(
+        store.engine.raw.execute(
             "SELECT person_id AS id, replace(code, '.', '') AS code, 60 AS age "
             "FROM coded_event WHERE code_system = 'ICD10'"
         ).to_arrow_table()
@@ -238,7 +238,7 @@ def main() -> None:
                 lambda: simple_population(store, args.people, args.years),
                 results,
             )
-        store.con.con.execute("CHECKPOINT")
+        store.engine.raw.execute("CHECKPOINT")
     else:
         source = "reused"
     counts = {t: store.count(t) for t in ("person", "activity", "coded_event", "registration")}

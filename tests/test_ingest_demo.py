@@ -31,6 +31,6 @@ def test_demo_from_raw_extracts_keeps_identifiers_out(tmp_path: Path, capsys):
     ).all()
     secrets = raw_identifiers(raw)
     found = scan_store(store, secrets) | scan_text(printed.out + printed.err, secrets)
-    store.con.disconnect()
+    store.close()
     found |= scan_files(data, secrets)
     assert not found

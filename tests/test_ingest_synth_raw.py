@@ -124,6 +124,6 @@ def test_defects_are_found_exactly_and_nothing_raw_is_stored(defective, capsys):
     assert len(secrets["nhs"]) > PEOPLE
     found = scan_store(store, secrets)
     found |= scan_text(printed.out + printed.err, secrets)
-    store.con.disconnect()
+    store.close()
     found |= scan_files(data, secrets)
     assert not found

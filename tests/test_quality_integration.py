@@ -281,7 +281,7 @@ def test_no_raw_nhs_number_in_the_store_logs_or_outputs(economy):
     sample = next(economy["raw"].glob("hes_apc/*.csv")).read_text(encoding="utf-8")
     assert _leaks(sample, numbers), "the scan finds numbers where they are (positive control)"
     store: Store = economy["store"]
-    con = store.con.con  # the DuckDB connection: scan every value of every column as text
+    con = store.engine.raw  # the DuckDB connection: scan every value of every column as text
     leaks: dict[str, set[str]] = {}
     for table in store.tables():  # every table, the run log included
         cols = store.table(table).schema()

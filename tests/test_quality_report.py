@@ -102,7 +102,7 @@ def test_no_quality_run_is_a_clear_error(duck_store, tmp_path):
 
 def test_cli_runs_quality_and_says_where_the_report_is(quality_store, tmp_path, capsys):
     data_dir = quality_store.engine.data_dir
-    quality_store.con.disconnect()
+    quality_store.close()
     out = tmp_path / "rep"
     code = main(["--data-dir", str(data_dir), "quality", "--out", str(out)])
     printed = capsys.readouterr().out
@@ -113,7 +113,7 @@ def test_cli_runs_quality_and_says_where_the_report_is(quality_store, tmp_path, 
 
 def test_cli_bad_contract_file_is_one_line_with_a_hint(quality_store, tmp_path, capsys):
     data_dir = quality_store.engine.data_dir
-    quality_store.con.disconnect()
+    quality_store.close()
     bad = tmp_path / "c.csv"
     bad.write_text("name,fy,value\nA,2024,lots\n", encoding="utf-8")
     code = main(["--data-dir", str(data_dir), "quality", "--contracts", str(bad)])

@@ -2,7 +2,9 @@
 
 A stage writes its tables inside `Store.stage(...)`. Each table is first written under a
 temporary name; only when the stage finishes without error are the temporaries swapped in
-(in one transaction on DuckDB), so a failed stage leaves every previous table intact. Each
+(in one transaction on DuckDB), so a failed stage leaves every previous table intact; rows a
+stage appends are staged as Parquet in the run's scratch folder and added in the same commit.
+The engine-specific work is done by the store's backend (`yearofcare.backends`). Each
 run — succeeded or failed — is recorded in `run_log` with its parameters, input and output
 row counts, code version and timings.
 """
@@ -10,7 +12,6 @@ row counts, code version and timings.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import time
 import uuid
@@ -24,14 +25,13 @@ from typing import Any
 import ibis
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from yearofcare import __version__, schemas
-from yearofcare.engine import SPARK_DIR, Engine
+from yearofcare.backends.base import TMP_PREFIX, Backend, Changes
 from yearofcare.errors import StageError, StoreError
 
 TableLike = ibis.Table | pa.Table | pd.DataFrame
-_TMP = "__yoc_tmp_"
+_TMP = TMP_PREFIX
 
 
 def code_version() -> str:
@@ -58,23 +58,19 @@ def _as_ibis(obj: TableLike) -> ibis.Table:
 
 
 class Store:
-    """The named tables of one care economy, on one engine."""
+    """The named tables of one care economy, on one engine (its `Backend`)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Backend) -> None:
         self.engine = engine
-        self.con = engine.con
-        self._spark_root = engine.data_dir / SPARK_DIR
+
+    @property
+    def con(self) -> ibis.BaseBackend:
+        """The engine's Ibis connection (to compile or inspect; domain code does not need it)."""
+        return self.engine.con
 
     # ---- reading -------------------------------------------------------------------------
     def tables(self) -> list[str]:
-        if self.engine.kind == "duckdb":
-            names = self.con.list_tables()
-        else:
-            names = [
-                p.name
-                for p in self._spark_root.iterdir()
-                if p.is_dir() and not p.name.startswith("_")
-            ]
+        names = self.engine.list_tables()
         return sorted(n for n in names if not n.startswith((_TMP, "ibis_")))
 
     def exists(self, name: str) -> bool:
@@ -88,18 +84,25 @@ class Store:
                 hint=f"run the stage that writes {name} first (see `yoc --help`); "
                 f"tables present: {', '.join(self.tables()) or 'none'}",
             )
-        if self.engine.kind == "duckdb":
-            return self.con.table(name)
-        return self.con.read_parquet(str(self._spark_root / name), table_name=name)
+        return self.engine.table(name)
 
     def count(self, name: str) -> int:
-        return int(self.table(name).count().execute())
+        self.table(name)  # a clear error when absent
+        return self.engine.count(name)
 
     def to_pyarrow(self, expr: ibis.Table) -> pa.Table:
-        return self.con.to_pyarrow(expr)
+        return self.engine.to_pyarrow(expr)
 
     def to_pandas(self, expr: ibis.Table) -> pd.DataFrame:
-        return self.con.execute(expr)
+        return self.engine.to_pandas(expr)
+
+    def cache(self, expr: ibis.Table) -> ibis.Table:
+        """Materialise `expr` once (a temporary table, or a cached Spark DataFrame) for an
+        intermediate read several times; call `.release()` on the result when done."""
+        return self.engine.cache(expr)
+
+    def close(self) -> None:
+        self.engine.close()
 
     # ---- writing -------------------------------------------------------------------------
     @contextmanager
@@ -114,42 +117,6 @@ class Store:
             self._log(run, "failed", str(exc)[:2000])
             raise
         self._log(run, "ok", None)
-
-    def _write_tmp(self, tmp: str, expr: ibis.Table) -> None:
-        if self.engine.kind == "duckdb":
-            self.con.create_table(tmp, expr, overwrite=True)
-        else:
-            path = self._spark_root / tmp
-            shutil.rmtree(path, ignore_errors=True)
-            self.con.to_parquet(expr, str(path))
-
-    def _swap(self, pairs: list[tuple[str, str]]) -> None:
-        if self.engine.kind == "duckdb":
-            raw = self.con.con
-            raw.execute("BEGIN TRANSACTION")
-            try:
-                for tmp, name in pairs:
-                    raw.execute(f'DROP TABLE IF EXISTS "{name}"')
-                    raw.execute(f'ALTER TABLE "{tmp}" RENAME TO "{name}"')
-                raw.execute("COMMIT")
-            except Exception:
-                raw.execute("ROLLBACK")
-                raise
-            return
-        for tmp, name in pairs:
-            final, old = self._spark_root / name, self._spark_root / f"{_TMP}old_{name}"
-            shutil.rmtree(old, ignore_errors=True)
-            if final.exists():
-                final.rename(old)
-            (self._spark_root / tmp).rename(final)
-            shutil.rmtree(old, ignore_errors=True)
-            self.con._session.catalog.dropTempView(name)
-
-    def _drop_tmp(self, tmp: str) -> None:
-        if self.engine.kind == "duckdb":
-            self.con.drop_table(tmp, force=True)
-        else:
-            shutil.rmtree(self._spark_root / tmp, ignore_errors=True)
 
     def _log(self, run: StageRun, status: str, message: str | None) -> None:
         finished = datetime.now(UTC).replace(tzinfo=None)
@@ -169,14 +136,7 @@ class Store:
         }
         schema = schemas.get("run_log")
         arrow = pa.Table.from_pylist([row], schema=schema.ibis_schema().to_pyarrow())
-        if self.engine.kind == "duckdb":
-            if "run_log" not in self.con.list_tables():
-                self.con.create_table("run_log", schema=schema.ibis_schema())
-            self.con.insert("run_log", arrow)
-        else:
-            path = self._spark_root / "run_log"
-            path.mkdir(parents=True, exist_ok=True)
-            pq.write_table(arrow, path / f"part-{run.run_id}.parquet")
+        self.engine.append_rows("run_log", arrow)
 
     def latest_run(self, stage: str, run_id: str | None = None) -> pd.Series | None:
         """The latest successful run of `stage` (or that run, if `run_id` is given), else None."""
@@ -194,7 +154,12 @@ class Store:
 
 @dataclass
 class StageRun:
-    """One stage run in progress: what it read, what it wrote."""
+    """One stage run in progress: what it read, what it wrote.
+
+    `write` replaces a table; `append` adds rows to it (staged as Parquet in the run's scratch
+    folder and inserted at commit, so appending to a large table does not rewrite it). Either
+    way nothing is visible to other readers until the stage commits.
+    """
 
     store: Store
     stage: str
@@ -205,6 +170,12 @@ class StageRun:
     input_rows: dict[str, int] = field(default_factory=dict)
     output_rows: dict[str, int] = field(default_factory=dict)
     _pending: list[tuple[str, str]] = field(default_factory=list)
+    _appends: dict[str, list[Path]] = field(default_factory=dict)
+    _scratch: Path | None = None
+
+    @property
+    def backend(self) -> Backend:
+        return self.store.engine
 
     def read(self, name: str) -> ibis.Table:
         """Read a stored table as an input of this run (its row count goes in the run log)."""
@@ -215,43 +186,100 @@ class StageRun:
     def note_input(self, name: str, rows: int) -> None:
         self.input_rows[name] = int(rows)
 
+    def scratch(self) -> Path:
+        """This run's private folder for temporary files (removed when the run ends)."""
+        if self._scratch is None:
+            self._scratch = self.backend.scratch(f"{self.stage}-{self.run_id}")
+        return self._scratch
+
     def write(self, name: str, obj: TableLike, *, conform: bool = True) -> int:
-        """Stage `obj` as table `name`; conformed to its declared schema when one exists."""
+        """Stage `obj` as table `name`; conformed to its declared schema when one exists.
+
+        A write after appends to the same table replaces them too: build `obj` from
+        `staged(name)` to keep them.
+        """
         expr = _as_ibis(obj)
-        if conform and name in {t.name for t in schemas.all_tables()}:
+        if conform and _declared(name):
             expr = schemas.get(name).conform(expr, source=f"stage {self.stage}")
         tmp = f"{_TMP}{self.run_id}_{name}"
         if any(n == name for _, n in self._pending):
             raise StoreError(f"stage {self.stage} wrote table {name} twice")
-        self.store._write_tmp(tmp, expr)
+        self.backend.create(tmp, expr)
         self._pending.append((tmp, name))
-        if self.store.engine.kind == "duckdb":
-            rows = int(self.store.con.table(tmp).count().execute())
-        else:
-            rows = pq.ParquetDataset(self.store._spark_root / tmp).read(columns=[]).num_rows
+        self._appends.pop(name, None)
+        rows = self.backend.count(tmp)
         self.output_rows[name] = rows
         return rows
 
+    def append(self, name: str, obj: TableLike, *, conform: bool = True) -> int:
+        """Stage rows to add to table `name` (created if absent); returns the rows staged.
+
+        Rows are conformed exactly to the declared schema when there is one, so every
+        append shares the table's physical types.
+        """
+        if any(n == name for _, n in self._pending):
+            raise StoreError(f"stage {self.stage} appends to table {name} after writing it")
+        expr = _as_ibis(obj)
+        if conform and _declared(name):
+            expr = schemas.get(name).conform(expr, source=f"stage {self.stage}", exact=True)
+        parts = self._appends.setdefault(name, [])
+        folder = self.scratch() / "append" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"part-{len(parts):05d}.parquet"
+        self.backend.to_parquet(expr, path)
+        rows = self.backend.parquet_rows(path)
+        parts.append(path)  # even when empty: the table is created with its columns
+        self.output_rows[name] = self.output_rows.get(name, 0) + rows
+        return rows
+
+    def appended(self, name: str, *, latest: bool = False) -> ibis.Table | None:
+        """The rows staged by `append` to `name` in this run (`latest`: by the last call that
+        staged any), or None."""
+        paths = self._appends.get(name)
+        if not paths:
+            return None
+        return self.backend.read_parquet(paths[-1:] if latest else paths)
+
     def staged(self, name: str) -> ibis.Table:
-        """A table written earlier in this run, before commit."""
+        """Table `name` as this run will leave it: written earlier in the run, or the stored
+        table plus the rows this run appends to it."""
         for tmp, n in self._pending:
             if n == name:
-                if self.store.engine.kind == "duckdb":
-                    return self.store.con.table(tmp)
-                return self.store.con.read_parquet(
-                    str(self.store._spark_root / tmp), table_name=tmp
-                )
+                return self.backend.table(tmp)
+        new = self.appended(name)
+        if new is not None:
+            if not self.store.exists(name):
+                return new
+            old = self.store.table(name)
+            if _declared(name):
+                old = schemas.get(name).conform(old)
+                new = schemas.get(name).conform(new)
+            return ibis.union(old, new.select(*old.columns), distinct=False)
         raise StageError(f"stage {self.stage} has not written {name} yet")
 
     def commit(self) -> None:
-        if self._pending:
-            self.store._swap(self._pending)
+        changes = Changes(list(self._pending), dict(self._appends))
+        if changes.replace or changes.append:
+            self.backend.commit(changes)
         self._pending.clear()
+        self._appends.clear()
+        self._end()
 
     def rollback(self) -> None:
         for tmp, _ in self._pending:
-            self.store._drop_tmp(tmp)
+            self.backend.drop(tmp)
         self._pending.clear()
+        self._appends.clear()
+        self._end()
+
+    def _end(self) -> None:
+        if self._scratch is not None:
+            self.backend.remove_scratch(self._scratch)
+            self._scratch = None
+
+
+def _declared(name: str) -> bool:
+    return name in {t.name for t in schemas.all_tables()}
 
 
 def open_store(engine: str = "duckdb", data_dir: Path | str = "yoc-data") -> Store:

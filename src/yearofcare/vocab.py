@@ -84,3 +84,53 @@ DST_DOMAINS: tuple[str, ...] = (
 DST_LEVELS: tuple[str, ...] = ("no_needs", "low", "moderate", "high", "severe", "priority")
 
 NEED_LEVELS: tuple[str, ...] = ("Low", "Medium", "High", "End of life")
+
+#: Numeric order of the levels of need (End of life above High: it is handled separately but
+#: is the most intensive).
+NEED_LEVEL_RANK: dict[str, int] = {level: i + 1 for i, level in enumerate(NEED_LEVELS)}
+
+#: Annual change in a person's risk-profiling level or score (000: an outcome measure).
+ANNUAL_CHANGES: tuple[str, ...] = ("improved", "maintained", "deteriorated")
+
+#: Where a person-year's place in the 3x3 matrix came from.
+MATRIX_BASES: tuple[str, ...] = ("assessment", "proxy")
+
+#: What the risk model predicts for the next year, and how each target is modelled.
+RISK_TARGETS: tuple[str, ...] = ("emergency_admission", "cost_total")
+
+#: How a model term turns a person_year column into a number (risk_model.transform).
+RISK_TRANSFORMS: tuple[str, ...] = (
+    "intercept",
+    "value",
+    "log1p",
+    "flag",
+    "equals",
+    "range",
+    "is_null",
+)
+
+#: The risk model and the comparators it is validated against, in the same table.
+RISK_METHODS: tuple[str, ...] = (
+    "model",
+    "cms_only",
+    "prior_cost_only",
+    "ltc_count_only",
+    "gradient_boosting",
+)
+
+#: Two-stage cohort selection: a reviewer's decision on a proposed person.
+REVIEW_DECISIONS: tuple[str, ...] = ("pending", "accepted", "declined")
+
+#: Why a cohort register spell starts and ends (004 §7.4: a register with join and leave dates).
+COHORT_JOIN_REASONS: tuple[str, ...] = ("joined", "changed_currency")
+COHORT_LEAVE_REASONS: tuple[str, ...] = (
+    "declined",
+    "moved_away",
+    "died",
+    "stepped_down",
+    "changed_currency",
+)
+
+#: Upcoding audit: what the concluded level is compared with.
+AUDIT_COMPARISONS: tuple[str, ...] = ("domains", "risk_profile")
+AUDIT_UNITS: tuple[str, ...] = ("assessor", "provider")

@@ -1,8 +1,6 @@
-"""Small helpers the finance services share: caching, labels, required tables."""
+"""Small helpers the finance services share: labels and required tables."""
 
 from __future__ import annotations
-
-import ibis
 
 from yearofcare.errors import StageError
 from yearofcare.store import Store
@@ -28,15 +26,6 @@ def require(store: Store, *names: str, stage: str) -> None:
                 f"{stage} needs the {name} table, which the store does not have",
                 hint=f"run {WRITTEN_BY.get(name, 'the stage that writes it')} first",
             )
-
-
-def cache(store: Store, expr: ibis.Table) -> ibis.Table:
-    """Materialise `expr` once for several reads (a temporary table or a cached DataFrame).
-
-    The empty query first registers the expression's in-memory tables with the backend
-    (ibis 12's PySpark `cache()` compiles the query without doing so)."""
-    store.to_pandas(expr.limit(0))
-    return expr.cache()
 
 
 def pounds(pence: int | float | None) -> str:

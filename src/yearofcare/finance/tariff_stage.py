@@ -18,7 +18,7 @@ import pandas as pd
 from yearofcare.errors import ConfigError, StageError
 from yearofcare.finance import tariffs as tf
 from yearofcare.finance.bootstrap import Pool, generator, interval, ratio_replicates
-from yearofcare.finance.common import cache, pounds, require
+from yearofcare.finance.common import pounds, require
 from yearofcare.finance.costs import costed_rows, scope_costs
 from yearofcare.finance.service_map import ServiceMap
 from yearofcare.finance.settings import FinanceSettings, per_year
@@ -67,7 +67,7 @@ def run_tariffs(
         rows = costed_rows(store, run.read)
         rows = rows.filter(rows.fy.isin(years))
         on = ibis.literal(ts.scope_date) if ts.scope_date else ibis.date(rows.fy + 1, 4, 1)
-        costs = cache(store, scope_costs(rows, smap, on))
+        costs = store.cache(scope_costs(rows, smap, on))
         _check_costed(store, rows)
         bar.advance()
 
@@ -92,8 +92,8 @@ def run_tariffs(
         bar.advance()
 
         people = tf.people(py, pc, run.staged("tariff_person"))
-        treated = cache(
-            store, tf.treat(people, tf.thresholds(people, ts.outliers), ts.outliers.method)
+        treated = store.cache(
+            tf.treat(people, tf.thresholds(people, ts.outliers), ts.outliers.method)
         )
         sums = store.to_pandas(tf.sums(treated))
         bar.advance()

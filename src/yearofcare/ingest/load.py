@@ -7,9 +7,9 @@ For each call (one format, one or more files):
    a file with the same extract identity as a current load replaces that load;
 3. each new file is read, pseudonymised, typed and checked on a private scratch DuckDB
    (`sources.parse`); bad rows are quarantined with file, row, column and reason;
-4. the adapter builds the canonical rows, kept as Parquet parts until every file is done;
-   then each stored table is rewritten once, all in one stage, so a failure part-way leaves
-   the store exactly as it was; the run log records every file's counts.
+4. the adapter builds the canonical rows, appended through the one stage (staged until every
+   file is done, then committed together), so a failure part-way leaves the store exactly as
+   it was; the run log records every file's counts.
 
 `ingest_batch` does this for several formats at once (`yoc ingest --plan`).
 
@@ -20,7 +20,6 @@ Extract identity: `<source>:<file name without extension>` unless `--extract-id`
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -89,15 +88,12 @@ def ingest_batch(
         "optouts_file_given": any(o.optouts_file is not None for o in requests),
         "strict": any(o.strict for o in requests),
     }
-    with (
-        store.stage("ingest", params) as run,
-        tempfile.TemporaryDirectory(prefix="yoc-ingest-") as tmp,
-    ):
-        batch = _Batch(store, run, Parts(store, Path(tmp)), progress)
+    with store.stage("ingest", params) as run:
+        batch = _Batch(store, run, Parts(run), progress)
         results = [batch.step(opts) for opts in requests]
         if batch.load_rows:
             with progress.task("writing the store", None):
-                batch.parts.finish(run, batch.superseded, batch.load_rows)
+                batch.parts.finish(store, batch.superseded, batch.load_rows)
         for result in results:
             for f in result.files:
                 f.output_rows.update(batch.parts.counts.get(f.load_id or "", {}))

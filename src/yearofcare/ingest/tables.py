@@ -8,21 +8,20 @@ Rows trace to their load in one of two ways:
   shadow table (`ingest_person`, `ingest_registration`, `ingest_practice`) with its load_id,
   and the canonical table is rebuilt from the shadow.
 
-Each load's rows are first written as Parquet *parts* in a private temporary directory (they
-hold pseudonyms only), so one ingest of many files — a whole plan — reads each file once, keeps
-one file in memory at a time, and rewrites each stored table once at the end (`Parts.finish`),
-inside the one stage that makes the whole ingest atomic.
+Each load's rows are appended through the stage (`StageRun.append`: Parquet in the run's
+scratch folder, holding pseudonyms only, inserted at commit), so one ingest of many files — a
+whole plan — reads each file once, keeps one file in memory at a time and never rewrites the
+rows already stored. Only a superseded load makes its tables be rewritten without its rows.
+`person` and the current `registration` and `practice` are rebuilt from their shadows once,
+at the end (`Parts.finish`), inside the one stage that makes the whole ingest atomic.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import ibis
-import ibis.expr.operations as ops
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from yearofcare import schemas
 from yearofcare.linkage import spine
@@ -57,63 +56,20 @@ def _without(t: ibis.Table, col: str, superseded: list[str]) -> ibis.Table:
     return t.filter(t[col].isnull() | ~t[col].substr(0, PREFIX).isin(superseded))
 
 
-def _union(parts: list[ibis.Table]) -> ibis.Table:
-    return parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
-
-
-def _rows(path: Path) -> int:
-    if path.is_dir():  # Spark writes a directory of part files
-        return sum(pq.read_metadata(f).num_rows for f in path.glob("*.parquet"))
-    return pq.read_metadata(path).num_rows
-
-
 class Parts:
-    """Each load's rows per table, as Parquet files under `root`, with their row counts."""
+    """Each load's rows per table, appended through the stage, with their row counts."""
 
-    def __init__(self, store, root: Path) -> None:
-        self.store = store
-        self.root = Path(root)
+    def __init__(self, run) -> None:
+        self.run = run
         self.counts: dict[str, dict[str, int]] = {}
         self.tables: set[str] = set()
 
-    def _path(self, table: str, load_id: str) -> Path:
-        folder = self.root / table
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder / f"{load_id}.parquet"
-
-    def _record(self, table: str, load_id: str, path: Path) -> None:
-        n = _rows(path)
+    def add(self, table: str, load_id: str, obj: ibis.Table | pa.Table) -> None:
+        """Append this load's rows of `table` (conformed exactly to its declared schema)."""
+        n = self.run.append(table, obj)
         if n:
             self.counts.setdefault(load_id, {})[table.removeprefix("ingest_")] = n
         self.tables.add(table)
-
-    def add(self, table: str, load_id: str, expr: ibis.Table) -> None:
-        """Execute `expr` (conformed to `table`) into this load's part of `table`.
-
-        Every column is cast explicitly, even when Ibis thinks it has the type already: an
-        untyped literal such as `1.0` is a DECIMAL to DuckDB and Spark, and every part of a
-        table must have the same physical types.
-        """
-        declared = schemas.get(table)
-        expr = declared.conform(expr, source=table)
-        expr = expr.select(
-            **{c.name: ops.Cast(expr[c.name], to=c.dtype).to_expr() for c in declared.columns}
-        )
-        path = self._path(table, load_id)
-        self.store.con.to_parquet(expr, str(path))
-        self._record(table, load_id, path)
-
-    def add_arrow(self, table: str, load_id: str, arrow: pa.Table) -> None:
-        path = self._path(table, load_id)
-        pq.write_table(arrow, path)
-        self._record(table, load_id, path)
-
-    def read(self, table: str, load_id: str | None = None) -> ibis.Table | None:
-        if table not in self.tables:
-            return None
-        pattern = f"{load_id}.parquet" if load_id else "*.parquet"
-        t = self.store.con.read_parquet(str(self.root / table / pattern))
-        return schemas.get(table).conform(t, source=table)
 
     # ---- one load ---------------------------------------------------------------------------
     def add_load(self, load_id: str, adapter, built: dict, parsed, file_name: str) -> None:
@@ -127,7 +83,7 @@ class Parts:
                 .append_column("file_name", pa.array([file_name] * n, pa.string()))
             )
             declared = schemas.get("ingest_reject").ibis_schema().to_pyarrow()
-            self.add_arrow("ingest_reject", load_id, rej.select(declared.names).cast(declared))
+            self.add("ingest_reject", load_id, rej.select(declared.names).cast(declared))
         for name in ID_TABLES:
             if name in built:
                 self.add(name, load_id, built[name])
@@ -136,17 +92,18 @@ class Parts:
                 self.add(
                     f"ingest_{name}", load_id, built[name].mutate(load_id=ibis.literal(load_id))
                 )
+        obs = None
         if "person" in built:
             obs = spine.observations(built["person"], load_id, adapter.name, adapter.person_rank)
             self.add("ingest_person", load_id, obs)
+            obs = self.run.appended("ingest_person", latest=True)
         if any(c.kind in ("dob", "postcode") for c in adapter.identifiers) and parsed.good.num_rows:
-            self.add("link_key", load_id, self._link_keys(load_id, parsed.good))
+            self.add("link_key", load_id, self._link_keys(load_id, parsed.good, obs))
 
-    def _link_keys(self, load_id: str, good: pa.Table) -> ibis.Table:
+    def _link_keys(self, load_id: str, good: pa.Table, obs: ibis.Table | None) -> ibis.Table:
         cols = ["person_id", "_linked", "_dob_year", "_dob_month", *LINK_COLUMNS]
         t = ibis.memtable(good.select(cols))
         t = t.filter(ibis.or_(*[t[c].notnull() for c in LINK_COLUMNS])).distinct()
-        obs = self.read("ingest_person", load_id)
         if obs is None:
             sex = t.mutate(_sex=ibis.null("string"))
         else:
@@ -162,44 +119,27 @@ class Parts:
         )
 
     # ---- the end of the ingest ----------------------------------------------------------------
-    def finish(self, run, superseded: list[str], load_rows: list[dict]) -> None:
-        """Rewrite each touched table once: stored rows (less superseded loads) plus parts."""
-        present = set(self.store.tables())
-
-        def combined(name: str, col: str) -> ibis.Table | None:
-            new = self.read(name)
-            old = self.store.table(name) if name in present else None
-            if new is None and (old is None or not superseded):
-                return None
-            declared = schemas.get(name)
-            base = [declared.conform(_without(old, col, superseded))] if old is not None else []
-            return _union(base + ([new] if new is not None else []))
-
-        for name, col in ID_TABLES.items():
-            expr = combined(name, col)
-            if expr is not None:
-                run.write(name, expr)
-        rejects = self.read("ingest_reject")
-        if rejects is not None:
-            old = [self.store.table("ingest_reject")] if "ingest_reject" in present else []
-            run.write("ingest_reject", _union([*old, rejects]))
-        people = combined("ingest_person", "load_id")
-        if people is not None:
-            run.write("ingest_person", people)
+    def finish(self, store, superseded: list[str], load_rows: list[dict]) -> None:
+        """Remove superseded loads' rows, rebuild person and the current registrations and
+        practices from their shadows, and record the loads."""
+        run = self.run
+        present = set(store.tables())
+        changed: set[str] = set(self.tables)
+        keyed = {**ID_TABLES, **{f"ingest_{n}": "load_id" for n in ("person", *SHADOWED)}}
+        for name, col in {**keyed, "link_key": "load_id"}.items():
+            if superseded and name in present:
+                run.write(name, _without(run.staged(name), col, superseded))
+                changed.add(name)
+        if "ingest_person" in changed:
             run.write("person", spine.build_person(run.staged("ingest_person")))
-        loads = _load_times(self.store, present, load_rows)
+        loads = _load_times(store, present, load_rows)
         for name, key in SHADOWED.items():
-            shadow = combined(f"ingest_{name}", "load_id")
-            if shadow is not None:
-                run.write(f"ingest_{name}", shadow)
+            if f"ingest_{name}" in changed:
                 current = spine.latest_per_key(run.staged(f"ingest_{name}"), key, loads)
                 run.write(name, current.select(*schemas.get(name).names))
-        keys = combined("link_key", "load_id")
-        if keys is not None:
-            run.write("link_key", keys)
         for r in load_rows:
             r["output_rows"] = json.dumps(self.counts.get(r["load_id"], {}), sort_keys=True)
-        _write_loads(self.store, present, run, load_rows, superseded)
+        _write_loads(store, present, run, load_rows, superseded)
 
 
 def _load_times(store, present: set[str], load_rows: list[dict]) -> ibis.Table:
@@ -222,17 +162,16 @@ def _load_times(store, present: set[str], load_rows: list[dict]) -> ibis.Table:
 def _write_loads(store, present: set[str], run, load_rows: list[dict], superseded) -> None:
     schema = schemas.get("ingest_load")
     new = ibis.memtable(pa.Table.from_pylist(load_rows, schema=schema.ibis_schema().to_pyarrow()))
-    if "ingest_load" not in present:
-        run.write("ingest_load", new)
+    if "ingest_load" not in present or not superseded:
+        run.append("ingest_load", new)
         return
     old = store.table("ingest_load")
-    if superseded:
-        by = {r["replaces"]: r["load_id"] for r in load_rows if r["replaces"]}
-        superseded_by = ibis.cases(
-            *[(old.load_id == s, n) for s, n in by.items()], else_=old.superseded_by
-        )
-        old = old.mutate(
-            status=ibis.ifelse(old.load_id.isin(superseded), "superseded", old.status),
-            superseded_by=superseded_by,
-        )
-    run.write("ingest_load", _union([schema.conform(old), schema.conform(new)]))
+    by = {r["replaces"]: r["load_id"] for r in load_rows if r["replaces"]}
+    superseded_by = ibis.cases(
+        *[(old.load_id == s, n) for s, n in by.items()], else_=old.superseded_by
+    )
+    old = old.mutate(
+        status=ibis.ifelse(old.load_id.isin(superseded), "superseded", old.status),
+        superseded_by=superseded_by,
+    )
+    run.write("ingest_load", ibis.union(schema.conform(old), schema.conform(new), distinct=False))

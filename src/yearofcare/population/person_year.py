@@ -409,7 +409,7 @@ def build(
                 rows = run.staged("activity_costed")
         # one pass over activity: everything person_year needs, plus the rows that cannot be
         # costed; the detailed checks below only run (and explain) when something is wrong
-        acts = _cache(store, activity_features(rows))
+        acts = store.cache(activity_features(rows))
         totals = execute(acts.aggregate(uncosted=acts.uncosted.sum(), negative=acts.negative.sum()))
         if (totals.negative.fillna(0) > 0).any():
             check_supplied_costs(activity, execute)
@@ -420,8 +420,8 @@ def build(
         # the clipped spells feed membership and registration features, the base every join
         reg_years = registration_years(registration, years) if registration is not None else None
         if reg_years is not None:
-            reg_years = _cache(store, reg_years)
-        base = _cache(store, membership(reg_years, acts))
+            reg_years = store.cache(reg_years)
+        base = store.cache(membership(reg_years, acts))
         bar.advance()
 
         empty_events = _empty_coded_events()
@@ -459,16 +459,6 @@ def build(
         bar.advance()
         rows = dict(run.output_rows)
     return BuildResult(run.run_id, years, rows, found)
-
-
-def _cache(store: Store, expr: ibis.Table) -> ibis.Table:
-    """Materialise `expr` once (a temporary table, or a cached Spark DataFrame).
-
-    The empty query first registers the expression's in-memory tables with the backend:
-    ibis 12's PySpark `cache()` compiles the query without doing so.
-    """
-    store.to_pandas(expr.limit(0))
-    return expr.cache()
 
 
 def _empty_coded_events() -> ibis.Table:

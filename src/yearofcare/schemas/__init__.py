@@ -6,11 +6,13 @@ from yearofcare.errors import StageError
 from yearofcare.schemas import (
     analysis,
     canonical,
+    cohorts,
     derived_population,
     finance,
     ingest,
     population,
     quality,
+    segmentation,
     synth,
 )
 from yearofcare.schemas.model import Column, TableSchema, table
@@ -36,6 +38,8 @@ for _t in (
     *quality.TABLES,
     *derived_population.TABLES,
     *synth.TABLES,
+    *segmentation.TABLES,
+    *cohorts.TABLES,
     *finance.TABLES,
 ):
     register(_t)

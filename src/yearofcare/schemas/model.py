@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import ibis
 import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
 
 from yearofcare.errors import InputError
 
@@ -84,10 +85,15 @@ class TableSchema:
     def ibis_schema(self) -> ibis.Schema:
         return ibis.schema({c.name: c.dtype for c in self.columns})
 
-    def conform(self, expr: ibis.Table, *, source: str = "input") -> ibis.Table:
+    def conform(
+        self, expr: ibis.Table, *, source: str = "input", exact: bool = False
+    ) -> ibis.Table:
         """Select and cast `expr` to this schema, in declared order.
 
-        Raises InputError naming every missing column; extra columns are dropped.
+        Raises InputError naming every missing column; extra columns are dropped. `exact`
+        casts every column even where Ibis believes the type already matches (an untyped
+        literal such as `1.0` is a DECIMAL to DuckDB and Spark): rows written in parts that
+        must share one physical type (appends) are conformed exactly.
         """
         missing = [c.name for c in self.columns if c.name not in expr.columns]
         if missing:
@@ -96,6 +102,10 @@ class TableSchema:
                 f"found {', '.join(expr.columns) or 'none'}",
                 hint=f"see docs/data-model.md for the {self.name} contract, "
                 "or map the source columns in a mapping file",
+            )
+        if exact:
+            return expr.select(
+                **{c.name: ops.Cast(expr[c.name], to=c.dtype).to_expr() for c in self.columns}
             )
         return expr.select([expr[c.name].cast(c.dtype).name(c.name) for c in self.columns])
 

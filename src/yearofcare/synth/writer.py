@@ -7,8 +7,6 @@ tables are written in one stage, so a failure leaves the store as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -64,21 +62,6 @@ def _refuse_key_in_store(path: Path, data_dir: Path) -> None:
         load_key(path, store_dir=data_dir)
 
 
-@contextmanager
-def _unordered_inserts(store: Store) -> Iterator[None]:
-    """Let DuckDB insert in parallel without keeping row order (none of these tables has one)."""
-    if store.engine.kind != "duckdb":
-        yield
-        return
-    raw = store.con.con
-    before = raw.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
-    raw.execute("SET preserve_insertion_order = false")
-    try:
-        yield
-    finally:
-        raw.execute(f"SET preserve_insertion_order = {bool(before)}")
-
-
 def with_person_id(table: pa.Table, person_id: pa.Array) -> pa.Table:
     """Replace `person_idx` by `person_id` (dictionary-encoded on the pseudonyms)."""
     idx = table.column("person_idx").combine_chunks()
@@ -98,7 +81,7 @@ def write(
     params = population.params.model_dump()
     with (
         progress.task("Writing tables", total=len(TABLES) + 1) as task,
-        _unordered_inserts(store),
+        store.engine.bulk_writes(),
         store.stage(STAGE, params) as run,
     ):
         person_id = pseudonymise(person.column("nhs_number"), key)

@@ -1,0 +1,147 @@
+"""What a storage backend does for the `Store`: the one interface every engine implements.
+
+The store is engine-neutral: it asks its backend to list, read, write, append and swap tables,
+to execute expressions, and to keep a scratch directory for a run's temporary files. Each
+engine has one subclass (`backends/duckdb.py`, `backends/spark.py`), imported only when that
+engine is chosen (`engine.connect`), so PySpark is needed only for `--engine spark`.
+
+Domain code never sees a backend: it receives Ibis tables and returns Ibis expressions. The
+store, the ingest's staging and benchmarks use the methods below; nothing outside a backend
+class touches a connection's private attributes.
+
+To add an engine, subclass `Backend`, implement the abstract methods, and register the class
+in `engine.BACKENDS`; `tests/spec` then runs every spec test on it once it is added to
+`tests/conftest.py` ENGINES (see docs/architecture.md, "Adding an engine").
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+#: Prefix of every temporary table or directory a stage writes before it commits.
+TMP_PREFIX = "__yoc_tmp_"
+#: The directory under the data directory that holds a run's temporary files.
+SCRATCH_DIR = ".yoc-scratch"
+
+
+@dataclass
+class Changes:
+    """What a stage commits together: tables replaced and rows appended."""
+
+    #: (temporary name, final name): the temporary replaces the table.
+    replace: list[tuple[str, str]] = field(default_factory=list)
+    #: final name → Parquet files (or directories of them) whose rows are appended.
+    append: dict[str, list[Path]] = field(default_factory=dict)
+
+
+class Backend(ABC):
+    """One engine holding the store's tables.
+
+    Attributes: `kind` (the engine's name), `con` (its Ibis connection: compile and inspect
+    with it, but do not reach past it) and `data_dir` (where the store lives).
+    """
+
+    kind: ClassVar[str]
+
+    def __init__(self, con: ibis.BaseBackend, data_dir: Path) -> None:
+        self.con = con
+        self.data_dir = Path(data_dir)
+
+    @classmethod
+    @abstractmethod
+    def open(cls, data_dir: Path, *, threads: int | None = None) -> Backend:
+        """Open the store in `data_dir` (which exists and is writable)."""
+
+    # ---- tables ------------------------------------------------------------------------------
+    @abstractmethod
+    def list_tables(self) -> list[str]:
+        """Every table the backend holds, temporaries included."""
+
+    @abstractmethod
+    def table(self, name: str) -> ibis.Table:
+        """The stored (or temporary) table `name`."""
+
+    @abstractmethod
+    def create(self, name: str, expr: ibis.Table) -> None:
+        """Execute `expr` into table `name`, replacing any table of that name."""
+
+    @abstractmethod
+    def drop(self, name: str) -> None:
+        """Drop table `name` if it exists."""
+
+    @abstractmethod
+    def count(self, name: str) -> int:
+        """Rows in table `name` (cheap: metadata where the engine has it)."""
+
+    @abstractmethod
+    def commit(self, changes: Changes) -> None:
+        """Apply `changes` together: on DuckDB in one transaction; on Spark by renames."""
+
+    @abstractmethod
+    def append_rows(self, name: str, rows: pa.Table) -> None:
+        """Append a few rows to `name` at once, creating it (the run log; not staged)."""
+
+    # ---- executing ---------------------------------------------------------------------------
+    def to_pyarrow(self, expr: ibis.Expr) -> pa.Table:
+        return self.con.to_pyarrow(expr)
+
+    def to_pandas(self, expr: ibis.Expr) -> pd.DataFrame:
+        return self.con.execute(expr)
+
+    @abstractmethod
+    def to_parquet(self, expr: ibis.Table, path: Path) -> None:
+        """Execute `expr` into Parquet at `path` (a file on DuckDB, a directory on Spark)."""
+
+    @abstractmethod
+    def read_parquet(self, paths: Sequence[Path]) -> ibis.Table:
+        """Parquet files (or directories written by `to_parquet`) as one table."""
+
+    @abstractmethod
+    def cache(self, expr: ibis.Table) -> ibis.Table:
+        """Materialise `expr` once for repeated use; `.release()` frees it."""
+
+    @contextmanager
+    def bulk_writes(self) -> Iterator[None]:
+        """Tune the engine for writing many rows whose order does not matter."""
+        yield
+
+    def close(self) -> None:
+        """Release the connection (the store cannot be used afterwards)."""
+        self.con.disconnect()
+
+    # ---- scratch files -----------------------------------------------------------------------
+    @property
+    def scratch_root(self) -> Path:
+        """Where runs keep temporary files; a folder per run, removed when the run ends."""
+        return self.data_dir / SCRATCH_DIR
+
+    def scratch(self, label: str = "run") -> Path:
+        """A new private folder for temporary files under `scratch_root`."""
+        path = self.scratch_root / f"{label}-{uuid.uuid4().hex[:12]}"
+        path.mkdir(parents=True)
+        return path
+
+    @staticmethod
+    def remove_scratch(path: Path) -> None:
+        shutil.rmtree(path, ignore_errors=True)
+
+    # ---- helpers for subclasses -----------------------------------------------------------------
+    @staticmethod
+    def parquet_rows(path: Path) -> int:
+        """Rows in a Parquet file or in every part file of a directory."""
+        path = Path(path)
+        if path.is_dir():
+            return sum(pq.read_metadata(f).num_rows for f in sorted(path.glob("*.parquet")))
+        return pq.read_metadata(path).num_rows
