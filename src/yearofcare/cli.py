@@ -34,12 +34,14 @@ out = Console()
 #: Modules under yearofcare.commands that add their commands to `app`, in pipeline order.
 COMMAND_MODULES: tuple[str, ...] = (
     "store_cmds",
+    "init",
     "keys",
     "synth",
     "ingest",
     "build",
     "analyse",
     "quality",
+    "finance",
     "demo",
 )
 
