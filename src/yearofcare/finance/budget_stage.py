@@ -71,11 +71,10 @@ def run_budget(
         spells = ibis.union(
             *[rg.priced(rg.year_spells(register, fy), prices) for fy in years], distinct=False
         )
-        _check_priced(store, spells, tariffs)
         run.write("budget_movement", rg.movements(spells))
+        totals, by_value, moves, every = _aggregates(store, spells, run.staged("budget_movement"))
+        _check_priced(every, tariffs)
         bar.advance()
-
-        totals, by_value, moves = _aggregates(store, spells, run.staged("budget_movement"))
         pc = run.read("person_currency")
         mix_moves = _transitions(store, pc, register)
         shares = _setting_shares(store, run.read("tariff_component"), tariff_fy)
@@ -132,45 +131,46 @@ def _cohorts(store: Store, register: ibis.Table, wanted: tuple[str, ...]) -> lis
     return list(wanted) or have
 
 
-def _check_priced(store: Store, spells: ibis.Table, tariffs: pd.DataFrame) -> None:
-    bad = spells.filter((spells.months > 0) & spells.tariff_pence.isnull())
-    found = store.to_pandas(
-        bad.group_by(["cohort_id", "fy", "currency", "currency_value"]).aggregate(n=bad.count())
-    )
+def _check_priced(by_value: pd.DataFrame, tariffs: pd.DataFrame) -> None:
+    found = by_value[by_value.unpriced > 0]
     if not len(found):
         return
     f = found.iloc[0]
-    note = tariffs[(tariffs.currency == f.currency) & (tariffs.value == f.currency_value)]
+    note = tariffs[(tariffs.currency == f.currency) & (tariffs.value == f.value)]
     why = str(note.note.iloc[0]) if len(note) and isinstance(note.note.iloc[0], str) else None
     if why is None and pd.notna(f.currency):
         why = "the value is not among the tariffs' values"
     raise StageError(
-        rg.unpriced_message(f.cohort_id, int(f.fy), f.currency, f.currency_value, int(f.n), why),
+        rg.unpriced_message(f.cohort_id, int(f.fy), f.currency, f.value, int(f.unpriced), why),
         hint="set tariffs from a year in which the value has people (budget.base_fy), merge the "
         "value into another in the currencies file, or check the register's currency values",
     )
 
 
 def _aggregates(store: Store, spells: ibis.Table, movements: ibis.Table):
-    s = spells
-    totals = store.to_pandas(
-        s.group_by(["cohort_id", "fy"]).aggregate(
+    """(totals per cohort × year, sums per cohort × year × value, movements by reason)."""
+    s = spells.rename(value="currency_value")
+    live = s.months > 0
+    by_value = store.to_pandas(
+        s.group_by(["cohort_id", "fy", "currency", "value"]).aggregate(
             base=s.tariff_pence.sum(where=s.in_base),
             base_members=s.count(where=s.in_base),
             total=s.amount_pence.sum(),
+            spells=s.count(where=live),
+            member_months=s.months.cast("int64").sum(where=live),
+            unpriced=s.count(where=live & s.tariff_pence.isnull()),
         )
     )
-    live = s.filter(s.months > 0).rename(value="currency_value")
-    by_value = store.to_pandas(
-        live.group_by(["cohort_id", "fy", "currency", "value"]).aggregate(
-            spells=live.count(), member_months=live.months.cast("int64").sum()
-        )
-    )
+    for c in ("base", "base_members", "total", "spells", "member_months", "unpriced"):
+        by_value[c] = by_value[c].fillna(0).astype("int64")
+    totals = by_value.groupby(["cohort_id", "fy"], as_index=False)[
+        ["base", "base_members", "total"]
+    ].sum()
     m = movements
     moves = store.to_pandas(
         m.group_by(["cohort_id", "fy", "reason"]).aggregate(amount=m.amount_pence.sum())
     )
-    return totals, by_value, moves
+    return totals, by_value[by_value.spells > 0], moves, by_value
 
 
 def _transitions(store: Store, pc: ibis.Table, register: ibis.Table) -> dict[str, pd.DataFrame]:
@@ -374,12 +374,9 @@ def _pools(store, tariff_person, pc, tariffs: pd.DataFrame, tariff_fy: int, sett
     cost = "treated"
     sizes = treated.group_by(tf.KEYS).aggregate(n=treated.count())
     exact_max = settings.tariffs.bootstrap.exact_max
-    frames = [
-        store.to_pandas(f(treated, cost, sizes, exact_max))
-        for f in (tf.pool_people, tf.pool_strata, tf.pool_tail)
-    ]
+    rows = store.to_pandas(tf.pool_rows(treated, cost, sizes, exact_max))
     pools: dict[str, dict] = {}
-    for (currency, value, _fy), pool in build_pools(*frames).items():
+    for (currency, value, _fy), pool in build_pools(rows).items():
         pools.setdefault(currency, {})[value] = pool
     return pools
 

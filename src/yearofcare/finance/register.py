@@ -41,52 +41,62 @@ def spells(register: ibis.Table) -> ibis.Table:
     return register.select(*SPELL_COLUMNS)
 
 
-def check_register(store: Store, register: ibis.Table) -> None:
-    """Refuse spells that end before they start and overlapping spells of one person."""
+def register_problems(register: ibis.Table) -> ibis.Table:
+    """Spells that end before they start, and pairs of one person's spells that overlap
+    (kind, cohort, person, the two spells and their dates); empty when the register is sound."""
     r = spells(register)
-    backwards = store.to_pandas(
-        r.filter(r.leave_date.notnull() & (r.leave_date < r.join_date)).limit(1)
+    far = date(9999, 12, 31)
+    back = r.filter(r.leave_date.notnull() & (r.leave_date < r.join_date))
+    back = back.select(
+        kind=ibis.literal("backwards"),
+        cohort_id=back.cohort_id,
+        person_id=back.person_id,
+        s1=back.spell,
+        j1=back.join_date,
+        l1=back.leave_date,
+        s2=back.spell,
+        j2=back.join_date,
+        l2=back.leave_date,
     )
-    if len(backwards):
-        b = backwards.iloc[0]
-        raise InputError(
-            f"cohort register: cohort {b.cohort_id} person {b.person_id} spell {b.spell} "
-            f"leaves on {b.leave_date} before it joins on {b.join_date}",
-            hint="fix the register (yoc cohort update) so every spell ends on or after it starts",
-        )
     a = r.select(
-        "cohort_id", "person_id", s1="spell", j1="join_date", l1=r.leave_date.fill_null(date.max)
+        "cohort_id", "person_id", s1="spell", j1="join_date", l1=r.leave_date.fill_null(far)
     )
     b = r.select(
-        c2="cohort_id",
-        p2="person_id",
-        s2="spell",
-        j2="join_date",
-        l2=r.leave_date.fill_null(date.max),
+        c2="cohort_id", p2="person_id", s2="spell", j2="join_date", l2=r.leave_date.fill_null(far)
     )
     pairs = a.join(
         b,
-        [
-            a.cohort_id == b.c2,
-            a.person_id == b.p2,
-            a.s1 < b.s2,
-            a.j1 <= b.l2,
-            b.j2 <= a.l1,
-        ],
+        [a.cohort_id == b.c2, a.person_id == b.p2, a.s1 < b.s2, a.j1 <= b.l2, b.j2 <= a.l1],
     )
-    found = store.to_pandas(pairs.limit(1))
-    if len(found):
-        f = found.iloc[0]
+    pairs = pairs.mutate(kind=ibis.literal("overlap")).select(*back.columns)
+    return ibis.union(back, pairs, distinct=False)
 
-        def shown(d):
-            return "open" if d == date.max else str(d)
 
+def check_register(store: Store, register: ibis.Table) -> None:
+    """Refuse spells that end before they start and overlapping spells of one person."""
+    found = store.to_pandas(register_problems(register).limit(1))
+    if not len(found):
+        return
+    f = found.iloc[0]
+    if f.kind == "backwards":
         raise InputError(
-            f"cohort register: cohort {f.cohort_id} person {f.person_id} has overlapping "
-            f"spells {f.s1} ({f.j1} to {shown(f.l1)}) and {f.s2} ({f.j2} to {shown(f.l2)})",
-            hint="a person can be in a cohort only once on any day: end the first spell the "
-            "day before the second starts (yoc cohort update rebuilds the register)",
+            f"cohort register: cohort {f.cohort_id} person {f.person_id} spell {f.s1} "
+            f"leaves on {_day(f.l1)} before it joins on {_day(f.j1)}",
+            hint="fix the register (yoc cohort update) so every spell ends on or after it starts",
         )
+    raise InputError(
+        f"cohort register: cohort {f.cohort_id} person {f.person_id} has overlapping spells "
+        f"{f.s1} ({_day(f.j1)} to {_day(f.l1)}) and {f.s2} ({_day(f.j2)} to {_day(f.l2)})",
+        hint="a person can be in a cohort only once on any day: end the first spell the day "
+        "before the second starts (yoc cohort update rebuilds the register)",
+    )
+
+
+def _day(d) -> str:
+    import pandas as pd
+
+    d = pd.Timestamp(d).date()
+    return "open" if d.year == 9999 else d.isoformat()
 
 
 def year_spells(register: ibis.Table, fy: int) -> ibis.Table:

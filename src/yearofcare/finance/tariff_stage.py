@@ -172,10 +172,7 @@ def _bootstrap(
     kept = treated.filter(treated.kept)
     sizes_frame = sums[[*KEYS, "kept_people"]].rename(columns={"kept_people": "n"})
     sizes = ibis.memtable(sizes_frame.astype({"fy": "int16", "n": "int64"}))
-    people = store.to_pandas(tf.pool_people(kept, "treated", sizes, bs.exact_max))
-    strata = store.to_pandas(tf.pool_strata(kept, "treated", sizes, bs.exact_max))
-    tail = store.to_pandas(tf.pool_tail(kept, "treated", sizes, bs.exact_max))
-    pools = build_pools(people, strata, tail)
+    pools = build_pools(store.to_pandas(tf.pool_rows(kept, "treated", sizes, bs.exact_max)))
     out: dict[tuple, tuple[float, float, str]] = {}
     for key, pool in pools.items():
         reps = ratio_replicates(pool, pool.n, bs.replicates, generator(bs.seed, *key))
@@ -184,24 +181,18 @@ def _bootstrap(
     return out
 
 
-def build_pools(people: pd.DataFrame, strata: pd.DataFrame, tail: pd.DataFrame) -> dict:
-    """Pools keyed by (currency, value, fy) from the three pulled frames."""
+def build_pools(rows: pd.DataFrame) -> dict:
+    """Pools keyed by (currency, value, fy) from `tariffs.pool_rows`."""
     pools: dict[tuple, Pool] = {}
-
-    def key(k) -> tuple:
-        return (k[0], k[1], int(k[2]))
-
-    for k, g in people.groupby(KEYS, sort=False):
-        pools[key(k)] = Pool.of_people(g.cost.to_numpy(), g.months.to_numpy())
-    tails = {key(k): g for k, g in tail.groupby(KEYS, sort=False)}
     cols = ["k", "sc", "sm", "scc", "smm", "scm"]
-    for k, g in strata.groupby(KEYS, sort=False):
-        t = tails.get(key(k), tail.iloc[:0])
-        s = g.sort_values("_stratum")[cols].to_numpy(float)
-        pools[key(k)] = Pool.of_strata(s, t.cost.to_numpy(), t.months.to_numpy())
-    for k, t in tails.items():
-        if k not in pools:
-            pools[k] = Pool.of_strata(np.empty((0, 6)), t.cost.to_numpy(), t.months.to_numpy())
+    for k, g in rows.groupby(KEYS, sort=False):
+        people = g[g.stratum < 0]
+        strata = g[g.stratum >= 0].sort_values("stratum")[cols].to_numpy(float)
+        cost, months = people.sc.to_numpy(float), people.sm.to_numpy(float)
+        key = (k[0], k[1], int(k[2]))
+        pools[key] = (
+            Pool.of_strata(strata, cost, months) if len(strata) else Pool.of_people(cost, months)
+        )
     return pools
 
 

@@ -150,42 +150,42 @@ def sums(treated: ibis.Table) -> ibis.Table:
 
 
 # ---- bounded pools for the bootstrap -------------------------------------------------------
-def pool_people(t: ibis.Table, cost: str, sizes: ibis.Table, exact_max: int) -> ibis.Table:
-    """(keys, cost, months) of every person in values with at most `exact_max` people.
+def pool_rows(t: ibis.Table, cost: str, sizes: ibis.Table, exact_max: int) -> ibis.Table:
+    """Everything the bootstrap draws from, in one bounded table (see bootstrap.Pool).
 
-    `t` holds the people to draw from (with a `cost` column named by `cost`); `sizes` has
-    KEYS and `n` (people per value)."""
-    small = sizes.filter(sizes.n <= exact_max).select(*KEYS)
-    j = t.join(small, KEYS)
-    return j.select(*KEYS, cost=j[cost].cast("float64"), months=j.months.cast("float64"))
-
-
-def _ranked(t: ibis.Table, cost: str, sizes: ibis.Table, exact_max: int) -> ibis.Table:
-    big = sizes.filter(sizes.n > exact_max)
-    j = t.join(big, KEYS)
+    `t` holds the people to draw from (cost in the column named by `cost`, and months);
+    `sizes` has KEYS and `n`, the people per value. Rows with `stratum` −1 are people, one
+    by one: every person of a value with at most `exact_max` people, and the top strata of the
+    others; the other rows are strata of people ordered by annualised cost, with their count
+    (`k`) and the sums of cost, months, their squares and their product."""
+    j = t.join(sizes, KEYS)
     annual = j[cost].cast("float64") / j.months.cast("float64")
     w = ibis.window(group_by=[j[k] for k in KEYS], order_by=[annual, j.months])
-    j = j.mutate(_rank=ibis.row_number().over(w))
     strata = ibis.least(ibis.greatest(j.n // MIN_PER_STRATUM, 1), STRATA)  # strata_count
-    j = j.mutate(_strata=strata, _stratum=(j._rank * strata) // j.n)
-    tail = ibis.greatest((j._strata + TAIL_DIVISOR - 1) // TAIL_DIVISOR, 1)  # tail_strata
-    return j.mutate(_tail=j._stratum >= j._strata - tail)
-
-
-def pool_strata(t: ibis.Table, cost: str, sizes: ibis.Table, exact_max: int) -> ibis.Table:
-    """Per large value and stratum (all but the top ones): count and the sums the stratified
-    bootstrap needs (see bootstrap.Pool)."""
-    j = _ranked(t, cost, sizes, exact_max)
-    j = j.filter(~j._tail)
+    tail = ibis.greatest((strata + TAIL_DIVISOR - 1) // TAIL_DIVISOR, 1)  # tail_strata
+    j = j.mutate(_stratum=(ibis.row_number().over(w) * strata) // j.n, _strata=strata, _tail=tail)
+    one = (j.n <= exact_max) | (j._stratum >= j._strata - j._tail)
     c = j[cost].cast("float64")
     m = j.months.cast("float64")
-    return j.group_by([*KEYS, "_stratum"]).aggregate(
-        k=j.count(), sc=c.sum(), sm=m.sum(), scc=(c * c).sum(), smm=(m * m).sum(), scm=(c * m).sum()
+    people = j.filter(one).select(
+        *KEYS,
+        stratum=ibis.literal(-1).cast("int64"),
+        k=ibis.literal(1).cast("int64"),
+        sc=c,
+        sm=m,
+        scc=c * c,
+        smm=m * m,
+        scm=c * m,
     )
-
-
-def pool_tail(t: ibis.Table, cost: str, sizes: ibis.Table, exact_max: int) -> ibis.Table:
-    """The people of the top strata of each large value, one by one."""
-    j = _ranked(t, cost, sizes, exact_max)
-    j = j.filter(j._tail)
-    return j.select(*KEYS, cost=j[cost].cast("float64"), months=j.months.cast("float64"))
+    grouped = j.filter(~one)
+    gc = grouped[cost].cast("float64")
+    gm = grouped.months.cast("float64")
+    body = grouped.group_by([*KEYS, grouped._stratum.cast("int64").name("stratum")]).aggregate(
+        k=grouped.count(),
+        sc=gc.sum(),
+        sm=gm.sum(),
+        scc=(gc * gc).sum(),
+        smm=(gm * gm).sum(),
+        scm=(gc * gm).sum(),
+    )
+    return ibis.union(people, body.select(*people.columns), distinct=False)
