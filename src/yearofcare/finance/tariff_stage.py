@@ -62,7 +62,8 @@ def run_tariffs(
         pc = run.read("person_currency")
         years, currencies = _years_and_currencies(store, pc, ts.currencies, ts.years)
         run.parameters.update(years=years, currencies=currencies)
-        pc = pc.filter(pc.currency.isin(currencies) & pc.fy.isin(years))
+        all_years = pc.filter(pc.currency.isin(currencies))
+        pc = all_years.filter(all_years.fy.isin(years))
         run.write("service_map", smap.frame())
         rows = costed_rows(store, run.read)
         rows = rows.filter(rows.fy.isin(years))
@@ -100,16 +101,19 @@ def run_tariffs(
         ci = _bootstrap(store, treated, sums, settings)
         bar.advance()
 
-        every = store.to_pandas(
-            pc.group_by(["currency", "value"]).aggregate(value_order=pc.value_order.min())
-        ).dropna(subset=["value"])
+        values = store.to_pandas(
+            all_years.group_by(["currency", "value"]).aggregate(
+                value_order=all_years.value_order.min(),
+                unmatched=all_years.count(where=all_years.fy.isin(years)),
+            )
+        )
+        every = values.dropna(subset=["value"])
         tariff = _tariff_rows(sums, ci, every, years, settings, smap)
         run.write("tariff", tariff)
         run.write("tariff_bridge", _bridge(tariff))
         run.write("tariff_component", _components(costs, people))
-        nomatch = pc.filter(pc.value.isnull())
-        unmatched = store.to_pandas(nomatch.group_by("currency").aggregate(n=nomatch.count()))
-        found = {str(r.currency): int(r.n) for r in unmatched.itertuples()}
+        nomatch = values[values.value.isna()]
+        found = {str(r.currency): int(r.unmatched) for r in nomatch.itertuples() if r.unmatched}
         run.parameters["unmatched_person_years"] = found
         run.parameters["flagged"] = int(tariff.small.sum())
         for t in (costs, treated):
@@ -198,8 +202,9 @@ def build_pools(rows: pd.DataFrame) -> dict:
 
 def _mean(total: int, months: int) -> int | None:
     """Σ pence / Σ months × 12, to the penny (half up)."""
-    if not months:
+    if months is None or pd.isna(months) or not months:
         return None
+    total = 0 if total is None or pd.isna(total) else total
     return tf.half_up(Decimal(int(total)) * 12 / Decimal(int(months)))
 
 
@@ -262,9 +267,9 @@ def _tariff_row(key, value_order, s, ci, uplift, ts, settings) -> dict:
         in_scope_mean_pence=_mean(s.cost_in, s.months),
         low_threshold_pence=_int(s.low_pence),
         high_threshold_pence=_int(s.high_pence if o.method != "cap_and_pool" else s.cap_pence),
-        people_trimmed=int(s.trimmed),
-        people_adjusted=int(s.adjusted),
-        pool_pence=int(s.pooled),
+        people_trimmed=_int(s.trimmed) or 0,
+        people_adjusted=_int(s.adjusted) or 0,
+        pool_pence=_int(s.pooled) or 0,
         tariff_pence=tariff,
         uplifted_pence=(
             tf.half_up(Decimal(tariff) * (1 + uplift / 100))

@@ -126,10 +126,22 @@ def _tariff(value, pence, people):
 
 def _person_year(pid, value, cost_pence, months=12):
     return (
-        {"person_id": pid, "fy": 2024, "months_registered": months, "cost_all_pence": cost_pence,
-         "cost_in_pence": cost_pence},
-        {"person_id": pid, "fy": 2024, "currency": "level", "currency_version": "spec",
-         "value": value, "value_order": 1 if value == "Low" else 2, "matched": True},
+        {
+            "person_id": pid,
+            "fy": 2024,
+            "months_registered": months,
+            "cost_all_pence": cost_pence,
+            "cost_in_pence": cost_pence,
+        },
+        {
+            "person_id": pid,
+            "fy": 2024,
+            "currency": "level",
+            "currency_version": "spec",
+            "value": value,
+            "value_order": 1 if value == "Low" else 2,
+            "matched": True,
+        },
     )
 
 
@@ -143,8 +155,15 @@ def budget_tables() -> dict[str, list[dict]]:
         for m, w in enumerate(WINTER, start=1)
     ]
     components = [
-        {"currency": "level", "value": v, "fy": 2024, "setting": s, "provider_code": p,
-         "cost_pence": c, "share": sh}
+        {
+            "currency": "level",
+            "value": v,
+            "fy": 2024,
+            "setting": s,
+            "provider_code": p,
+            "cost_pence": c,
+            "share": sh,
+        }
         for v in ("High", "Low")
         for s, p, c, sh in (("community", "ZC1", 3, 0.75), ("acute_non_elective", "ZA1", 1, 0.25))
     ]
@@ -156,3 +175,70 @@ def budget_tables() -> dict[str, list[dict]]:
         "tariff_component": components,
         "cost_profile": profile,
     }
+
+
+# ---- activity, tags and billed lines (cohort c1 as above; budget year 2025/26) ------------
+def _act(aid, pid, setting, when, pounds, provider="ZC1", service=None, currency=None):
+    return {
+        "activity_id": aid,
+        "person_id": pid,
+        "source": "spec",
+        "setting": setting,
+        "service_type": service,
+        "provider_code": provider,
+        "start_date": when,
+        "currency": currency,
+        "cost": pounds,
+        "cost_basis": "actual",
+        "funding_route": "block",
+    }
+
+
+ACTIVITY = [
+    _act("a1", "q2", "community", D(2025, 5, 1), 100.0),  # inside
+    _act("a2", "q2", "gp", D(2025, 5, 1), 40.0, provider="P1"),  # service outside the map
+    _act("a3", "z9", "community", D(2025, 5, 2), 50.0),  # not a member
+    _act("a4", "q3", "community", D(2025, 7, 1), 30.0),  # after q3 died
+    _act("a5", "q1", "community", D(2025, 10, 15), 25.0),  # q1's join day: inside
+    _act("a6", "q1", "community", D(2025, 10, 14), 10.0),  # the day before: outside
+    _act("a7", "q2", "community", D(2019, 6, 1), 5.0),  # before the map starts
+    _act("a8", "q2", "community", D(2025, 5, 3), 500.0, service="residential"),  # map exception
+    _act("a9", "q5", "acute_non_elective", D(2025, 12, 1), 2000.0, provider="ZA1", currency="Y"),
+]
+TAGS = {
+    "a1": (True, "inside"),
+    "a2": (False, "service_outside_map"),
+    "a3": (False, "not_on_register"),
+    "a4": (False, "not_on_register"),
+    "a5": (True, "inside"),
+    "a6": (False, "not_on_register"),
+    "a7": (False, "outside_map_period"),
+    "a8": (False, "service_outside_map"),
+    "a9": (True, "inside"),
+}
+
+
+def _line(ref, pid, provider, setting, when, pence, hrg=None, linked=True):
+    return {
+        "line_id": f"lspec0000001-{ref}",
+        "person_id": pid,
+        "linked": linked,
+        "file_row": int(ref[1:]) + 1,
+        "line_ref": ref,
+        "billing_route": "pbr",
+        "provider_code": provider,
+        "setting": setting,
+        "hrg": hrg,
+        "activity_date": when,
+        "billed_pence": pence,
+    }
+
+
+BILLED = [
+    _line("L1", "q2", "ZC1", "community", D(2025, 5, 1), 10_000),  # a1 is inside: double
+    _line("L2", "q2", "P1", "gp", D(2025, 5, 1), 4_000),  # gp is outside: fine
+    _line("L3", "z9", "ZC1", "community", D(2025, 5, 2), 5_000),  # not a member: fine
+    _line("L4", "q5", "ZA1", "acute_non_elective", D(2025, 12, 1), 200_000, hrg="X"),  # other HRG
+    _line("L5", "q5", "ZA1", "acute_non_elective", D(2025, 12, 1), 200_000),  # a9: double
+]
+DOUBLE = {"L1", "L5"}

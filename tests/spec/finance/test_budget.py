@@ -1,41 +1,26 @@
 """Spec: the capitated budget follows people (004 §7.4), adjustments in order, the schedule.
 
-Hand-worked answers in tests/spec/finance/economy.py; run once per engine.
+Hand-worked answers in tests/spec/finance/economy.py; run once per engine (conftest.py).
 """
 
 from __future__ import annotations
 
-import pytest
-
-from tests.conftest import ENGINES
-from tests.spec import load
 from tests.spec.finance import economy as E
-from yearofcare.engine import connect
-from yearofcare.finance.budget_stage import run_budget
-from yearofcare.store import Store
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def budget(request, tmp_path_factory):
-    store = Store(connect(request.param, tmp_path_factory.mktemp(f"budget-{request.param}")))
-    load(store, E.budget_tables())
-    result = run_budget(store, E.settings())
-    return store, result
 
 
 def _frame(store, name):
     return store.to_pandas(store.table(name))
 
 
-def test_a_person_joining_in_month_7_at_6000_a_year_contributes_3000(budget):
-    store, _ = budget
+def test_a_person_joining_in_month_7_at_6000_a_year_contributes_3000(money):
+    store = money
     m = _frame(store, "budget_movement")
     q1 = m[m.person_id == "q1"].iloc[0]
     assert (q1.reason, q1.month, q1.months, q1.amount_pence) == ("joined", 7, 6, 300_000)
 
 
-def test_deaths_and_leavers_are_removed_from_their_leave_month(budget):
-    store, _ = budget
+def test_deaths_and_leavers_are_removed_from_their_leave_month(money):
+    store = money
     m = _frame(store, "budget_movement").set_index("person_id")
     # died 15 June: April and May paid (2 × £500); left 30 June: April to June paid
     assert (m.loc["q3", "reason"], m.loc["q3", "month"], m.loc["q3", "amount_pence"]) == (
@@ -50,8 +35,8 @@ def test_deaths_and_leavers_are_removed_from_their_leave_month(budget):
     )
 
 
-def test_a_currency_change_is_repriced_from_its_month_as_one_row(budget):
-    store, _ = budget
+def test_a_currency_change_is_repriced_from_its_month_as_one_row(money):
+    store = money
     m = _frame(store, "budget_movement")
     q5 = m[m.person_id == "q5"]
     assert len(q5) == 1
@@ -66,8 +51,8 @@ def test_a_currency_change_is_repriced_from_its_month_as_one_row(budget):
     )
 
 
-def test_steps_in_order_with_each_value(budget):
-    store, _ = budget
+def test_steps_in_order_with_each_value(money):
+    store = money
     b = _frame(store, "budget").sort_values("step_order")
     steps = dict(zip(b.step, b.amount_pence, strict=True))
     assert list(b.step) == [
@@ -97,16 +82,16 @@ def test_steps_in_order_with_each_value(budget):
     assert b[b.step == "left"].running_total_pence.iloc[0] == 1_920_000 + 300_000 - 450_000
 
 
-def test_a_winter_profiled_schedule_sums_to_the_annual_budget_to_the_penny(budget):
-    store, _ = budget
+def test_a_winter_profiled_schedule_sums_to_the_annual_budget_to_the_penny(money):
+    store = money
     s = _frame(store, "payment_schedule").sort_values("month")
     assert list(s.amount_pence) == E.WINTER_SCHEDULE
     assert s.amount_pence.sum() == E.BUDGET_TOTAL == s.cumulative_pence.iloc[-1]
     assert set(s.profile) == {"seasonal"}
 
 
-def test_cover_view_gives_higher_budgets_for_higher_probabilities(budget):
-    store, _ = budget
+def test_cover_view_gives_higher_budgets_for_higher_probabilities(money):
+    store = money
     c = _frame(store, "budget_cover")
     p = c[c.kind == "probability"].sort_values("probability")
     assert p.budget_pence.is_monotonic_increasing
