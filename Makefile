@@ -8,7 +8,7 @@ PEOPLE ?= 50000
 YEARS  ?= 3
 SEED   ?= 20261123
 
-.PHONY: demo test test-fast lint format docs bench clean install java
+.PHONY: demo test test-fast lint format docs bench clean install java browser
 
 install: $(STAMP)
 
@@ -24,10 +24,16 @@ java:
 	@command -v java >/dev/null 2>&1 || { echo "Installing a Java runtime for PySpark (apt-get)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; }
 
+# The web app's browser tests drive Debian's Chromium with its ChromeDriver (no browser download).
+browser:
+	@{ command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || { \
+	  echo "Installing Chromium and ChromeDriver for the browser tests (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
 demo: $(STAMP)
 	$(BIN)/yoc --data-dir $(DATA) demo --people $(PEOPLE) --years $(YEARS) --seed $(SEED)
 
-test: $(STAMP) java
+test: $(STAMP) java browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m pytest -q -p no:cacheprovider

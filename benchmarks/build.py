@@ -172,7 +172,7 @@ def flagging_vs_pycomorb(store: Store, years: list[int], results: dict) -> dict:
     ce = store.table("coded_event")
     icd = ce.filter(ce.code_system == "ICD10")
     rows = int(icd.count().execute())
-    codelist, spec = load_codelist("yoc-ltc-2026.1"), load_charlson()
+    codelist, spec = load_codelist(PopulationConfig().codelist), load_charlson()
     person = store.table("person")
     last = [max(years)]
     ltc = person_condition(match_events(icd, codelist), person, last, codelist)

@@ -63,6 +63,11 @@ STABLE = [
     "cost",
     "block2",
     "rx",
+    "pal",
+    "dem",
+    "chd24",
+    "stenosis",
+    "sequela",
 ]
 
 PEOPLE = [
@@ -116,8 +121,8 @@ REGISTRATIONS = [
         "end_reason": "died",
     },
 ]
-#: registered on 30 September 2023: the eleven stable people, transfer, died_in and died_after
-REGISTERED_30_SEPT_2023 = 14
+#: registered on 30 September 2023: the sixteen stable people, transfer, died_in and died_after
+REGISTERED_30_SEPT_2023 = 19
 
 PRACTICES = [
     {"practice_code": "P1", "locality": "North"},
@@ -154,6 +159,17 @@ EVENTS = [
     _event("rx", D(2021, 6, 1), "SNOMED", "14760008"),
     # CMS: hypertension, depression and anxiety (one CMS condition), dementia
     *[_event("cms", D(2021, 5, 1), "ICD10", c) for c in ("I10", "F32", "F41", "F00")],
+    # palliative care register (Z51.5) in 2023/24 beside hypertension: a register, not an LTC
+    _event("pal", D(2021, 5, 1), "ICD10", "I10"),
+    _event("pal", D(2023, 11, 1), "ICD10", "Z515"),
+    # code-list fixes of yoc-ltc-2026.2 (issue 9): dementia in Parkinson's disease (F02.3) and
+    # Lewy body dementia (Read Eu025) are dementia; I24.9 is CHD; carotid stenosis without
+    # infarction (I65.2) is not a stroke; sequelae of other cerebrovascular disease (I69.8) is
+    _event("dem", D(2022, 5, 1), "ICD10", "F023"),
+    _event("dem", D(2023, 5, 1), "READ2", "Eu02500"),
+    _event("chd24", D(2021, 5, 1), "ICD10", "I249"),
+    _event("stenosis", D(2021, 5, 1), "ICD10", "I652"),
+    _event("sequela", D(2021, 5, 1), "ICD10", "I698"),
 ]
 
 ACTIVITY = [
@@ -299,6 +315,30 @@ def test_ltc_count_splits_physical_and_mental(built):
     assert (r["ltc_count"], r["physical_ltc_count"], r["mental_ltc_count"]) == (1 + 3, 1, 3)
 
 
+def test_palliative_care_is_a_register_flag_not_a_long_term_condition(built):
+    by_year = _py(built, "pal")
+    assert [by_year[y]["ltc_palliative_care"] for y in YEARS] == [False, False, True]
+    r = by_year[2023]
+    assert (r["ltc_count"], r["physical_ltc_count"], r["mental_ltc_count"]) == (1, 1, 0)
+    assert r["cms_score"] == pytest.approx(0.08)  # hypertension only
+
+
+def test_dementia_in_other_diseases_and_lewy_body_dementia_are_dementia(built):
+    assert _flag(built, "dem", "dementia") == [False, True, True]
+    # dementia in Parkinson's disease also implies Parkinson's disease
+    assert _flag(built, "dem", "parkinsons") == [False, True, True]
+    assert _py(built, "dem")[2022]["ltc_count"] == 2
+
+
+def test_other_acute_ischaemic_heart_disease_is_chd(built):
+    assert _flag(built, "chd24", "chd") == [True, True, True]
+
+
+def test_stenosis_without_infarction_is_not_a_stroke_but_sequelae_are(built):
+    assert _flag(built, "stenosis", "stroke_tia") == [False, False, False]
+    assert _flag(built, "sequela", "stroke_tia") == [True, True, True]
+
+
 # ---- costing -------------------------------------------------------------------------------
 def test_supplied_costs_are_kept_and_missing_ones_come_from_unit_costs(built):
     r = _py(built, "cost")[2023]
@@ -416,11 +456,11 @@ def test_person_year_has_exactly_the_declared_columns(built):
 
 def test_outputs_record_the_versions_used(built):
     meta = {r["item"]: r["value"] for r in rows(built, built.table("person_year_meta"))}
-    assert meta["codelist"] == "yoc-ltc-2026.1"
+    assert meta["codelist"] == "yoc-ltc-2026.2"
     assert meta["unit_costs"] == "nhsi_2017,pssru_2017"
     assert meta["years"] == "2021,2022,2023"
     log = built.runs()
     params = json.loads(log[log.stage == "build"].iloc[-1].parameters)
-    assert params["codelist"] == "yoc-ltc-2026.1"
+    assert params["codelist"] == "yoc-ltc-2026.2"
     assert params["codelist_sha256"] == meta["codelist_sha256"]
     assert params["dq_findings"] == {"activity_after_death": 1, "activity_for_unknown_person": 1}

@@ -18,7 +18,7 @@ from yearofcare.population.config import PopulationConfig, load_config
 from yearofcare.population.refdata import reference_dir
 from yearofcare.schemas.population import catalogue_rows, condition_ids
 
-VERSION = "yoc-ltc-2026.1"
+VERSION = "yoc-ltc-2026.2"
 SYNTH_CODES = (
     Path(__file__).resolve().parents[1] / "src/yearofcare/synth/params/condition_codes.csv"
 )

@@ -42,6 +42,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "analyse",
     "quality",
     "finance",
+    "web",
     "demo",
 )
 

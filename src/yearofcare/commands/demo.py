@@ -40,6 +40,28 @@ def demo(
     out.print(t)
     if result.summary is not None:
         print_summary(result.summary)
+    print_web_users(ctx, store, data_dir)
+
+
+def print_web_users(ctx: typer.Context, store, data_dir: Path) -> None:
+    """One demo user per role for the web app, and how to start it."""
+    from yearofcare.commands.web import web_settings
+    from yearofcare.web.demo import demo_users
+
+    practice = None
+    if store.exists("practice"):
+        codes = store.to_pandas(store.table("practice").select("practice_code").limit(1))
+        practice = str(codes.practice_code.iloc[0]) if len(codes) else None
+    cfg = web_settings(ctx)
+    users = Table("user", "role", "password", title=f"Web app users ({cfg.state_file})")
+    for name, role, password in demo_users(cfg.state_file, practice):
+        users.add_row(name, role.replace("_", " "), password)
+    out.print(users)
+    out.print(
+        f"Start the web app:  .venv/bin/yoc --data-dir {data_dir} serve --port 8000\n"
+        "then open http://localhost:8000/ and log in as one of the users above "
+        "(passwords are new each time the demo runs; `yoc users passwd NAME` sets one)."
+    )
 
 
 def _n(value: float) -> str:

@@ -91,6 +91,8 @@ class Rule:
     lookback_anchor: str
     min_age: int | None
     min_prescriptions: int
+    #: False for a register (palliative care): flagged, never counted as a long-term condition
+    counted: bool = True
 
 
 @dataclass(frozen=True)
@@ -279,6 +281,7 @@ def _rules(f: RefFile, catalogue: dict) -> tuple[Rule, ...]:
             lookback_anchor=anchor,
             min_age=_int_or_none(row.min_age, where, "min_age"),
             min_prescriptions=min_rx,
+            counted=catalogue[row.condition_id]["kind"] == "condition",
         )
     missing = [c for c in catalogue if c not in rules]
     if missing:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from yearofcare.errors import ConfigError
 
-DEFAULT_CODELIST = "yoc-ltc-2026.1"
+DEFAULT_CODELIST = "yoc-ltc-2026.2"
 DEFAULT_UNIT_COSTS = ("nhsi_2017", "pssru_2017")
 
 

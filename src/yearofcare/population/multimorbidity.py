@@ -1,7 +1,8 @@
 """Multimorbidity measures: LTC counts, the Charlson index (three weight sets) and the CMS.
 
 - **LTC count**: the number of catalogue conditions held by the end of the year, in total and
-  split physical / mental by the catalogue's `group`.
+  split physical / mental by the catalogue's `group`. Registers (catalogue `kind` register:
+  palliative care) are flagged but not counted, and cannot be CMS conditions.
 - **Charlson index** from ICD-10 codes (hospital data) with the Quan 2005 mapping
   (`reference/multimorbidity/quan_2005_icd10.csv`, prefix semantics as in codelists): a
   category is present when any of its codes is recorded on or before the end of the year
@@ -35,6 +36,7 @@ from yearofcare.population.codelists import (
 )
 from yearofcare.population.conditions import as_of, yearly
 from yearofcare.population.refdata import RefFile, read_csv, reference_dir
+from yearofcare.schemas.population import catalogue_rows
 
 #: person_year column -> weight-set column of charlson_weights.csv.
 CHARLSON_COLUMNS: dict[str, str] = {
@@ -118,6 +120,11 @@ def load_cms(name: str = "cambridge_payne_2020") -> CmsSpec:
         f"reference/multimorbidity/{name}.csv",
         ("cms_condition", "condition_ids", "weight"),
     )
+    return parse_cms(f)
+
+
+def parse_cms(f: RefFile) -> CmsSpec:
+    """Validate the rows of a CMS weights file (errors name the file and line)."""
     items, windows = [], []
     has_window = "first_diagnosis_within_years" in f.frame.columns
     for i, row in enumerate(f.frame.itertuples(index=False), start=2):
@@ -125,7 +132,9 @@ def load_cms(name: str = "cambridge_payne_2020") -> CmsSpec:
             weight = float(row.weight)
         except ValueError:
             raise InputError(f"{f.path} line {i}: weight {row.weight!r} is not a number") from None
-        items.append((row.cms_condition, tuple(row.condition_ids.split("|")), weight))
+        ids = tuple(row.condition_ids.split("|"))
+        _check_cms_conditions(f.path, i, ids)
+        items.append((row.cms_condition, ids, weight))
         window = row.first_diagnosis_within_years if has_window else ""
         if window:
             if not window.isdigit() or int(window) < 1:
@@ -135,6 +144,23 @@ def load_cms(name: str = "cambridge_payne_2020") -> CmsSpec:
                 )
             windows.append((row.cms_condition, int(window)))
     return CmsSpec(items=tuple(items), file=f, windows=tuple(windows))
+
+
+def _check_cms_conditions(path: str, line: int, ids: tuple[str, ...]) -> None:
+    """A CMS condition maps to counted catalogue conditions (never to a register)."""
+    kinds = {r["condition_id"]: r["kind"] for r in catalogue_rows()}
+    for cid in ids:
+        if cid not in kinds:
+            raise InputError(
+                f"{path} line {line}: condition {cid!r} is not in the LTC catalogue",
+                hint="use condition_ids of reference/conditions/yoc_ltc_catalogue_2026.csv",
+            )
+        if kinds[cid] != "condition":
+            raise InputError(
+                f"{path} line {line}: {cid} is a {kinds[cid]}, not a long-term condition, "
+                "so it cannot count towards the Cambridge Multimorbidity Score",
+                hint="remove it from the CMS weights file",
+            )
 
 
 # ---- Ibis expressions ----------------------------------------------------------------------
@@ -182,11 +208,16 @@ def cms_aggregate(held: ibis.Table, spec: CmsSpec) -> ibis.FloatingValue:
 
 
 def ltc_count_aggregates(held: ibis.Table, codelist: Codelist) -> dict[str, ibis.Value]:
-    """ltc_count, physical_ltc_count and mental_ltc_count as aggregates over conditions held."""
-    physical = [r.condition_id for r in codelist.rules if r.group == "physical"]
-    mental = [r.condition_id for r in codelist.rules if r.group == "mental"]
+    """ltc_count, physical_ltc_count and mental_ltc_count as aggregates over conditions held.
+
+    Registers (palliative care) are flagged but never counted: they are not conditions, and a
+    register entered near death would inflate the counts of people in their last months.
+    """
+    counted = [r for r in codelist.rules if r.counted]
+    physical = [r.condition_id for r in counted if r.group == "physical"]
+    mental = [r.condition_id for r in counted if r.group == "mental"]
     return {
-        "ltc_count": held.count().cast("int16"),
+        "ltc_count": held.count(where=held.condition_id.isin(physical + mental)).cast("int16"),
         "physical_ltc_count": held.count(where=held.condition_id.isin(physical)).cast("int16"),
         "mental_ltc_count": held.count(where=held.condition_id.isin(mental)).cast("int16"),
     }

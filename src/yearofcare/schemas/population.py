@@ -49,6 +49,26 @@ def condition_ids(name: str = CATALOGUE) -> tuple[str, ...]:
     return tuple(r["condition_id"] for r in catalogue_rows(name))
 
 
+#: Catalogue kinds: a `condition` counts towards the LTC counts; a `register` (palliative care)
+#: is flagged like a condition but is not a long-term condition and is never counted.
+KINDS: tuple[str, ...] = ("condition", "register")
+
+
+def counted_condition_ids(name: str = CATALOGUE) -> tuple[str, ...]:
+    """The catalogue entries that are long-term conditions (counted in `ltc_count`)."""
+    return tuple(r["condition_id"] for r in catalogue_rows(name) if r["kind"] == "condition")
+
+
+def _flag_description(row: dict[str, str]) -> str:
+    name = row["condition_id"].replace("_", " ")
+    if row["kind"] == "register":
+        return (
+            f"On the {name} register by the end of the year (a register flag, not a long-term "
+            "condition: not counted in ltc_count or the CMS)."
+        )
+    return f"Has {name} by the end of the year (condition rules applied)."
+
+
 person_year = table(
     "person_year",
     "one row per person × financial year in which the person was registered or seen",
@@ -92,15 +112,14 @@ person_year = table(
             "boolean",
             "Died during the year or within six months after it ends, so most of the year fell in the last 12 months of life.",
         ),
-        *[
-            C(
-                f"ltc_{c}",
-                "boolean",
-                f"Has {c.replace('_', ' ')} by the end of the year (condition rules applied).",
-            )
-            for c in condition_ids()
-        ],
-        C("ltc_count", "int16", "Number of long-term conditions in the catalogue.", minimum=0),
+        *[C(f"ltc_{r['condition_id']}", "boolean", _flag_description(r)) for r in catalogue_rows()],
+        C(
+            "ltc_count",
+            "int16",
+            "Number of long-term conditions of the catalogue held (registers such as palliative "
+            "care are not counted).",
+            minimum=0,
+        ),
         C("physical_ltc_count", "int16", "Number of physical long-term conditions.", minimum=0),
         C("mental_ltc_count", "int16", "Number of mental health long-term conditions.", minimum=0),
         C(
