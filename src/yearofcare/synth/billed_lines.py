@@ -113,9 +113,11 @@ def billed_lines(
 
 def _on_register(frame: pd.DataFrame, register: pd.DataFrame) -> np.ndarray:
     r = register[["person_id"]].copy()
-    r["join_date"] = pd.to_datetime(register.join_date)
-    r["leave_date"] = pd.to_datetime(register.leave_date).fillna(pd.Timestamp.max)
-    m = frame[["row", "person_id"]].assign(start_date=pd.to_datetime(frame.start_date))
+    r["join_date"] = pd.to_datetime(register.join_date).astype("datetime64[ns]")
+    open_end = pd.Timestamp("2200-01-01")
+    r["leave_date"] = pd.to_datetime(register.leave_date).astype("datetime64[ns]").fillna(open_end)
+    start = pd.to_datetime(frame.start_date).astype("datetime64[ns]")
+    m = frame[["row", "person_id"]].assign(start_date=start)
     m = m.merge(r, on="person_id")
     hit = m[(m.start_date >= m.join_date) & (m.start_date <= m.leave_date)].row.unique()
     out = np.zeros(len(frame), bool)
