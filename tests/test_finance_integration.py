@@ -4,6 +4,7 @@ else is; the bootstrap interval of a tariff narrows as 1/√N."""
 
 from __future__ import annotations
 
+import itertools
 import zipfile
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def test_the_tariff_interval_narrows_as_one_over_root_n(economy):
     for n in (250, 1000, 4000):
         lo, hi = interval(ratio_replicates(pool, n, 2000, generator(5, n)), 0.95)
         widths.append(hi - lo)
-    for small, large in zip(widths, widths[1:], strict=False):
+    for small, large in itertools.pairwise(widths):
         assert 1.6 < small / large < 2.5  # four times the people, half the width
 
 
@@ -107,7 +108,7 @@ def test_budget_schedule_and_reconciliation_agree_to_the_penny(economy):
 
 
 def test_the_tariffs_have_intervals_and_the_bridge_ends_at_the_uplifted_tariff(economy):
-    store, settings, _ = economy
+    store, _settings, _ = economy
     t = _frame(store, "tariff")
     t = t[(t.fy == BASE_FY) & (t.people > 0)]
     assert (t.ci_low_pence <= t.tariff_pence).all() and (t.tariff_pence <= t.ci_high_pence).all()
