@@ -107,6 +107,16 @@ def test_budget_schedule_and_reconciliation_agree_to_the_penny(economy):
     assert detail.budget_pence.sum() == totals.loc[END_FY]
 
 
+def test_finance_costs_every_row_as_the_build_did(economy):
+    store, _, _ = economy
+    py = _frame(store, "person_year").groupby("fy").cost_total.sum()
+    tp = _frame(store, "tariff_person").groupby("fy").cost_all_pence.sum()
+    rows = _frame(store, "activity_tag").groupby("fy").size()
+    for fy in py.index:
+        # each row rounded to the penny once: the totals differ by at most half a penny a row
+        assert abs(tp.loc[fy] - py.loc[fy] * 100) <= rows.loc[fy] / 2
+
+
 def test_the_tariffs_have_intervals_and_the_bridge_ends_at_the_uplifted_tariff(economy):
     store, _settings, _ = economy
     t = _frame(store, "tariff")

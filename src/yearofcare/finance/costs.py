@@ -20,11 +20,11 @@ from yearofcare.finance.service_map import ServiceMap
 from yearofcare.fy import fy_expr
 from yearofcare.population.config import PopulationConfig
 from yearofcare.population.costing import (
+    ANY_CURRENCY,
     UnitCosts,
     cost_activity,
     load_unit_costs,
     registered_on,
-    unit_cost_cases,
 )
 from yearofcare.store import Store
 
@@ -117,9 +117,39 @@ def _years(store: Store) -> list[int]:
     return sorted(int(y) for y in store.to_pandas(py.select("fy").distinct()).fy)
 
 
+def unit_cost_by_setting(
+    t: ibis.Table, unit_costs: UnitCosts
+) -> tuple[ibis.Value, ibis.Value, ibis.Value]:
+    """Unit cost, its unit type and basis for each row of `t`: a CASE on the setting, then on
+    the currency within it (the exact currency first, then the setting's `*` default) — the
+    same rule as population.costing, with each row tested against its own setting only."""
+    f = unit_costs.frame
+    out = []
+    for col in ("unit_cost", "unit_type", "basis"):
+        branches = []
+        for setting, g in f.groupby("setting", sort=True):
+            exact = g[g.currency != ANY_CURRENCY]
+            default = g[g.currency == ANY_CURRENCY]
+            fallback = default[col].iloc[0] if len(default) else None
+            typ = "float64" if col == "unit_cost" else "string"
+            else_ = ibis.literal(fallback, type=typ) if fallback is not None else ibis.null(typ)
+            inner = (
+                ibis.cases(
+                    *[(t.currency == r.currency, getattr(r, col)) for r in exact.itertuples()],
+                    else_=else_,
+                )
+                if len(exact)
+                else else_
+            )
+            branches.append((t.setting == setting, inner))
+        typ = "float64" if col == "unit_cost" else "string"
+        out.append(ibis.cases(*branches, else_=ibis.null(typ)) if branches else ibis.null(typ))
+    return out[0].cast("float64"), out[1], out[2]
+
+
 def _unit_costed(a: ibis.Table, unit_costs: UnitCosts) -> ibis.Table:
     """Supplied cost, else unit cost × units by a CASE over the small unit-cost table."""
-    rate, kind, basis = unit_cost_cases(a, unit_costs)
+    rate, kind, basis = unit_cost_by_setting(a, unit_costs)
     priced = rate.notnull() & (a.unit_type.isnull() | (a.unit_type == kind))
     supplied = a.cost.notnull()
     return a.mutate(

@@ -190,7 +190,8 @@ class ServiceMap:
 
     # ---- Ibis ------------------------------------------------------------------------------
     def _condition(self, t: ibis.Table, e: Entry, on: ibis.Value) -> ibis.BooleanValue:
-        cond = (t.setting == e.setting) & (on >= e.effective_from)
+        """The entry's selectors other than its setting (decide() branches on the setting)."""
+        cond = on >= e.effective_from
         if e.effective_to is not None:
             cond &= on <= e.effective_to
         if e.service_types:
@@ -222,8 +223,21 @@ class ServiceMap:
         if isinstance(when, date):
             when = ibis.literal(when, type="date")
         order = self.order()
+        by_setting: dict[str, list[int]] = {}
+        for i in order:
+            by_setting.setdefault(self.entries[i].setting, []).append(i)
+        # branch on the setting first, then only that setting's entries (most specific first)
         idx = ibis.cases(
-            *[(self._condition(t, self.entries[i], when), i) for i in order],
+            *[
+                (
+                    t.setting == setting,
+                    ibis.cases(
+                        *[(self._condition(t, self.entries[i], when), i) for i in entries],
+                        else_=-1,
+                    ),
+                )
+                for setting, entries in by_setting.items()
+            ],
             else_=-1,
         ).cast("int16")
         ids = ibis.cases(
