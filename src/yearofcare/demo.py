@@ -1,7 +1,9 @@
 """The demonstration pipeline: a synthetic care economy, from raw extracts to analyses.
 
 synthesise → raw extracts with defects (outside the store) → ingest by plan, with a national
-data opt-out list → probabilistic linkage (applied) → data quality → person_year → analyses.
+data opt-out list → probabilistic linkage (applied) → data quality → person_year → analyses
+→ the money once currencies and a cohort register exist (finance/demo.py: tariffs, budget,
+tags, billed lines with planted double payment, reconciliation, workbook).
 Every step is an ordinary stage recorded in the run log; the raw extracts, the opt-out list and
 the linkage key stay outside the data directory, so the store never holds an NHS number.
 """
@@ -85,6 +87,12 @@ def run_demo(store: Store, opts: DemoOptions, progress: Progress = SILENT) -> De
         f"({link['match_rate']:.0%}), {link['people_ambiguous']:,} ambiguous",
     )
     _later_stages(store, result, progress)
+    from yearofcare.finance.demo import demo_money
+
+    for step, summary in demo_money(
+        store, population, opts.raw_dir, opts.key_file, opts.seed, progress
+    ):
+        result.add(step, summary)
     return result
 
 

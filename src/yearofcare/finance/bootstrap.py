@@ -6,8 +6,9 @@ Runs on bounded arrays pulled out of the store (NumPy), never on the full table:
   with replacement from the pool and returns Σ cost / Σ months × 12;
 - **stratified** (larger values): the pool arrives as strata of people ordered by annualised
   cost (count and the sums and cross-products of cost and months per stratum, computed in the
-  store) plus the top 1 % of people individually. Each replicate draws how many of its
-  `draws` people fall in each stratum exactly (multinomial), resamples the top stratum person by
+  store; at least 50 people a stratum, at most 200 strata) plus the people of the top 1 % of
+  strata individually. Each replicate draws how many of its
+  `draws` people fall in each stratum exactly (multinomial), resamples the top strata person by
   person, and takes each other stratum's sums from their normal limit (mean × count + √count ×
   the stratum's covariance), which is accurate because a stratum holds people of nearly the same
   annual cost. A test checks it against the exact bootstrap.
@@ -27,8 +28,8 @@ import numpy as np
 #: Elements of the replicate × draw index matrix generated at once (bounds memory).
 CHUNK = 4_000_000
 #: Strata of a stratified pool and the share of them kept as individual people.
-STRATA = 1000
-MIN_PER_STRATUM = 20
+STRATA = 200
+MIN_PER_STRATUM = 50
 #: The top 1 / TAIL_DIVISOR of strata are resampled person by person.
 TAIL_DIVISOR = 100
 
