@@ -31,7 +31,8 @@ from build import synthetic_population  # noqa: E402
 from tests.finance_support import add_currency_and_register  # noqa: E402
 from yearofcare.engine import connect  # noqa: E402
 from yearofcare.finance.budget_stage import run_budget  # noqa: E402
-from yearofcare.finance.service_map import example_path, load_service_map  # noqa: E402
+from yearofcare.finance.map_loader import load_service_map  # noqa: E402
+from yearofcare.finance.service_map import example_path  # noqa: E402
 from yearofcare.finance.settings import example_settings_path, load_settings  # noqa: E402
 from yearofcare.finance.tagging import run_tag  # noqa: E402
 from yearofcare.finance.tariff_stage import run_tariffs  # noqa: E402

@@ -12,7 +12,7 @@ from tests.spec import load
 from tests.spec.finance import economy as E
 from yearofcare.errors import ConfigError, InputError, StageError
 from yearofcare.finance.budget_stage import run_budget
-from yearofcare.finance.reconcile import run_reconcile
+from yearofcare.finance.reconcile_stage import run_reconcile
 from yearofcare.finance.tagging import run_tag
 from yearofcare.ingest.load import ingest
 from yearofcare.ingest.options import IngestOptions

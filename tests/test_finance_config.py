@@ -11,7 +11,8 @@ from tests.spec import spec_test
 from yearofcare import vocab
 from yearofcare.config.examples import write_examples
 from yearofcare.errors import ConfigError
-from yearofcare.finance.service_map import example_path, load_service_map, service_map_from
+from yearofcare.finance.map_loader import load_service_map, service_map_from
+from yearofcare.finance.service_map import example_path
 from yearofcare.finance.settings import FinanceSettings, load_settings, per_year
 
 D = date

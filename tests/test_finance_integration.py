@@ -16,8 +16,9 @@ from yearofcare.cli import main
 from yearofcare.engine import connect
 from yearofcare.finance.bootstrap import Pool, generator, interval, ratio_replicates
 from yearofcare.finance.budget_stage import run_budget
-from yearofcare.finance.reconcile import run_reconcile
-from yearofcare.finance.service_map import example_path, load_service_map
+from yearofcare.finance.map_loader import load_service_map
+from yearofcare.finance.reconcile_stage import run_reconcile
+from yearofcare.finance.service_map import example_path
 from yearofcare.finance.settings import example_settings_path, load_settings
 from yearofcare.finance.tagging import run_tag
 from yearofcare.finance.tariff_stage import run_tariffs

@@ -25,7 +25,8 @@ def _settings(ctx: typer.Context, path: Path | None):
 
 def _service_map(ctx: typer.Context, path: Path | None):
     from yearofcare.config.paths import SERVICE_MAP_FILE, config_file
-    from yearofcare.finance.service_map import example_path, load_service_map
+    from yearofcare.finance.map_loader import load_service_map
+    from yearofcare.finance.service_map import example_path
 
     path = path or config_file(Path(options(ctx).data_dir), SERVICE_MAP_FILE)
     if path is None:
@@ -206,7 +207,7 @@ def reconcile(
     ),
 ) -> None:
     """Double payment against billed lines; budget vs actual, YTD variance, forecast outturn."""
-    from yearofcare.finance.reconcile import run_reconcile
+    from yearofcare.finance.reconcile_stage import run_reconcile
 
     s = _settings(ctx, settings)
     store = open_store(ctx)

@@ -44,8 +44,9 @@ def demo_money(
             )
         ]
     from yearofcare.finance.budget_stage import run_budget
-    from yearofcare.finance.reconcile import run_reconcile
-    from yearofcare.finance.service_map import example_path, load_service_map
+    from yearofcare.finance.map_loader import load_service_map
+    from yearofcare.finance.reconcile_stage import run_reconcile
+    from yearofcare.finance.service_map import example_path
     from yearofcare.finance.settings import example_settings_path, load_settings
     from yearofcare.finance.tagging import run_tag
     from yearofcare.finance.tariff_stage import run_tariffs
@@ -59,7 +60,10 @@ def demo_money(
     last = int(store.to_pandas(py.aggregate(last=py.fy.max())).iloc[0, 0])
     settings, _ = load_settings(example_settings_path())
     settings = settings.model_copy(
-        update={"budget": settings.budget.model_copy(update={"base_fy": last - 1})}
+        update={
+            "tariffs": settings.tariffs.model_copy(update={"years": (last - 1,)}),
+            "budget": settings.budget.model_copy(update={"base_fy": last - 1}),
+        }
     )
     smap = load_service_map(example_path())
     steps = []

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from yearofcare.finance.service_map import service_map_from
+from yearofcare.finance.map_loader import service_map_from
 from yearofcare.finance.settings import FinanceSettings
 from yearofcare.vocab import SETTINGS
 
