@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests import analysis_data  # noqa: E402
 from yearofcare.engine import connect  # noqa: E402
+from yearofcare.population.analysis.report import write_analysis_report  # noqa: E402
 from yearofcare.population.analysis.run import (  # noqa: E402
     ANALYSES,
     AnalysisOptions,
@@ -28,7 +29,6 @@ from yearofcare.population.analysis.run import (  # noqa: E402
     Skip,
     run_analyses,
 )
-from yearofcare.reports.analysis_report import write_analysis_report  # noqa: E402
 from yearofcare.store import Store  # noqa: E402
 
 

@@ -20,6 +20,7 @@ COUNTS = (
     "nhs_number_missing",
     "pseudonym_supplied",
     "token_linked",
+    "rows_person_shared",
     "rows_unlinked",
     "rows_linked_probabilistic",
     "persons",

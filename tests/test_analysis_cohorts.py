@@ -174,21 +174,22 @@ def test_scores_by_date_take_the_latest_in_the_year(duck_store):
     load(
         duck_store,
         {
-            "risk_score": [
+            # an external score table (not the declared risk_score): dated scores
+            "external_score": [
                 {"person_id": "a", "score_date": date(2024, 5, 1), "score": 0.2},
                 {"person_id": "a", "score_date": date(2025, 2, 1), "score": 0.7},
                 {"person_id": "a", "score_date": date(2025, 6, 1), "score": 0.9},  # 2025/26
             ]
         },
     )
-    got = rows(duck_store, scores_for_year(duck_store.table("risk_score"), 2024))
+    got = rows(duck_store, scores_for_year(duck_store.table("external_score"), 2024))
     assert got == [{"person_id": "a", "score": 0.7}]
 
 
 def test_score_table_without_the_column_is_a_clear_error(duck_store):
-    load(duck_store, {"risk_score": [{"person_id": "a", "risk": 0.5}]})
+    load(duck_store, {"external_score": [{"person_id": "a", "risk": 0.5}]})
     with pytest.raises(ConfigError, match="score"):
-        scores_for_year(duck_store.table("risk_score"), 2024)
+        scores_for_year(duck_store.table("external_score"), 2024)
 
 
 @pytest.mark.parametrize("n", [3, 40, 137, 2000])

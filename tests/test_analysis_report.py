@@ -21,7 +21,7 @@ from yearofcare.population.analysis import (
     kent_findings,
     run_analyses,
 )
-from yearofcare.reports.analysis_report import write_analysis_report
+from yearofcare.population.analysis.report import write_analysis_report
 from yearofcare.store import Store
 
 TABLES = [a.table for a in ANALYSES]

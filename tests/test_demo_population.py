@@ -33,3 +33,10 @@ def test_demo_population_reproduces_kent_findings(tmp_path: Path):
     assert 4.5 < prevalence["Asthma"] < 8.5
     report = store.engine.data_dir / "reports" / "analysis_report.html"
     assert report.exists() and (store.engine.data_dir / "reports" / "analysis_tables.xlsx").exists()
+    # risk share: the 3+ LTC cohort settled under two contracts, and their exposure compared
+    settled = store.to_pandas(store.table("settlement_contract"))
+    assert sorted(settled.contract_id) == ["demo-aqc", "demo-tiered"]
+    exposure = store.to_pandas(store.table("settlement_exposure"))
+    assert exposure.scenario.nunique() == 3  # tiered; AQC at levels 1 and 5
+    html = (store.engine.data_dir / "reports" / "settlement" / "settlement.html").read_text()
+    assert "Exposure before signing" in html and "demo-tiered" in html and "demo-aqc" in html

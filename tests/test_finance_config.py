@@ -9,7 +9,7 @@ import pytest
 
 from tests.spec import spec_test
 from yearofcare import vocab
-from yearofcare.config.examples import write_examples
+from yearofcare.cli import main
 from yearofcare.errors import ConfigError
 from yearofcare.finance.map_loader import load_service_map, service_map_from
 from yearofcare.finance.service_map import example_path
@@ -37,14 +37,10 @@ def _load(tmp_path, text):
 def test_the_example_map_and_settings_load_and_init_writes_them(tmp_path):
     m = load_service_map(example_path())
     assert {e.setting for e in m.entries} == set(vocab.SETTINGS)
-    written = write_examples(tmp_path / "config")
-    names = sorted(p.name for p, _ in written)
-    assert names == ["finance.yaml", "service_map.yaml"]
+    assert main(["--data-dir", str(tmp_path / "d"), "init", str(tmp_path / "config")]) == 0
+    assert load_service_map(tmp_path / "config" / "service_map.yaml").version == m.version
     settings, sha = load_settings(tmp_path / "config" / "finance.yaml")
     assert settings.tariffs.outliers.method == "cap_and_pool" and len(sha) == 64
-    (tmp_path / "config" / "finance.yaml").write_text("version: mine\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="already exist"):
-        write_examples(tmp_path / "config")
 
 
 def test_overlapping_versions_are_refused_naming_the_line(tmp_path):

@@ -153,6 +153,6 @@ def test_cli_and_workbook(economy, tmp_path):
         assert name in book
     assert any(n.startswith("xl/worksheets/") for n in names)
     assert "<v>" in sheet  # numbers stored as numbers
-    assert main(["--data-dir", data, "init", "--dir", str(tmp_path / "cfg")]) == 0
+    assert main(["--data-dir", data, "init", str(tmp_path / "cfg")]) == 0
     assert (tmp_path / "cfg" / "service_map.yaml").is_file()
     assert Path(root).exists()

@@ -9,6 +9,7 @@ import pytest
 
 from tests.ingest_support import raw_identifiers, scan_files, scan_store, scan_text, table
 from yearofcare.cli import main
+from yearofcare.config.paths import default_key_file
 from yearofcare.engine import connect
 from yearofcare.store import Store
 
@@ -20,7 +21,7 @@ def test_demo_from_raw_extracts_keeps_identifiers_out(tmp_path: Path, capsys):
     printed = capsys.readouterr()
     assert code == 0, printed.err
     raw = tmp_path / "yoc-data-raw"
-    assert (raw / "defects.json").exists() and (tmp_path / "yoc-linkage.key").exists()
+    assert (raw / "defects.json").exists() and default_key_file(data).exists()
     store = Store(connect("duckdb", data))
     stages = set(store.runs().stage)
     assert {"ingest", "link", "build"} <= stages

@@ -73,3 +73,31 @@ def test_match_rates_on_a_crafted_set(duck_store, tmp_path):
     assert table(duck_store, "link_summary").applied.tolist() == [False, True]
     again = run_link(duck_store, LinkOptions(threshold=0.95, apply=False))
     assert again["unlinked_people"] == 2
+
+
+def test_registrations_follow_a_relinked_person(duck_store, tmp_path):
+    """A registration loaded without a usable NHS number moves to the spine person with the
+    person's other rows; it used to stay under a pseudonym with no `person` row (issue 9)."""
+    key = make_key(tmp_path)
+    run(duck_store, "gp_registrations", write(tmp_path / "gp.csv", _spine()), key=key)
+    moved = ["NHS_NUMBER,DATE_OF_BIRTH,POSTCODE,SEX,PRACTICE_CODE,REGISTRATION_DATE"]
+    for i in range(1, 7):  # spine people 1..6 registered at a second practice, no NHS number
+        dob = f"{1930 + i}-{1 + i % 12:02d}-{1 + i % 27:02d}"
+        pc = f"LS{1 + i % 9} {i % 10}A{'BDEFGHJLNP'[i % 10]}"
+        moved.append(f",{dob},{pc},{'MF'[i % 2]},Y2,2020-01-01")
+    # person 1 again at Y1 from 2010-01-01: the spine holds that spell already
+    moved.append(",1931-02-02,LS2 1AD,F,Y1,2010-01-01")
+    run(
+        duck_store,
+        "gp_registrations",
+        write(tmp_path / "gp_moves.csv", "\n".join(moved) + "\n"),
+        key=key,
+    )
+    summary = run_link(duck_store, LinkOptions(threshold=0.95, apply=True))
+    assert summary["people_accepted"] == 7  # each row without an NHS number is a person
+    reg = table(duck_store, "registration")
+    people = set(table(duck_store, "person").person_id)
+    assert set(reg.person_id) <= people  # no registration under a pseudonym without a person
+    assert (reg.practice_code == "Y2").sum() == 6
+    assert not reg.duplicated(["person_id", "practice_code", "start_date"]).any()
+    assert len(reg) == N + 6  # the repeated Y1 spell is kept once

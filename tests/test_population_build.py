@@ -79,6 +79,8 @@ PEOPLE = [
     _person("transfer"),
     _person("died_in", born=1930, died=D(2023, 12, 1)),
     _person("died_after", born=1930, died=D(2024, 8, 15)),
+    _person("no_birth", born=None, month=None, sex="M"),  # no birth year in any source
+    _person("baby", born=2023, month=12),  # born after 30 September 2023
 ]
 
 REGISTRATIONS = [
@@ -98,6 +100,10 @@ REGISTRATIONS = [
         "end_reason": "left",
     },
     {"person_id": "joiner", "practice_code": "P1", "start_date": D(2024, 1, 15)},
+    {"person_id": "no_birth", "practice_code": "P1", "start_date": ALWAYS},
+    {"person_id": "baby", "practice_code": "P1", "start_date": D(2023, 12, 20)},
+    # registered, but under a pseudonym with no person row (e.g. a relinked person's old one)
+    {"person_id": "orphan", "practice_code": "P1", "start_date": ALWAYS},
     {
         "person_id": "transfer",
         "practice_code": "A1",
@@ -121,8 +127,9 @@ REGISTRATIONS = [
         "end_reason": "died",
     },
 ]
-#: registered on 30 September 2023: the sixteen stable people, transfer, died_in and died_after
-REGISTERED_30_SEPT_2023 = 19
+#: registered on 30 September 2023: the sixteen stable people, transfer, died_in, died_after,
+#: no_birth and orphan
+REGISTERED_30_SEPT_2023 = 21
 
 PRACTICES = [
     {"practice_code": "P1", "locality": "North"},
@@ -420,6 +427,36 @@ def test_age_on_30_september_and_band(built):
     r = _py(built, "young")[2023]
     assert (r["age"], r["age_band"]) == (2023 - 2005, "18-64")  # born June: birthday passed
     assert _py(built, "died_in")[2023]["age_band"] == "85+"
+    assert (_py(built, "baby")[2023]["age"], _py(built, "baby")[2023]["age_band"]) == (0, "0-17")
+
+
+def test_unknown_birth_year_is_the_unknown_band_not_age_0(built):
+    """`greatest(age, 0)` skips nulls on both engines: a missing birth year used to be age 0."""
+    r = _py(built, "no_birth")[2023]
+    assert (r["age"], r["age_band"], r["sex"]) == (None, "unknown", "M")
+
+
+def test_registered_person_years_without_a_person_row_are_kept_and_reported(built):
+    r = _py(built, "orphan")
+    assert sorted(r) == YEARS
+    assert (r[2023]["age"], r[2023]["age_band"], r[2023]["sex"]) == (None, "unknown", "U")
+    t = built.table("build_dq_finding")
+    got = rows(built, t.filter(t.finding == "registered_without_person").select("person_id", "fy"))
+    assert got == [{"person_id": "orphan", "fy": y} for y in YEARS]
+
+
+def test_person_years_of_unknown_age_are_reported(built):
+    t = built.table("build_dq_finding")
+    got = rows(
+        built,
+        t.filter(t.finding == "unknown_age").select("person_id", "fy", "detail"),
+        ["person_id", "fy"],
+    )
+    assert [(r["person_id"], r["fy"], r["detail"]) for r in got] == [
+        ("ghost", 2023, "no person row (not registered)"),
+        *[("no_birth", y, "no birth year in any source (registered)") for y in YEARS],
+        *[("orphan", y, "no person row (registered)") for y in YEARS],
+    ]
 
 
 def test_died_in_year_and_last_year_of_life(built):
@@ -463,4 +500,9 @@ def test_outputs_record_the_versions_used(built):
     params = json.loads(log[log.stage == "build"].iloc[-1].parameters)
     assert params["codelist"] == "yoc-ltc-2026.2"
     assert params["codelist_sha256"] == meta["codelist_sha256"]
-    assert params["dq_findings"] == {"activity_after_death": 1, "activity_for_unknown_person": 1}
+    assert params["dq_findings"] == {
+        "activity_after_death": 1,
+        "activity_for_unknown_person": 1,
+        "registered_without_person": 3,
+        "unknown_age": 7,
+    }

@@ -18,6 +18,7 @@ import pytest
 
 from yearofcare import schemas, vocab
 from yearofcare.cli import main
+from yearofcare.config.paths import default_key_file
 from yearofcare.engine import connect
 from yearofcare.errors import ConfigError, InputError
 from yearofcare.fy import fy_end, fy_start, last_complete_fy
@@ -368,12 +369,14 @@ def test_cli_generates_into_the_store_and_creates_the_key_beside_it(tmp_path, ca
         ]
     )
     assert code == 0, capsys.readouterr().err
-    assert (tmp_path / "yoc-linkage.key").exists()
+    # beside the data directory, never inside it (config.paths.default_key_file)
+    assert default_key_file(data) == tmp_path / "data-secure" / "yoc-linkage.key"
+    assert default_key_file(data).exists()
     assert "linkage key" in capsys.readouterr().err
     store = Store(connect("duckdb", data))
     assert store.count("person") == 300
     assert store.runs().stage.tolist() == ["synth"]
-    key_before = (tmp_path / "yoc-linkage.key").read_text()
+    key_before = default_key_file(data).read_text()
     assert (
         main(
             [
@@ -390,7 +393,7 @@ def test_cli_generates_into_the_store_and_creates_the_key_beside_it(tmp_path, ca
         )
         == 0
     )
-    assert (tmp_path / "yoc-linkage.key").read_text() == key_before
+    assert default_key_file(data).read_text() == key_before
 
 
 @pytest.mark.parametrize(
@@ -408,7 +411,7 @@ def test_cli_rejects_bad_input_before_doing_anything(tmp_path, capsys, args, cod
     err = capsys.readouterr().err
     assert message in err and "Hint:" in err
     assert not data.exists()
-    assert not (tmp_path / "yoc-linkage.key").exists()
+    assert not default_key_file(data).exists()
 
 
 def test_cli_reports_an_unwritable_data_dir(tmp_path, capsys):
@@ -417,7 +420,7 @@ def test_cli_reports_an_unwritable_data_dir(tmp_path, capsys):
     assert main(["--data-dir", str(blocker / "data"), "synth", "--people", "10"]) == 4
     err = capsys.readouterr().err
     assert "not writable" in err and "Hint:" in err
-    assert not (tmp_path / "yoc-linkage.key").exists()
+    assert not default_key_file(blocker / "data").exists()
 
 
 def test_cli_refuses_a_key_inside_the_store(tmp_path, capsys):

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.exceptions import TyperException
 
 from yearofcare import __version__
+from yearofcare.config.paths import DEFAULT_DATA_DIR
 from yearofcare.errors import YocError
 
 app = typer.Typer(
@@ -28,8 +30,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+#: Messages (stderr) use markup for their labels only: data in them goes through `escape`.
 console = Console(stderr=True, soft_wrap=True)
-out = Console()
+#: Results (stdout) carry data (file names, table cells): printed literally, never as markup.
+out = Console(markup=False)
 
 #: Modules under yearofcare.commands that add their commands to `app`, in pipeline order.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -40,8 +44,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ingest",
     "build",
     "analyse",
+    "outcomes",
     "quality",
     "finance",
+    "settle",
+    "report",
     "web",
     "demo",
 )
@@ -84,7 +91,7 @@ class RichProgress:
 @app.callback()
 def _root(
     ctx: typer.Context,
-    data_dir: Path = typer.Option(Path("yoc-data"), "--data-dir", help="Where the store lives."),
+    data_dir: Path = typer.Option(DEFAULT_DATA_DIR, "--data-dir", help="Where the store lives."),
     engine: str = typer.Option("duckdb", "--engine", help="Compute engine: duckdb or spark."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
     version: bool = typer.Option(False, "--version", help="Print the version and exit."),
@@ -117,9 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=args, standalone_mode=False)
     except YocError as exc:
-        console.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
+        console.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False)
         if exc.hint:
-            console.print(f"[bold]Hint:[/] {exc.hint}", highlight=False)
+            console.print(f"[bold]Hint:[/] {escape(exc.hint)}", highlight=False)
         if debug:
             console.print_exception()
         return exc.exit_code
@@ -135,7 +142,10 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return exc.exit_code
     except Exception as exc:  # noqa: BLE001 - unexpected failures: one line, no traceback
-        console.print(f"[bold red]Internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
+        console.print(
+            f"[bold red]Internal error:[/] {type(exc).__name__}: {escape(str(exc))}",
+            highlight=False,
+        )
         console.print(
             "[bold]Hint:[/] this is a bug in yoc; rerun with --debug and report the traceback"
         )

@@ -1,9 +1,10 @@
 """The demonstration pipeline: a synthetic care economy, from raw extracts to analyses.
 
 synthesise → raw extracts with defects (outside the store) → ingest by plan, with a national
-data opt-out list → probabilistic linkage (applied) → data quality → person_year → analyses
-→ the money once currencies and a cohort register exist (finance/demo.py: tariffs, budget,
-tags, billed lines with planted double payment, reconciliation, workbook).
+data opt-out list → probabilistic linkage (applied) → data quality → person_year → analyses →
+outcomes → the money once currencies and a cohort register exist (finance/demo.py: tariffs,
+budget, tags, billed lines with planted double payment, reconciliation, workbook) →
+risk-share settlement of the 3+ LTC cohort's budget under two sample contracts.
 Every step is an ordinary stage recorded in the run log; the raw extracts, the opt-out list and
 the linkage key stay outside the data directory, so the store never holds an NHS number.
 """
@@ -14,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import ibis
 import numpy as np
+import pyarrow as pa
 
 from yearofcare.ingest.plan import ingest_plan
 from yearofcare.linkage.probabilistic import LinkOptions, run_link
@@ -86,27 +89,91 @@ def run_demo(store: Store, opts: DemoOptions, progress: Progress = SILENT) -> De
         f"{link['people_accepted']:,} of {link['unlinked_people']:,} unlinked people matched "
         f"({link['match_rate']:.0%}), {link['people_ambiguous']:,} ambiguous",
     )
-    _later_stages(store, result, progress)
+    _later_stages(
+        store,
+        result,
+        progress,
+        before_report=lambda: _before_report(store, population, opts, result, progress),
+    )
+    return result
+
+
+def _before_report(
+    store: Store, population, opts: DemoOptions, result: DemoResult, progress: Progress
+) -> None:
+    """The stages whose sections the report of everything shows: outcomes, then the money."""
     from yearofcare.finance.demo import demo_money
 
+    _outcomes(store, population, opts.key_file, result, progress)
     for step, summary in demo_money(
         store, population, opts.raw_dir, opts.key_file, opts.seed, progress
     ):
         result.add(step, summary)
-    return result
 
 
-def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
+def _outcomes(
+    store: Store, population, key_file: Path, result: DemoResult, progress: Progress
+) -> None:
+    """The services' enrolment lists (pseudonymised like any extract; people removed at ingest
+    by an opt-out are dropped), the balanced scorecard and the evaluation of each service."""
+    from yearofcare.linkage.pseudonym import load_key, pseudonymise
+    from yearofcare.outcomes.evaluate_run import run_evaluations
+    from yearofcare.outcomes.run import ScorecardOptions, run_scorecard
+    from yearofcare.synth.writer import with_person_id
+
+    if population.service_enrolment is not None and population.service_enrolment.num_rows:
+        ids = pseudonymise(population.person.column("nhs_number"), load_key(key_file))
+        enrolment = with_person_id(population.service_enrolment, ids)
+        people = store.table("person").select(_p="person_id")
+        with store.stage("service_enrolment", {"source": "synthetic services"}) as run:
+            e = ibis.memtable(
+                enrolment.cast(enrolment.schema.set(1, pa.field("person_id", pa.string())))
+            )
+            run.write("service_enrolment", e.semi_join(people, e.person_id == people._p))
+    card = run_scorecard(store, ScorecardOptions(), progress=progress)
+    latest = card.scorecard[card.scorecard.fy == card.scorecard.fy.max()]
+    counts = latest.rag.value_counts()
+    result.add(
+        "scorecard",
+        f"{len(card.measures):,} measure rows; {card.scorecard.fy.max():.0f}: "
+        + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("green", "amber", "red")),
+    )
+    from yearofcare.outcomes.evaluation import known_services
+
+    services = known_services(store)
+    if not services:
+        return
+    ev = run_evaluations(store, services, progress=progress)
+    s = ev.summary[ev.summary.outcome == "non_elective"]
+    for svc in services:
+        row = s[(s.service_id == svc) & (s.method == "did")]
+        naive = s[(s.service_id == svc) & (s.method == "naive")]
+        if row.empty:
+            continue
+        r, n = row.iloc[0], naive.iloc[0]
+        result.add(
+            f"evaluate {svc}",
+            f"non-elective admissions {r.relative:+.0%} (95 % CI {r.relative_lower:+.0%} to "
+            f"{r.relative_upper:+.0%}) against matched controls; naive before-and-after "
+            f"{n.relative:+.0%}",
+        )
+
+
+def _later_stages(
+    store: Store, result: DemoResult, progress: Progress, before_report=lambda: None
+) -> None:
     """Quality, person_year and analyses with their reports, then the headline summary."""
+    from yearofcare.config.paths import reports_dir
     from yearofcare.population.analysis import AnalysisOptions, run_analyses
     from yearofcare.population.analysis.kent import summarise_kent
+    from yearofcare.population.analysis.report import write_analysis_report
     from yearofcare.population.person_year import build
     from yearofcare.population.summary import summarise
     from yearofcare.quality import QualityOptions, run_quality
     from yearofcare.quality.report import write_quality_report
-    from yearofcare.reports.analysis_report import write_analysis_report
+    from yearofcare.reports.render import write_report
 
-    reports = store.engine.data_dir / "reports"
+    reports = reports_dir(store.engine.data_dir)
     q = run_quality(store, QualityOptions(), progress=progress)
     found = ", ".join(f"{n:,} {k}" for k, n in sorted(q.findings.items())) or "none"
     files = write_quality_report(store, reports / "quality", run_id=q.run_id)
@@ -117,6 +184,9 @@ def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
     files = write_analysis_report(store, reports, run_id=a.run_id)
     result.add("analyse", f"{len(a.tables)} analyses of {a.fy}; report {files.html}")
     result.add("workbook", str(files.xlsx))
+    before_report()  # the outcomes steps, so the report of everything includes them
+    everything = write_report(store, reports)
+    result.add("report", f"every stage in one page: {everything.html}")
     result.summary = summarise(store, a.fy)
     kent = summarise_kent(
         store.to_pandas(store.table("analysis_cost_strength")),
@@ -129,3 +199,12 @@ def _later_stages(store: Store, result: DemoResult, progress: Progress) -> None:
         f"{kent['eta_squared_age']:.0%}; largest part of the extra cost of "
         f"{'/'.join(kent['compared_bands'])} LTCs: {kent['largest_excess_setting']}",
     )
+    from yearofcare.contracts.demo import settle_demo
+    from yearofcare.errors import StageError
+
+    try:
+        settled = settle_demo(store, reports, progress=progress)
+    except StageError as exc:  # a population too small for a cohort budget
+        result.add("risk share", f"not settled: {exc.message}")
+    else:
+        result.add("risk share", settled.summary)

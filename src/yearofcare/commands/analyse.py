@@ -37,20 +37,31 @@ def analyse(
         "(top_cost:1, top_cost:5, ltc_min:3, top_score:5). Default: top_cost:1 top_cost:5 "
         "ltc_min:3 ltc_min:5.",
     ),
-    score_table: str = typer.Option(
-        "risk_score", "--score-table", help="Table of risk scores (person_id, score[, fy])."
+    score_table: str | None = typer.Option(
+        None, "--score-table", help="Table of risk scores (person_id, score[, fy]; risk_score)."
     ),
-    score_column: str = typer.Option("score", "--score-column", help="Score column in it."),
+    score_column: str | None = typer.Option(
+        None, "--score-column", help="Score column in it (score)."
+    ),
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        help="YAML file of these settings (`yoc init` writes a commented analysis.yaml); "
+        "options given as well win.",
+    ),
 ) -> None:
     """Whole-population analyses: cost by LTCs and age, concentration, multimorbidity overlap,
     risk vs multimorbidity selection, crisis curve, cohort turnover, bed demand."""
+    from yearofcare.config import load_settings
     from yearofcare.population.analysis import AnalysisOptions, run_analyses
-    from yearofcare.population.analysis.common import DEFAULT_RULES, SelectionRule
+    from yearofcare.population.analysis.common import SelectionRule
 
-    opts = AnalysisOptions.build(
+    opts = load_settings(
+        AnalysisOptions,
+        config,
         by=by,
         fy=fy,
-        rules=tuple(SelectionRule.parse(r) for r in rule) or DEFAULT_RULES,
+        rules=tuple(SelectionRule.parse(r) for r in rule) or None,
         score_table=score_table,
         score_column=score_column,
     )
@@ -65,9 +76,10 @@ def analyse(
             out.print(f"note: {note}")
     out.print(f"analysis run {result.run_id}, financial year {result.fy}")
     if report:
-        from yearofcare.reports.analysis_report import write_analysis_report
+        from yearofcare.config.paths import reports_dir
+        from yearofcare.population.analysis.report import write_analysis_report
 
-        target = out_dir or options(ctx).data_dir / "reports"
+        target = out_dir or reports_dir(options(ctx).data_dir)
         files = write_analysis_report(store, target, run_id=result.run_id)
         out.print(f"workbook: {files.xlsx}")
         out.print(f"report: {files.html}")

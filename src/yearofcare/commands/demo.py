@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from yearofcare.cli import RichProgress, app, open_store, options, out
-from yearofcare.commands.ingest import default_key_file
+from yearofcare.config import paths
 
 
 @app.command()
@@ -31,7 +31,7 @@ def demo(
     store = open_store(ctx)
     result = run_demo(
         store,
-        DemoOptions(people, years, seed, raw, default_key_file(data_dir)),
+        DemoOptions(people, years, seed, raw, paths.key_file(data_dir)),
         progress=RichProgress(),
     )
     t = Table("step", "result", title="yoc demo")

@@ -5,16 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from yearofcare.cli import RichProgress, app, console, open_store, options, out
-
-KEY_FILE_NAME = "yoc-linkage.key"
-
-
-def default_key_file(data_dir: Path) -> Path:
-    """`yoc-linkage.key` beside the data directory (never inside it)."""
-    return Path(data_dir).resolve().parent / KEY_FILE_NAME
+from yearofcare.config import paths as config_paths
 
 
 @app.command()
@@ -36,7 +31,9 @@ def ingest(
         None, "--mapping", help="YAML mapping file: column renames, code maps, date formats."
     ),
     key_file: Path | None = typer.Option(
-        None, "--key-file", help="Linkage key (default: yoc-linkage.key beside the data dir)."
+        None,
+        "--key-file",
+        help="Linkage key (default: <data-dir>-secure/yoc-linkage.key, beside the data dir).",
     ),
     optouts: Path | None = typer.Option(
         None, "--optouts", help="National data opt-out list: one NHS number per line."
@@ -58,7 +55,7 @@ def ingest(
     from yearofcare.ingest.plan import ingest_plan
 
     opts = options(ctx)
-    key = key_file or default_key_file(opts.data_dir)
+    key = config_paths.key_file(opts.data_dir, key_file)
     if plan is not None:
         if source or paths:
             raise ConfigError("give either --plan or --source with files, not both")
@@ -106,7 +103,7 @@ def _report(results) -> None:
                 problems.append((sum(f.reasons.values()), f.first_problem))
     out.print(t)
     for n, first in problems:
-        console.print(f"[yellow]{n:,} problem(s); first:[/] {first}", highlight=False)
+        console.print(f"[yellow]{n:,} problem(s); first:[/] {escape(first)}", highlight=False)
     if problems:
         console.print("see them all with `yoc problems` (table ingest_reject)", highlight=False)
 
@@ -144,10 +141,12 @@ def link(
 ) -> None:
     """Probabilistic linkage (Splink) of records without a usable NHS number to the spine, on
     date of birth, sex and postcode (compared as keyed hashes). Reports match rates."""
+    from yearofcare.config import options as cli_options
     from yearofcare.linkage.probabilistic import LinkOptions, run_link
 
+    opts = cli_options(LinkOptions, threshold=threshold, apply=apply)
     store = open_store(ctx)
-    s = run_link(store, LinkOptions(threshold=threshold, apply=apply), progress=RichProgress())
+    s = run_link(store, opts, progress=RichProgress())
     t = Table("measure", "value", title="yoc link")
     for k in (
         "unlinked_people",
@@ -170,7 +169,9 @@ def optout(
     ctx: typer.Context,
     optouts: Path = typer.Argument(..., help="Opt-out list: one NHS number per line."),
     key_file: Path | None = typer.Option(
-        None, "--key-file", help="Linkage key (default: yoc-linkage.key beside the data dir)."
+        None,
+        "--key-file",
+        help="Linkage key (default: <data-dir>-secure/yoc-linkage.key, beside the data dir).",
     ),
 ) -> None:
     """Remove everything stored about people on a national data opt-out list."""
@@ -178,7 +179,7 @@ def optout(
 
     opts = options(ctx)
     store = open_store(ctx)
-    counts = apply_to_store(store, optouts, key_file or default_key_file(opts.data_dir))
+    counts = apply_to_store(store, optouts, config_paths.key_file(opts.data_dir, key_file))
     t = Table("table", "rows removed", title="yoc optout")
     for name, n in counts.items():
         t.add_row(name, f"{n:,}")

@@ -31,14 +31,24 @@ def quality(
     tolerance: float | None = typer.Option(
         None, "--tolerance", help="Default tolerance of a contract line, a fraction (0.05)."
     ),
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        help="YAML file of every threshold (`yoc init` writes a commented quality.yaml); "
+        "options given as well win.",
+    ),
 ) -> None:
     """Data quality (Kent's three priorities): NHS number coverage and validity, linkage,
     duplicates, completeness and validity of every column, gaps, timeliness, drift against
     earlier files, cost triangulation; an HTML report, a workbook and per-supplier feedback."""
+    from yearofcare.config import load_settings
+    from yearofcare.config.paths import reports_dir
     from yearofcare.quality import QualityOptions, run_quality
     from yearofcare.quality.report import write_quality_report
 
-    opts = QualityOptions.build(
+    opts = load_settings(
+        QualityOptions,
+        config,
         contracts_file=contracts,
         nhs_valid_target=nhs_target,
         volume_change=volume_change,
@@ -54,7 +64,7 @@ def quality(
     out.print(f"quality run {result.run_id}; findings: {found}")
     for note in result.notes:
         out.print(f"note: {note}")
-    target = out_dir or options(ctx).data_dir / "reports" / "quality"
+    target = out_dir or reports_dir(options(ctx).data_dir) / "quality"
     files = write_quality_report(store, target, run_id=result.run_id)
     out.print(f"workbook: {files.xlsx}")
     out.print(f"report: {files.html}")

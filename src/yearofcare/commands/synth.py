@@ -22,7 +22,9 @@ def synth(
         help="Last financial year, by its start year (2025 = 2025/26; default: the last complete one).",
     ),
     key_file: Path | None = typer.Option(
-        None, "--key-file", help="Linkage key (default: yoc-linkage.key beside the data dir)."
+        None,
+        "--key-file",
+        help="Linkage key (default: <data-dir>-secure/yoc-linkage.key, beside the data dir).",
     ),
     raw: Path | None = typer.Option(
         None,

@@ -60,7 +60,10 @@ def serve(
     )
     application = create_app(cfg)
     if not application.state.web.state.list_users():
-        out.print("[yellow]No users yet:[/] add one with `yoc users add NAME --role administrator`")
+        out.print(
+            "[yellow]No users yet:[/] add one with `yoc users add NAME --role administrator`",
+            markup=True,
+        )
     out.print(f"Year of Care on http://{host}:{port}/ (store {cfg.data_dir}, {cfg.engine})")
     uvicorn.run(
         application,

@@ -1,59 +1,41 @@
-"""Example configuration files a user edits, shipped inside the package; `yoc init` writes them.
+"""The example configuration files `yoc init` writes: commented YAML a user copies and edits.
 
-A stage adds its files to EXAMPLES: (package, file inside it, name written, what it is).
-"""
+Each is a versioned data file inside the package, beside the stage that reads it. To add yours,
+put the file in your stage's `examples/` folder and add one line to `EXAMPLES` (the model is
+how a test checks that every example loads through the one loader)."""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
-
-from yearofcare.errors import ConfigError
 
 
 @dataclass(frozen=True)
 class Example:
-    package: str
-    resource: str
+    """One example file: written as `name`, read from `package`/examples/, for `command`."""
+
     name: str
-    description: str
+    package: str
+    command: str
+    what: str
+    model: str | None = None  # "module:Model" that loads it (None: read by its own reader)
 
     def text(self) -> str:
-        return (resources.files(self.package) / self.resource).read_text(encoding="utf-8")
+        return resources.files(self.package).joinpath("examples", self.name).read_text("utf-8")
+
+    def model_class(self) -> type | None:
+        if self.model is None:
+            return None
+        module, _, name = self.model.partition(":")
+        return getattr(importlib.import_module(module), name)
 
 
 EXAMPLES: tuple[Example, ...] = (
-    Example(
-        "yearofcare.finance",
-        "examples/service_map.yaml",
-        "service_map.yaml",
-        "service map: which services are inside the capitated budget (yoc tariff, budget, tag)",
-    ),
-    Example(
-        "yearofcare.finance",
-        "examples/finance.yaml",
-        "finance.yaml",
-        "finance settings: outliers, bootstrap, budget adjustments, schedule (yoc tariff, budget)",
-    ),
-)
-
-
-def write_examples(folder: Path, *, force: bool = False) -> list[tuple[Path, str]]:
-    """Write every example into `folder`; refuses to overwrite an edited file unless `force`."""
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise ConfigError(f"{folder} exists and is not a folder", hint="choose another --dir")
-    targets = [(folder / e.name, e) for e in EXAMPLES]
-    clash = [str(p) for p, e in targets if p.exists() and p.read_text(encoding="utf-8") != e.text()]
-    if clash and not force:
-        raise ConfigError(
-            f"{', '.join(clash)} already exist(s) and differ from the examples",
-            hint="keep your edits, or pass --force to overwrite them with the examples",
-        )
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for path, e in targets:
-        path.write_text(e.text(), encoding="utf-8")
-        written.append((path, e.description))
-    return written
+    Example("mapping.yaml", "yearofcare.sources", "yoc ingest --mapping", "how a local extract differs from its national format", "yearofcare.sources.mapping:Mapping"),
+    Example("quality.yaml", "yearofcare.quality", "yoc quality --config", "data-quality thresholds", "yearofcare.quality.options:QualityOptions"),
+    Example("contracts.yaml", "yearofcare.quality", "yoc quality --contracts", "contract and budget values to check loaded costs against"),
+    Example("analysis.yaml", "yearofcare.population.analysis", "yoc analyse --config", "whole-population analyses: split, year, cohorts", "yearofcare.population.analysis.run:AnalysisOptions"),
+    Example("service_map.yaml", "yearofcare.finance", "yoc tariff / yoc tag --service-map", "which services are inside the capitated budget, from when", "yearofcare.finance.service_map:ServiceMapFile"),
+    Example("finance.yaml", "yearofcare.finance", "yoc tariff / yoc budget / yoc reconcile --settings", "outliers, bootstrap, budget adjustments, schedule, forecast interval", "yearofcare.finance.settings:FinanceSettings"),
+)  # fmt: skip

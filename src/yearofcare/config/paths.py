@@ -39,6 +39,23 @@ def default_key_file(data_dir: Path) -> Path:
     return data_dir.parent / f"{data_dir.name}-secure" / KEY_FILE_NAME
 
 
+def legacy_key_file(data_dir: Path) -> Path:
+    """Where keys were made before the default moved: `yoc-linkage.key` beside the data
+    directory, shared by every store in the same folder."""
+    return Path(data_dir).resolve().parent / KEY_FILE_NAME
+
+
+def key_file(data_dir: Path, given: Path | None = None) -> Path:
+    """The linkage key a command uses: the one given (--key-file), else the default for the
+    store; a store set up before the default moved keeps its key beside the data directory
+    (a new key would break linkage with everything loaded before)."""
+    if given is not None:
+        return Path(given)
+    default = default_key_file(data_dir)
+    legacy = legacy_key_file(data_dir)
+    return legacy if not default.exists() and legacy.is_file() else default
+
+
 def is_inside(path: Path, directory: Path) -> bool:
     """True when `path` is `directory` or lies under it (after resolving links)."""
     try:

@@ -11,7 +11,8 @@ reference, unless the caller accepts them as unchecked.
 over provider × setting cells by the cohort's expected in-scope cost in each (the tariffs'
 `tariff_component` shares weighted by the members' person-years and tariffs; largest remainder
 in pence, so the cells sum to the schedule) and set against the in-scope cost tagged inside.
-As at the end of each complete month: year-to-date variance (budget − actual; positive is an
+One row per complete month (the store's activity reaches its last day), as it stood at the end
+of that month: year-to-date variance (budget − actual; positive is an
 underspend) and a forecast outturn = actual to date + the rest of the year's budget × the
 year-to-date ratio of actual to budget, with an interval from the month-to-month spread of that
 ratio: var = s² × (Σ remaining budget² + (remaining budget)² / months elapsed), normal limits,
@@ -194,35 +195,33 @@ def forecast(
 
 
 def rows_for(group: pd.DataFrame, complete_months: int, level: float) -> list[dict]:
-    """Reconciliation rows of one cohort × year × cell over its twelve months."""
+    """Reconciliation rows of one cohort × year × cell, one per complete month (as it stood at
+    the end of that month; the rest of the year's plan is in payment_schedule)."""
     g = group.set_index("month").reindex(range(1, 13))
     budget = g.budget_pence.fillna(0).to_numpy(np.int64)
     actual = g.actual_pence.fillna(0).to_numpy(np.int64)
     annual = int(budget.sum())
     out = []
-    for m in range(1, 13):
-        reached = m <= complete_months
-        row = {
-            "month": m,
-            "budget_pence": int(budget[m - 1]),
-            "ytd_budget_pence": int(budget[:m].sum()),
-            "annual_budget_pence": annual,
-            "double_billed_pence": _int(g.double_billed_pence.iloc[m - 1]),
-            "complete": reached,
-            "actual_pence": int(actual[m - 1]) if reached else None,
-        }
-        if reached:
-            ytd = int(actual[:m].sum())
-            point, lo, hi = forecast(budget, actual, m, level)
-            row.update(
-                variance_pence=row["budget_pence"] - row["actual_pence"],
-                ytd_actual_pence=ytd,
-                ytd_variance_pence=row["ytd_budget_pence"] - ytd,
-                forecast_outturn_pence=round(point),
-                forecast_low_pence=None if lo is None else round(lo),
-                forecast_high_pence=None if hi is None else round(hi),
-            )
-        out.append(row)
+    for m in range(1, complete_months + 1):
+        ytd = int(actual[:m].sum())
+        point, lo, hi = forecast(budget, actual, m, level)
+        out.append(
+            {
+                "month": m,
+                "budget_pence": int(budget[m - 1]),
+                "actual_pence": int(actual[m - 1]),
+                "variance_pence": int(budget[m - 1] - actual[m - 1]),
+                "ytd_budget_pence": int(budget[:m].sum()),
+                "ytd_actual_pence": ytd,
+                "ytd_variance_pence": int(budget[:m].sum()) - ytd,
+                "forecast_outturn_pence": round(point),
+                "forecast_low_pence": None if lo is None else round(lo),
+                "forecast_high_pence": None if hi is None else round(hi),
+                "annual_budget_pence": annual,
+                "double_billed_pence": _int(g.double_billed_pence.iloc[m - 1]),
+                "complete": True,
+            }
+        )
     return out
 
 

@@ -157,7 +157,10 @@ def _reconciliation_rows(frame: pd.DataFrame, data_end, level: float) -> pd.Data
                         period_end=nxt - pd.Timedelta(days=1).to_pytimedelta(),
                     )
                     out.append(r)
-    frame = pd.DataFrame(out)
+    from yearofcare import schemas
+
+    columns = schemas.get("reconciliation").names
+    frame = pd.DataFrame(out, columns=list(columns))
     for c in (
         "actual_pence",
         "variance_pence",
@@ -168,8 +171,5 @@ def _reconciliation_rows(frame: pd.DataFrame, data_end, level: float) -> pd.Data
         "forecast_high_pence",
         "double_billed_pence",
     ):
-        if c in frame:
-            frame[c] = frame[c].astype("Int64")
-        else:
-            frame[c] = pd.array([None] * len(frame), dtype="Int64")
+        frame[c] = frame[c].astype("Int64")
     return frame

@@ -34,7 +34,7 @@ from yearofcare import sources
 from yearofcare.errors import ConfigError, InputError
 from yearofcare.ingest.options import FileResult, IngestOptions, IngestResult, period_from_name
 from yearofcare.ingest.tables import Parts
-from yearofcare.linkage import identity, optout
+from yearofcare.linkage import groups, identity, optout
 from yearofcare.linkage.pseudonym import load_key
 from yearofcare.progress import SILENT, Progress
 from yearofcare.sources.base import Adapter, BuildContext
@@ -162,6 +162,8 @@ class _Batch:
             adapter.name, p.load_id, p.facts.sha256, optout.TABLE if listed else None
         )
         parsed = parse(con, p.facts, adapter, mapping, options)
+        parsed.good, shared = groups.share_person(con, parsed.good, adapter.record_group)
+        parsed.counts["rows_person_shared"] = shared
         self.run.note_input(p.facts.path.name, parsed.counts["rows_read"])
         if opts.strict:
             _strict(p.facts, parsed)
@@ -311,6 +313,7 @@ _COUNT_COLUMNS = (
     "nhs_number_missing",
     "pseudonym_supplied",
     "token_linked",
+    "rows_person_shared",
 )
 
 

@@ -27,16 +27,18 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import ibis
 import pandas as pd
 import pyarrow as pa
+from pydantic import Field
 
 from yearofcare import schemas
+from yearofcare.config import ConfigModel
 from yearofcare.errors import StageError
-from yearofcare.ingest.tables import PREFIX
+from yearofcare.ingest.tables import PREFIX, SHADOWED
 from yearofcare.linkage import spine
 from yearofcare.progress import SILENT, Progress
 
@@ -55,12 +57,20 @@ KEY_COLUMNS = (
 CANDIDATE_FLOOR = 0.5
 
 
-@dataclass(frozen=True)
-class LinkOptions:
-    threshold: float = 0.95
-    apply: bool = False
-    min_train: int = 1000
-    seed: int = 20261123
+class LinkOptions(ConfigModel):
+    """What `yoc link` does: accept pairs scoring at least `threshold`, optionally apply them."""
+
+    config_name: ClassVar[str] = "linkage settings"
+    config_hint: ClassVar[str | None] = "see `yoc link --help`"
+
+    threshold: float = Field(
+        0.95, gt=0, le=1, description="Match probability needed to accept a link (0-1]."
+    )
+    apply: bool = Field(False, description="Give accepted links' records the spine person.")
+    min_train: int = Field(
+        1000, ge=1, description="Fewest candidate pairs for which the model is trained."
+    )
+    seed: int = Field(20261123, ge=0, description="Seed of the training sample.")
 
 
 def _level(sql: str, label: str, m: float, u: float) -> dict:
@@ -281,6 +291,7 @@ def _apply(store, run, accepted: pd.DataFrame) -> int:
         moved += int(j.filter(j._to.notnull()).count().execute()) if name != "ingest_person" else 0
         cols = {c: (j._to.fill_null(j.person_id) if c == "person_id" else j[c]) for c in t.columns}
         run.write(name, j.select(**cols), conform=name != "ingest_person")
+    _relink_registrations(store, run, mapping)
     if store.exists("link_key"):
         k = store.table("link_key")
         j = k.left_join(mapping, k.person_id == mapping._from)
@@ -288,6 +299,31 @@ def _apply(store, run, accepted: pd.DataFrame) -> int:
         run.write("link_key", j.select(**cols))
     run.write("person", spine.build_person(run.staged("ingest_person")))
     return moved
+
+
+def _relinked(t: ibis.Table, mapping: ibis.Table) -> ibis.Table:
+    j = t.left_join(mapping, t.person_id == mapping._from)
+    return j.select(
+        **{c: (j._to.fill_null(j.person_id) if c == "person_id" else j[c]) for c in t.columns}
+    )
+
+
+def _relink_registrations(store, run, mapping: ibis.Table) -> None:
+    """Registrations follow their person too, or a relinked person's registered years would
+    be left under a pseudonym with no `person` row (sex and age unknown in person_year).
+
+    The shadow (`ingest_registration`) is relinked and `registration` rebuilt from it as ingest
+    does, so a spell now held twice under the spine person is kept once.
+    """
+    if store.exists("ingest_registration") and store.exists("ingest_load"):
+        run.write("ingest_registration", _relinked(store.table("ingest_registration"), mapping))
+        loads = store.table("ingest_load")
+        loads = loads.select("load_id", loaded_at=loads.loaded_at.cast("timestamp"))
+        key = SHADOWED["registration"]
+        current = spine.latest_per_key(run.staged("ingest_registration"), key, loads)
+        run.write("registration", current.select(*schemas.get("registration").names))
+    elif store.exists("registration"):
+        run.write("registration", _relinked(store.table("registration"), mapping))
 
 
 def _count_per_load(store, run, mapping: ibis.Table) -> None:

@@ -7,18 +7,23 @@ be repeated exactly and its outputs say which versions they used (run log and
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import ClassVar
 
-from yearofcare.errors import ConfigError
+from pydantic import Field, field_validator
+
+from yearofcare.config import ConfigModel, settings
 
 DEFAULT_CODELIST = "yoc-ltc-2026.2"
 DEFAULT_UNIT_COSTS = ("nhsi_2017", "pssru_2017")
 
 
-class PopulationConfig(BaseModel):
+class PopulationConfig(ConfigModel):
     """What `yoc build` uses. Frozen: a build's configuration cannot change under it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    config_name: ClassVar[str] = "population build settings"
+    config_hint: ClassVar[str | None] = (
+        "see yearofcare.population.config.PopulationConfig for the settings"
+    )
 
     codelist: str = Field(
         DEFAULT_CODELIST,
@@ -61,14 +66,4 @@ class PopulationConfig(BaseModel):
 
 def load_config(**values: object) -> PopulationConfig:
     """A validated PopulationConfig; errors become ConfigError naming the setting."""
-    from pydantic import ValidationError
-
-    try:
-        return PopulationConfig(**values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "config"
-        raise ConfigError(
-            f"population config: {where}: {first['msg']}",
-            hint="see yearofcare.population.config.PopulationConfig for the settings",
-        ) from None
+    return settings(PopulationConfig, **values)

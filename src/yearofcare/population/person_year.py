@@ -8,7 +8,11 @@ the years asked for). Activity belongs to the year of its start date.
 Per person-year (columns declared in schemas/population.py):
 
 - age on 30 September and its band (ages from year and month of birth; an unknown month is
-  taken as July; a baby born after 30 September is 0);
+  taken as July; a baby born after 30 September is 0). An unknown birth year leaves the age
+  empty and the band `unknown` — never 0, never 0-17;
+- sex from `person`; a person-year with no `person` row (registered, or seen in activity,
+  under a pseudonym the spine does not hold) gets sex U and unknown age, and is listed in
+  `build_dq_finding` (`registered_without_person`, `activity_for_unknown_person`);
 - practice registered with on 30 September, else the longest spell in the year, and its
   locality; months registered = calendar months of the year with at least one registered day;
 - died in the year; last year of life = died in the year or within six months after its end;
@@ -56,10 +60,16 @@ from yearofcare.population.multimorbidity import (
     ltc_count_aggregates,
 )
 from yearofcare.progress import SILENT, Progress
-from yearofcare.schemas.population import AGE_BANDS, COST_GROUPS
+from yearofcare.schemas.population import AGE_BANDS, COST_GROUPS, UNKNOWN_AGE_BAND
 from yearofcare.store import Store
 
 LAST_YEAR_OF_LIFE_MONTHS = 6
+FINDINGS = (
+    "activity_after_death",
+    "activity_for_unknown_person",
+    "registered_without_person",
+    "unknown_age",
+)
 
 
 # ---- pieces (Ibis expressions only) --------------------------------------------------------
@@ -210,7 +220,18 @@ def membership(reg_years: ibis.Table | None, acts: ibis.Table) -> ibis.Table:
 
 
 def age_band(age: ibis.IntegerValue) -> ibis.StringValue:
-    return ibis.cases(*[((age >= lo) & (age <= hi), name) for name, lo, hi in AGE_BANDS])
+    """The age band of `age`; `unknown` when the age is not known."""
+    return ibis.cases(
+        *[((age >= lo) & (age <= hi), name) for name, lo, hi in AGE_BANDS],
+        else_=ibis.literal(UNKNOWN_AGE_BAND),
+    )
+
+
+def age_in_year(birth_year: ibis.IntegerValue, birth_month: ibis.IntegerValue, fy) -> ibis.Value:
+    """Age on 30 September of `fy`: 0 for a baby born after it, empty for an unknown birth
+    year (`greatest` would turn that into 0 on both engines, as it skips nulls)."""
+    age = age_on(birth_year, birth_month, fy, 9)
+    return ibis.ifelse(birth_year.isnull(), ibis.null("int32"), ibis.greatest(age, 0))
 
 
 def assemble(
@@ -244,7 +265,7 @@ def assemble(
     )
     ltc_cols = [f"ltc_{r.condition_id}" for r in codelist.rules]
     t = t.mutate(**{c: t[c].fill_null(False) for c in ltc_cols})
-    age = ibis.greatest(age_on(t.birth_year, t.birth_month, t.fy, 9), 0)
+    age = age_in_year(t.birth_year, t.birth_month, t.fy)
     fy_start, fy_end = ibis.date(t.fy, 4, 1), ibis.date(t.fy + 1, 3, 31)
     lyol_end = ibis.date(t.fy + 1, 3 + LAST_YEAR_OF_LIFE_MONTHS, 30)
     dod = t.date_of_death
@@ -267,6 +288,7 @@ def assemble(
     t = t.mutate(
         age=age,
         age_band=age_band(age),
+        sex=t.sex.fill_null("U"),
         months_registered=t.months_registered.fill_null(0),
         died_in_year=(dod.notnull() & (dod >= fy_start) & (dod <= fy_end)).fill_null(False),
         last_year_of_life=(dod.notnull() & (dod >= fy_start) & (dod <= lyol_end)).fill_null(False),
@@ -314,6 +336,41 @@ def dq_findings(
         detail=ibis.literal("person_id not in the person table"),
     )
     return ibis.union(after, unknown, distinct=False)
+
+
+def person_findings(person_year: ibis.Table, person: ibis.Table) -> ibis.Table:
+    """Registered person-years with no `person` row, and person-years of unknown age.
+
+    Neither is dropped: the first get sex U and unknown age in person_year (their sex and
+    birth are not known anywhere), the second sit in the `unknown` age band of every analysis.
+    """
+    p = person.select(p_id="person_id", p_birth="birth_year")
+    j = person_year.select("person_id", "fy", "months_registered", "age").left_join(
+        p, person_year.person_id == p.p_id
+    )
+    registered = j.months_registered > 0
+    where = ibis.ifelse(registered, " (registered)", " (not registered)")
+    missing = j.filter(j.p_id.isnull() & registered).select(
+        finding=ibis.literal("registered_without_person"),
+        person_id=j.person_id,
+        fy=j.fy.cast("int16"),
+        activity_id=ibis.null("string"),
+        event_date=ibis.null("date"),
+        detail=ibis.literal(
+            "registered with a practice but not in the person table: sex and age unknown"
+        ),
+    )
+    no_age = j.filter(j.age.isnull()).select(
+        finding=ibis.literal("unknown_age"),
+        person_id=j.person_id,
+        fy=j.fy.cast("int16"),
+        activity_id=ibis.null("string"),
+        event_date=ibis.null("date"),
+        detail=ibis.ifelse(j.p_id.isnull(), "no person row", "no birth year in any source").concat(
+            where
+        ),
+    )
+    return ibis.union(missing, no_age, distinct=False)
 
 
 # ---- the service (executes) ----------------------------------------------------------------
@@ -444,7 +501,11 @@ def build(
         run.write("person_year", person_year)
         bar.advance()
 
-        findings = dq_findings(activity, person, acts, years)
+        findings = ibis.union(
+            dq_findings(activity, person, acts, years),
+            person_findings(run.staged("person_year"), person),
+            distinct=False,
+        )
         run.write("build_dq_finding", findings)
         counts = store.to_pandas(
             (f := run.staged("build_dq_finding")).group_by("finding").aggregate(n=f.count())
@@ -505,7 +566,7 @@ def _meta(run_id: str, params: dict, findings: dict[str, int]) -> pd.DataFrame:
         "years": ",".join(str(y) for y in params["years"]),
         "config": json.dumps(params["config"], sort_keys=True),
     }
-    for kind in ("activity_after_death", "activity_for_unknown_person"):
+    for kind in FINDINGS:
         items[f"dq_{kind}"] = str(findings.get(kind, 0))
     return pd.DataFrame(
         {"run_id": run_id, "item": list(items), "value": [str(v) for v in items.values()]}

@@ -19,6 +19,7 @@ from yearofcare import sources
 from yearofcare.disclosure import DEFAULT_POLICY, SUPPRESSED, DisclosurePolicy
 from yearofcare.errors import YocError
 from yearofcare.fy import fy_label
+from yearofcare.quality.demographics import demographic_findings
 from yearofcare.quality.measures import CODE_REASONS
 from yearofcare.quality.options import QualityOptions
 
@@ -397,9 +398,11 @@ def findings(
     drift: pd.DataFrame,
     tri: pd.DataFrame,
     options: QualityOptions,
+    people: pd.DataFrame | None = None,
 ) -> list[dict[str, Any]]:
     """Every finding, most important first (priority, then errors before warnings)."""
     out = [
+        *(demographic_findings(people) if people is not None else ()),
         *load_findings(loads, options),
         *timeliness_findings(loads, options),
         *reject_findings(rejects, loads),

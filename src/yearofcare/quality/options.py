@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
-from yearofcare.errors import ConfigError
+from yearofcare.config import ConfigModel, settings
 
 
-class QualityOptions(BaseModel):
+class QualityOptions(ConfigModel):
     """What `yoc quality` measures against. Rates and changes are fractions (0.05 = 5%)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    config_name: ClassVar[str] = "quality settings"
+    config_hint: ClassVar[str | None] = (
+        "see `yoc quality --help` for each setting's meaning and range"
+    )
 
     contracts_file: Path | None = Field(
         None, description="CSV or YAML of contract / budget values to triangulate costs against."
@@ -55,16 +59,8 @@ class QualityOptions(BaseModel):
 
     @classmethod
     def build(cls, **values: object) -> QualityOptions:
-        """Validate options, turning pydantic's errors into one ConfigError naming the setting."""
-        try:
-            return cls(**{k: v for k, v in values.items() if v is not None})
-        except ValidationError as exc:
-            e = exc.errors()[0]
-            name = ".".join(str(x) for x in e["loc"]) or "options"
-            raise ConfigError(
-                f"quality setting {name}: {e['msg']} (got {e.get('input')!r})",
-                hint="see `yoc quality --help` for each setting's meaning and range",
-            ) from None
+        """Validated options (None = the default); errors name the setting."""
+        return settings(cls, **values)
 
     def thresholds(self) -> dict[str, float | int]:
         """The thresholds as plain values (recorded in the run log)."""

@@ -1,7 +1,7 @@
 """`yoc quality`: compute every data-quality table in one stage run.
 
 Reads the ingest bookkeeping and canonical tables, writes `dq_load`, `dq_reject`, `dq_column`,
-`dq_source_month`, `dq_drift`, `dq_triangulation` and `dq_finding` together (a failure leaves
+`dq_source_month`, `dq_drift`, `dq_triangulation`, `dq_person` and `dq_finding` together (a failure leaves
 the previous quality tables as they were), and records the thresholds and the contract file's
 fingerprint in the run log.
 """
@@ -21,6 +21,7 @@ from yearofcare.errors import StageError
 from yearofcare.progress import SILENT, Progress
 from yearofcare.quality import drift as driftmod
 from yearofcare.quality import measures
+from yearofcare.quality.demographics import person_completeness
 from yearofcare.quality.findings import findings as make_findings
 from yearofcare.quality.options import QualityOptions
 from yearofcare.quality.triangulation import (
@@ -41,6 +42,8 @@ INPUTS = (
     "activity",
     "coded_event",
     "activity_costed",
+    "person",
+    "registration",
 )
 
 
@@ -168,9 +171,20 @@ def run_quality(
                 notes.append("no activity is loaded, so there is no cost to triangulate")
         task.advance()
 
+        if "person" in have:
+            run.write("dq_person", person_completeness(have["person"], have.get("registration")))
+        else:
+            run.write("dq_person", empty("dq_person"))
         frames = {
             n: store.to_pandas(run.staged(n))
-            for n in ("dq_load", "dq_reject", "dq_source_month", "dq_drift", "dq_triangulation")
+            for n in (
+                "dq_load",
+                "dq_reject",
+                "dq_source_month",
+                "dq_drift",
+                "dq_triangulation",
+                "dq_person",
+            )
         }
         rows = make_findings(
             frames["dq_load"],
@@ -179,6 +193,7 @@ def run_quality(
             frames["dq_drift"],
             frames["dq_triangulation"],
             o,
+            frames["dq_person"],
         )
         run.write("dq_finding", frame_table("dq_finding", rows))
         counts = Counter(r["severity"] for r in rows)

@@ -19,14 +19,14 @@ import csv
 import hashlib
 import re
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import ibis
 import pyarrow as pa
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from yearofcare import sources, vocab
+from yearofcare.config import ConfigModel, read_yaml, validate
 from yearofcare.errors import ConfigError
 from yearofcare.fy import fy_expr
 
@@ -37,10 +37,12 @@ _HINT = (
 )
 
 
-class ContractLine(BaseModel):
+class ContractLine(ConfigModel):
     """One line of a contract / budget file."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(str_strip_whitespace=True)
+    config_name: ClassVar[str] = "contract line"
+    config_hint: ClassVar[str | None] = _HINT
 
     name: str = Field(min_length=1)
     kind: Literal["contract", "budget"] = "contract"
@@ -126,15 +128,7 @@ def _records(path: Path) -> list[tuple[int, dict[str, object]]]:
             f"contract file {path} cannot be read ({exc})", hint="save it as UTF-8 CSV or YAML"
         ) from None
     if path.suffix.lower() in (".yaml", ".yml"):
-        try:
-            doc = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f", row {mark.line + 1}" if mark is not None else ""
-            raise ConfigError(
-                f"contract file {path.name}{where}: not valid YAML ({exc})",
-                hint="check the indentation; each line is a `- name: …` mapping",
-            ) from None
+        doc, _ = read_yaml(path, what="contract file")
         if isinstance(doc, dict) and "lines" in doc:
             doc = doc["lines"]
         if not isinstance(doc, list) or not all(isinstance(x, dict) for x in doc):
@@ -181,21 +175,9 @@ def load_contracts(path: Path | str) -> list[tuple[int, ContractLine]]:
     lines: list[tuple[int, ContractLine]] = []
     what = "item" if path.suffix.lower() in (".yaml", ".yml") else "row"
     for row, fields in _records(path):
-        try:
-            lines.append((row, ContractLine(**fields)))
-        except ValidationError as exc:
-            e = exc.errors()[0]
-            column = ".".join(str(x) for x in e["loc"]) or "?"
-            msg = e["msg"].removeprefix("Value error, ")
-            if e["type"] == "extra_forbidden":
-                msg = "unknown column"
-            elif e["type"] == "missing":
-                msg = "missing value"
-            got = f" (got {e['input']!r})" if e["type"] not in ("missing",) else ""
-            raise ConfigError(
-                f"contract file {path.name}, {what} {row}, column {column}: {msg}{got}",
-                hint=_HINT,
-            ) from None
+        where = f"contract file {path.name}, {what} {row}"
+        noun = "setting" if what == "item" else "column"
+        lines.append((row, validate(ContractLine, fields, source=where, noun=noun)))
     if not lines:
         raise ConfigError(f"contract file {path.name} has no lines", hint=_HINT)
     seen: dict[tuple, int] = {}

@@ -7,9 +7,11 @@ from yearofcare.schemas import (
     analysis,
     canonical,
     cohorts,
+    contracts,
     derived_population,
     finance,
     ingest,
+    outcomes,
     population,
     quality,
     segmentation,
@@ -41,6 +43,9 @@ for _t in (
     *segmentation.TABLES,
     *cohorts.TABLES,
     *finance.TABLES,
+    *contracts.TABLES,
+    *outcomes.CANONICAL,
+    *outcomes.TABLES,
 ):
     register(_t)
 

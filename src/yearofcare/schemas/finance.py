@@ -419,7 +419,7 @@ double_payment = table(
 
 reconciliation = table(
     "reconciliation",
-    "one row per cohort × budget year × month × provider × setting (and their totals)",
+    "one row per cohort × budget year × complete month × provider × setting (and their totals)",
     "Monthly reconciliation: the month's budget (the payment schedule split by the provider "
     "and setting shares of the tariffs' in-scope cost) against actual in-scope cost tagged "
     "inside, year-to-date variance, and the forecast outturn with an interval as it stood at "
@@ -446,7 +446,7 @@ reconciliation = table(
         ),
         C("setting", "string", f"Setting ({ALL} on provider and total rows).", nullable=False),
         _pence("budget_pence", "Budget for the month", nullable=False),
-        _pence("actual_pence", "In-scope cost tagged inside (empty for months not reached)"),
+        _pence("actual_pence", "In-scope cost tagged inside"),
         _pence("variance_pence", "Budget − actual (positive = underspend)"),
         _pence("ytd_budget_pence", "Budget to the end of the month", nullable=False),
         _pence("ytd_actual_pence", "Actual to the end of the month"),

@@ -85,7 +85,15 @@ ingest_load = table(
         _count("nhs_number_missing", "Rows with no NHS number."),
         _count("pseudonym_supplied", "Rows that arrived with a pseudonym made with our key."),
         _count("token_linked", "Rows identified only by a source token (e.g. PSEUDO_HESID)."),
-        _count("rows_unlinked", "Loaded rows with no valid NHS number or pseudonym."),
+        _count(
+            "rows_person_shared",
+            "Loaded rows that took the person of their record (a hospital spell's "
+            "best-identified episode) because their own identifier was weaker or invalid.",
+        ),
+        _count(
+            "rows_unlinked",
+            "Loaded rows with no valid NHS number or pseudonym (their own or their record's).",
+        ),
         _count("rows_linked_probabilistic", "Unlinked rows given a person by accepted links."),
         _count("persons", "Distinct people (pseudonyms) among loaded rows."),
         C("output_rows", "string", "Rows written per table, as JSON {table: rows}."),

@@ -37,6 +37,10 @@ AGE_BANDS: tuple[tuple[str, int, int], ...] = (
     ("75-84", 75, 84),
     ("85+", 85, 200),
 )
+#: The band of a person-year whose age is not known (no birth year): never folded into 0-17.
+UNKNOWN_AGE_BAND = "unknown"
+#: Every age band value person_year holds, in display order.
+AGE_BAND_NAMES: tuple[str, ...] = (*(b[0] for b in AGE_BANDS), UNKNOWN_AGE_BAND)
 
 
 def catalogue_rows(name: str = CATALOGUE) -> list[dict[str, str]]:
@@ -84,12 +88,25 @@ person_year = table(
         C(
             "age",
             "int16",
-            "Age in whole years on 30 September of the year.",
+            "Age in whole years on 30 September of the year (0 for a baby born after it); "
+            "empty when the birth year is not known.",
             minimum=0,
             maximum=130,
         ),
-        C("age_band", "string", "Age band.", allowed=tuple(b[0] for b in AGE_BANDS)),
-        C("sex", "string", "F, M or U."),
+        C(
+            "age_band",
+            "string",
+            "Age band; `unknown` when the birth year is not known.",
+            nullable=False,
+            allowed=AGE_BAND_NAMES,
+        ),
+        C(
+            "sex",
+            "string",
+            "F, M or U (U also when the person has no `person` row: see build_dq_finding).",
+            nullable=False,
+            allowed=("F", "M", "U"),
+        ),
         C("imd_decile", "int8", "Deprivation decile (1 most deprived).", minimum=1, maximum=10),
         C("lsoa", "string", "LSOA of residence."),
         C(

@@ -289,6 +289,30 @@ dq_triangulation = table(
     produced_by=PRODUCED_BY,
 )
 
+dq_person = table(
+    "dq_person",
+    "one row per demographic completeness measure",
+    "Gap analysis of the person spine (Kent priority 2): people with no birth year (the "
+    "`unknown` age band of every analysis), with sex not known, and registered pseudonyms with "
+    "no `person` row, for the whole spine and for the registered population.",
+    [
+        C("measure", "string", "What is counted.", nullable=False),
+        C(
+            "population",
+            "string",
+            "spine (everyone in `person`) or registered (everyone in `registration`).",
+            nullable=False,
+            allowed=("spine", "registered"),
+        ),
+        C("description", "string", "The measure in words.", nullable=False),
+        _n("people", "People counted."),
+        C("share", "float64", "people / the population's size.", minimum=0, maximum=1),
+    ],
+    key=["measure"],
+    derived=True,
+    produced_by=PRODUCED_BY,
+)
+
 dq_finding = table(
     "dq_finding",
     "one row per finding",
@@ -313,4 +337,13 @@ dq_finding = table(
     produced_by=PRODUCED_BY,
 )
 
-TABLES = (dq_load, dq_source_month, dq_reject, dq_column, dq_drift, dq_triangulation, dq_finding)
+TABLES = (
+    dq_load,
+    dq_source_month,
+    dq_reject,
+    dq_column,
+    dq_drift,
+    dq_triangulation,
+    dq_person,
+    dq_finding,
+)

@@ -130,6 +130,10 @@ class Adapter:
     person_rank: int = 5
     token_namespace: str = "hes"
     feeds: tuple[str, ...] = ("activity",)
+    #: Keys that tie several rows to one record (a hospital spell's episodes), alternatives in
+    #: order of preference: the rows of a record share its best-identified row's person
+    #: (`linkage.groups`), so a missing or invalid NHS number on one row cannot split it.
+    record_group: tuple[tuple[str, ...], ...] = ()
 
     def column(self, name: str) -> RawColumn:
         for c in self.columns:

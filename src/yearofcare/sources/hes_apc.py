@@ -1,13 +1,18 @@
 """HES / SUS admitted patient care: episodes (one row per consultant episode) built into spells.
 
-A hospital provider spell is the episodes of one person at one provider with the same provider
-spell number (`PROVSPNOPS`) or, when the extract has none (as HES extracts for analysts often
-do not), the same admission date: (`PSEUDO_HESID`/NHS number, `PROCODE3`, `PROVSPNOPS` or
-`ADMIDATE`), its episodes ordered by `EPIORDER`.
+A hospital provider spell is the episodes at one provider with the same hospital provider
+spell number (`PROVSPNOPS`), else the same SUS spell id (`SUSSPELLID`), else (as HES extracts
+for analysts often have neither) the same person and admission date; its episodes ordered by
+`EPIORDER`. The spell key never depends on whether an episode's NHS number is valid: before
+the build, the episodes of one spell share the person of the best-identified episode
+(`Adapter.record_group`, `linkage.groups`), so an episode with a missing or invalid NHS
+number stays in its spell instead of becoming another admission.
 The spell takes its admission method, classification, primary diagnosis and HRG from its first
-episode, its discharge date from the latest `DISDATE`, and every diagnosis (ICD-10) and
-procedure (OPCS-4) of every episode as coded events. Unfinished episodes (`EPISTAT` ≠ 3) are
-excluded as HES analysis requires; their finished versions arrive in a later extract.
+episode, its discharge date from the latest `DISDATE`, its supplied tariff (`SPELL_TARIFF`)
+once — from the first episode that carries one, so an extract repeating it on every episode
+does not multiply it — and every diagnosis (ICD-10) and procedure (OPCS-4) of every episode as
+coded events. Unfinished episodes (`EPISTAT` ≠ 3) are excluded as HES analysis requires; their
+finished versions arrive in a later extract.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ COLUMNS = (
     RawColumn("HOMEADD", "postcode", optional=True, description="Postcode (identifiable feeds)."),
     RawColumn("EPIKEY", "string", required=True, description="Episode key."),
     RawColumn("PROVSPNOPS", "string", optional=True, description="Provider spell number."),
+    RawColumn("SUSSPELLID", "string", optional=True, description="SUS spell identifier."),
     RawColumn("ADMIDATE", "date", required=True),
     RawColumn("DISDATE", "date"),
     RawColumn("EPISTART", "date"),
@@ -65,17 +71,30 @@ DIAGS = [f"DIAG_4_{i:02d}" for i in range(1, 21)]
 OPERS = [f"OPERTN_4_{i:02d}" for i in range(1, 25)]
 
 
+def spell_key(t: ibis.Table) -> ibis.StringValue:
+    """Which spell an episode belongs to at its provider: the provider spell number, else the
+    SUS spell id, else the person and admission date."""
+    return ibis.coalesce(
+        "P:" + t.PROVSPNOPS,
+        "S:" + t.SUSSPELLID,
+        "A:" + t.person_id + ":" + t.ADMIDATE.cast("string"),
+    )
+
+
 def build(t: ibis.Table, ctx: BuildContext) -> dict[str, ibis.Table]:
-    t = t.mutate(_spell=t.PROVSPNOPS.fill_null(t.ADMIDATE.cast("string")))
-    key = ["person_id", "PROCODE3", "_spell"]
+    t = t.mutate(_spell=spell_key(t))
+    key = ["PROCODE3", "_spell"]
     order = [t.EPIORDER.fill_null(99), t.EPISTART, t._row]
     w = ibis.window(group_by=[t[k] for k in key], order_by=order)
-    eps = t.mutate(_ord=ibis.row_number().over(w))
+    tariff_first = ibis.window(
+        group_by=[t[k] for k in key], order_by=[t.SPELL_TARIFF.isnull(), *order]
+    )
+    eps = t.mutate(_ord=ibis.row_number().over(w), _tord=ibis.row_number().over(tariff_first))
     spell_end = eps.group_by(key).aggregate(
         _end=eps.DISDATE.max(),
         _died=(eps.DISMETH == "4").any(),
         _hrg=eps.SUSHRG.max(),
-        _tariff=eps.SPELL_TARIFF.sum(),
+        _tariff=eps.SPELL_TARIFF.max(where=eps._tord == 0),
     )
     first = eps.filter(eps._ord == 0)
     s = first.join(spell_end, key)
@@ -105,8 +124,8 @@ def build(t: ibis.Table, ctx: BuildContext) -> dict[str, ibis.Table]:
         primary_code=s.DIAG_4_01,
         primary_code_system=ibis.ifelse(s.DIAG_4_01.notnull(), "ICD10", ibis.null("string")),
     )
-    ids = s.select(*key, _aid=act_id)
-    coded = eps.join(ids, key)
+    ids = s.select(*key, _aid=act_id, _pid=s.person_id)
+    coded = eps.join(ids, key).mutate(person_id=lambda x: x._pid)
     events = ibis.union(
         common.coded_events(
             coded, DIAGS, "ICD10", date=coded.ADMIDATE, activity=coded._aid, source=ctx.source
@@ -158,4 +177,5 @@ ADAPTER = Adapter(
     person_rank=4,
     token_namespace="hes",
     feeds=("activity", "coded_event"),
+    record_group=(("PROCODE3", "PROVSPNOPS"), ("PROCODE3", "SUSSPELLID")),
 )

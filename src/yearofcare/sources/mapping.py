@@ -20,22 +20,25 @@ A mapping file is YAML, validated on load::
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
+from typing import ClassVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
+from yearofcare.config import ConfigModel, load_yaml
 from yearofcare.errors import ConfigError
 from yearofcare.sources.base import Adapter
 
 ENCODINGS = ("utf-8", "latin-1", "utf-16")
 
 
-class Mapping(BaseModel):
+class Mapping(ConfigModel):
     """A validated mapping file (see the module docstring)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    config_name: ClassVar[str] = "mapping"
+    config_hint: ClassVar[str | None] = (
+        "see the mapping file format in docs/ingest.md (`yoc init` writes a commented example)"
+    )
 
     source: str | None = None
     delimiter: str | None = None
@@ -71,33 +74,8 @@ def load_mapping(path: Path | None) -> tuple[Mapping, str | None]:
     """Read and validate a mapping file; returns the mapping and the file's SHA-256."""
     if path is None:
         return NO_MAPPING, None
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"mapping file {path} not found", hint="check the --mapping path")
-    raw = path.read_bytes()
-    try:
-        data = yaml.safe_load(raw.decode("utf-8")) or {}
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(
-            f"mapping file {path} is not valid YAML: {exc}",
-            hint="see the mapping file format in docs/ingest.md",
-        ) from None
-    if not isinstance(data, dict):
-        raise ConfigError(
-            f"mapping file {path} must hold a YAML mapping (key: value lines), "
-            f"found {type(data).__name__}",
-            hint="see the mapping file format in docs/ingest.md",
-        )
-    try:
-        mapping = Mapping.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise ConfigError(
-            f"mapping file {path}, setting {where}: {first['msg']}",
-            hint="allowed settings: " + ", ".join(Mapping.model_fields),
-        ) from None
-    return mapping, hashlib.sha256(raw).hexdigest()
+    loaded = load_yaml(Mapping, path)
+    return loaded.model, loaded.sha256
 
 
 def check_against(mapping: Mapping, adapter: Adapter, path: Path | None) -> None:

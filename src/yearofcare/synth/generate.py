@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from yearofcare.progress import SILENT, Progress
-from yearofcare.synth import assessments, conditions, surveys, tables
+from yearofcare.synth import assessments, conditions, services, surveys, tables
 from yearofcare.synth.activity import EventSet, end_of_life_events, person_year_events
 from yearofcare.synth.coding import Coder
 from yearofcare.synth.lifecourse import registration
@@ -25,7 +25,8 @@ class SynthPopulation:
     Every person-level table has `person_idx`, the row number in `person`, in place of
     `person_id`; `person` also has the synthetic `nhs_number` (valid, from the 9xx test range).
     `truth_condition` (person x condition x onset x resolved, and whether the GP coded it) and
-    `truth_assessor` (which assessors upcode) are ground truth for validation only.
+    `truth_assessor` (which assessors upcode) and `truth_service` (the planted effects of the
+    services in `service_enrolment`) are ground truth for validation only.
     """
 
     person: pa.Table
@@ -40,6 +41,9 @@ class SynthPopulation:
     params: SynthParams
     #: Seconds spent in each phase of `generate` (for benchmarks; not part of the data).
     timings: dict[str, float] = field(default_factory=dict, compare=False)
+    #: Who the synthetic services enrolled (service_enrolment) and their planted effects.
+    service_enrolment: pa.Table | None = None
+    truth_service: pa.Table | None = None
 
     CANONICAL = (
         "person",
@@ -81,7 +85,8 @@ def generate(
         person_year_events(world, events, task)
         end_of_life_events(world, events)
         clock.lap("activity events")
-        ne = builder.add("ne", events.take("ne"))
+        ne_events, enrolment = services.enrol(world, events.take("ne"))
+        ne = builder.add("ne", ne_events)
         reablement = builder.after_emergency(ne, events)
         for name, stream in mp.streams.items():
             if name != "ne" and stream.model != "packages":
@@ -113,6 +118,10 @@ def generate(
             truth_assessor=tables.assessor_table(assessors),
             params=params,
             timings=clock.laps,
+            service_enrolment=services.enrolment_table(
+                world, enrolment, world.places.practice_code
+            ),
+            truth_service=services.truth_table(enrolment),
         )
         clock.lap("GP codes and tables")
         task.advance(1)

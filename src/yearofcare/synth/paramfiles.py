@@ -11,13 +11,14 @@ import io
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from yearofcare import vocab
+from yearofcare.config import ConfigModel, validate
 from yearofcare.errors import ConfigError
 from yearofcare.schemas.population import condition_ids
 
@@ -69,20 +70,14 @@ def _num(name: str, row: dict[str, str], col: str, line: int) -> float:
         ) from None
 
 
-def read_model(name: str, cls: type[BaseModel]) -> Any:
-    try:
-        return cls(**read_yaml(name))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(
-            f"params/{name}: {where}: {first['msg']}",
-            hint=f"fix the setting in yearofcare/synth/params/{name}",
-        ) from None
+def read_model(name: str, cls: type[_Strict]) -> Any:
+    return validate(cls, read_yaml(name), source=f"synthetic parameter file params/{name}")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class _Strict(ConfigModel):
+    config_hint: ClassVar[str | None] = (
+        "fix the setting in yearofcare/synth/params/ (each file documents its sources)"
+    )
 
 
 class PopulationConfig(_Strict):

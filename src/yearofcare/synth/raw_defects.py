@@ -19,12 +19,14 @@ NHS number completeness is lower), so their rates are separate.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from yearofcare.config import ConfigModel
 from yearofcare.synth.raw_formats import RawTable
 
 DEFECTS = (
@@ -37,10 +39,10 @@ DEFECTS = (
 )
 
 
-class DefectRates(BaseModel):
+class DefectRates(ConfigModel):
     """Share of rows (or HES spells) given each defect."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    config_name: ClassVar[str] = "planted defect rates"
 
     missing_nhs_number: float = Field(0.004, ge=0, le=0.5)
     invalid_nhs_number: float = Field(0.002, ge=0, le=0.5)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
-from yearofcare.errors import ConfigError
+from yearofcare.config import ConfigModel, options
 from yearofcare.fy import fy_end, fy_label, fy_start, last_complete_fy
 
 
@@ -15,10 +15,13 @@ def _default_end_fy() -> int:
     return last_complete_fy(date.today())
 
 
-class SynthParams(BaseModel):
+class SynthParams(ConfigModel):
     """What to generate: a population of `people` over `years` financial years ending `end_fy`."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    config_name: ClassVar[str] = "synthetic population settings"
+    config_hint: ClassVar[str | None] = (
+        "e.g. yoc synth --people 50000 --years 3 --seed 1 --end-fy " + str(_default_end_fy())
+    )
 
     people: int = Field(50_000, ge=1, le=50_000_000, description="People in the person table.")
     years: int = Field(3, ge=1, le=20, description="Financial years of activity.")
@@ -43,20 +46,7 @@ class SynthParams(BaseModel):
     @classmethod
     def checked(cls, **values: Any) -> SynthParams:
         """Build from user input; a bad value raises ConfigError naming the option."""
-        given = {k: v for k, v in values.items() if v is not None}
-        try:
-            return cls(**given)
-        except ValidationError as exc:
-            problems = []
-            for err in exc.errors():
-                name = ".".join(str(p) for p in err["loc"]) or "settings"
-                msg = err["msg"].removeprefix("Value error, ")
-                problems.append(f"--{name.replace('_', '-')}: {msg} (got {err.get('input')!r})")
-            raise ConfigError(
-                "invalid synthetic population settings: " + "; ".join(problems),
-                hint="e.g. yoc synth --people 50000 --years 3 --seed 1 "
-                f"--end-fy {_default_end_fy()}",
-            ) from None
+        return options(cls, **values)
 
     @property
     def first_fy(self) -> int:

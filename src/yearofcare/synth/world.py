@@ -33,6 +33,7 @@ PHASES: tuple[str, ...] = (
     "assessments",
     "surveys",
     "identifiers",
+    "services",
 )
 
 

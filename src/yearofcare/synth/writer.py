@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from yearofcare.config import paths
 from yearofcare.linkage.pseudonym import create_key, load_key, pseudonymise
 from yearofcare.progress import SILENT, Progress
 from yearofcare.store import Store
@@ -19,7 +20,6 @@ from yearofcare.synth.generate import SynthPopulation, generate
 from yearofcare.synth.params import SynthParams
 
 STAGE = "synth"
-KEY_FILE = "yoc-linkage.key"
 
 #: Tables written, in order: canonical tables, then the ground truth.
 TABLES: tuple[tuple[str, str], ...] = (
@@ -32,12 +32,14 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("survey_response", "survey_response"),
     ("synth_condition", "truth_condition"),
     ("synth_assessor", "truth_assessor"),
+    ("service_enrolment", "service_enrolment"),
+    ("synth_service", "truth_service"),
 )
 
 
 def default_key_path(data_dir: Path) -> Path:
-    """The linkage key lives beside the data directory, never inside it."""
-    return Path(data_dir).resolve().parent / KEY_FILE
+    """The linkage key lives beside the data directory, never inside it (config.paths)."""
+    return paths.key_file(data_dir)
 
 
 def linkage_key(key_file: Path | None, data_dir: Path) -> tuple[bytes, Path, bool]:
@@ -88,6 +90,8 @@ def write(
         task.advance(1)
         for name, attr in TABLES:
             table = getattr(population, attr)
+            if table is None:
+                continue
             if name == "person":
                 table = table.drop_columns(["nhs_number"])
             if "person_idx" in table.column_names:

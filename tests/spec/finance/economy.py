@@ -204,6 +204,7 @@ ACTIVITY = [
     _act("a7", "q2", "community", D(2019, 6, 1), 5.0),  # before the map starts
     _act("a8", "q2", "community", D(2025, 5, 3), 500.0, service="residential"),  # map exception
     _act("a9", "q5", "acute_non_elective", D(2025, 12, 1), 2000.0, provider="ZA1", currency="Y"),
+    _act("a10", "z9", "community", D(2026, 3, 31), 20.0),  # the last day of the year: complete
 ]
 TAGS = {
     "a1": (True, "inside"),
@@ -215,6 +216,7 @@ TAGS = {
     "a7": (False, "outside_map_period"),
     "a8": (False, "service_outside_map"),
     "a9": (True, "inside"),
+    "a10": (False, "not_on_register"),
 }
 
 

@@ -42,14 +42,35 @@ def test_reconciliation_budget_splits_exactly_and_ytd_is_hand_worked(money):
     assert detail.loc["community", "budget_pence"] == 83_849
     assert detail.loc["acute_non_elective", "budget_pence"] == 27_950
     total = r[r.level == "total"].set_index("month")
-    assert total.budget_pence.sum() == E.BUDGET_TOTAL
-    # activity runs to 1 December 2025: April–November are complete
-    assert list(total.complete) == [True] * 8 + [False] * 4
+    assert list(total.index) == list(range(1, 13)) and total.complete.all()
+    assert total.budget_pence.sum() == E.BUDGET_TOTAL == total.annual_budget_pence.iloc[0]
     nov = total.loc[8]
     assert nov.ytd_actual_pence == 10_000 + 2_500
     assert nov.ytd_budget_pence == 111_800 + 7 * 111_799
     assert nov.ytd_variance_pence == nov.ytd_budget_pence - 12_500
-    assert nov.annual_budget_pence == E.BUDGET_TOTAL
+    year = total.loc[12]
+    assert year.ytd_actual_pence == year.forecast_outturn_pence == 10_000 + 2_500 + 200_000
+    assert year.forecast_low_pence == year.forecast_high_pence == year.forecast_outturn_pence
+
+
+def test_only_complete_months_have_rows():
+    import pandas as pd
+
+    from yearofcare.finance.reconcile import rows_for
+
+    g = pd.DataFrame(
+        {
+            "month": range(1, 13),
+            "budget_pence": [100] * 12,
+            "actual_pence": [90, 110, 100] + [0] * 9,
+            "double_billed_pence": None,
+        }
+    )
+    got = rows_for(g, 3, 0.9)
+    assert [r["month"] for r in got] == [1, 2, 3]
+    # ratio 300/300 = 1: forecast 300 + 900; s² = 0.01, se² = 0.01 × (9 × 100² + 900² / 3) = 60²
+    assert got[-1]["forecast_outturn_pence"] == 1_200
+    assert (got[-1]["forecast_low_pence"], got[-1]["forecast_high_pence"]) == (1_101, 1_299)
 
 
 def test_reconciliation_carries_double_billing_by_provider_and_month(money):

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Literal
+from typing import ClassVar, Literal
 
 import ibis
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from yearofcare.config import ConfigModel, validate
 from yearofcare.errors import ConfigError
 from yearofcare.schemas.population import COST_GROUPS
 
@@ -126,11 +127,15 @@ def top_count(n: ibis.IntegerValue, percent: float) -> ibis.IntegerValue:
     return (n.cast("int64") * bp + 9999) // 10000
 
 
-class SelectionRule(BaseModel):
+class SelectionRule(ConfigModel):
     """A cohort selection rule: the top `value`% of people by cost or by score, or everyone
     with at least `value` long-term conditions. Written as ``kind:value`` on the command line."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    config_name: ClassVar[str] = "selection rule"
+    config_hint: ClassVar[str | None] = (
+        "write kind:value with kind top_cost, ltc_min or top_score, "
+        "e.g. top_cost:5 (top 5% by cost) or ltc_min:3 (3 or more LTCs)"
+    )
 
     kind: Literal["top_cost", "ltc_min", "top_score"]
     value: float = Field(gt=0)
@@ -150,14 +155,8 @@ class SelectionRule(BaseModel):
     @classmethod
     def parse(cls, text: str) -> SelectionRule:
         kind, _, value = text.partition(":")
-        try:
-            return cls(kind=kind.strip(), value=float(value))  # type: ignore[arg-type]
-        except ValueError:
-            raise ConfigError(
-                f"cannot read the selection rule {text!r}",
-                hint="write kind:value with kind top_cost, ltc_min or top_score, "
-                "e.g. top_cost:5 (top 5% by cost) or ltc_min:3 (3 or more LTCs)",
-            ) from None
+        values = {"kind": kind.strip(), "value": value.strip() or None}
+        return validate(cls, values, source=f"selection rule {text!r}")
 
 
 DEFAULT_RULES: tuple[SelectionRule, ...] = (

@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import ibis
 import pandas as pd
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import field_validator
 
 from yearofcare import schemas
+from yearofcare.config import ConfigModel, settings
 from yearofcare.disclosure import DEFAULT_POLICY, DisclosurePolicy, suppress
 from yearofcare.errors import ConfigError, StageError
 from yearofcare.population.analysis.beds import bed_demand
@@ -52,10 +54,11 @@ from yearofcare.store import Store
 STAGE = "analyse"
 
 
-class AnalysisOptions(BaseModel):
+class AnalysisOptions(ConfigModel):
     """What `yoc analyse` was asked to do (recorded in the run log)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    config_name: ClassVar[str] = "analysis options"
+    config_hint: ClassVar[str | None] = "see `yoc analyse --help` for the allowed values"
 
     by: str | None = None
     fy: int | None = None
@@ -83,15 +86,7 @@ class AnalysisOptions(BaseModel):
     def build(cls, **values: object) -> AnalysisOptions:
         """Validated options; a bad value raises ConfigError naming the setting."""
         check_by(values.get("by"))  # type: ignore[arg-type]
-        try:
-            return cls(**values)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise ConfigError(
-                f"analysis option {where}: {first['msg']}",
-                hint="see `yoc analyse --help` for the allowed values",
-            ) from None
+        return settings(cls, **values)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""Plain-English words for the analysis report: what each analysis shows, and a headline
-sentence computed from the (suppressed, whole-population) figures."""
+"""The headline of each analysis section: one sentence of the key figure, computed from the
+(suppressed, whole-population) tables; None when the data cannot support it. What each analysis
+shows is in its template (`templates/<analysis>.html.j2`)."""
 
 from __future__ import annotations
 
@@ -8,67 +9,11 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from yearofcare.fy import fy_label
+from yearofcare.population.analysis.charts import BED_LABELS
 from yearofcare.population.analysis.common import ALL, COST_GROUP_LABELS, LTC_BANDS
 from yearofcare.population.analysis.kent import summarise_kent
-from yearofcare.reports.charts import BED_LABELS
 
 Frames = Mapping[str, pd.DataFrame]
-
-WHAT_IT_SHOWS: dict[str, str] = {
-    "analysis_cost_by_ltc_age": (
-        "Average annual health and care cost per person, by how many long-term conditions (LTCs) "
-        "people have and by age. In Kent, cost rose steeply with the number of conditions in "
-        "every age group: multimorbidity, more than age, drives cost."
-    ),
-    "analysis_cost_by_ltc_setting": (
-        "The same average cost per person by number of LTCs, broken down by where the money is "
-        "spent (Kent Figure 5). The growing slices show which services the extra cost of "
-        "multimorbidity falls on — in Kent, mostly emergency (non-elective) hospital care."
-    ),
-    "analysis_cost_strength": (
-        "How much of the difference in cost between people each factor accounts for (eta "
-        "squared: 0% = none, 100% = all). A bigger bar for the number of LTCs than for age "
-        "band means conditions explain cost better than age does."
-    ),
-    "analysis_cost_concentration": (
-        "How concentrated spending is: the share of all cost used by the most costly 0.5%, 1%, "
-        "5%, 10% and 20% of people. A small group using a large share is the usual pattern and "
-        "the reason cohorts for capitated budgets are chosen with care."
-    ),
-    "analysis_ltc_share": (
-        "People with at least one long-term condition: their share of the population (the red "
-        "tick) against their share of cost and of GP contacts, outpatient attendances, "
-        "emergency admissions and hospital bed days (the bars)."
-    ),
-    "analysis_mm_overlap": (
-        "Physical and mental health conditions together: the number of people (in each square) "
-        "and their average cost (shade) by how many physical and how many mental health "
-        "conditions they have. Many people with one kind of condition also have the other."
-    ),
-    "analysis_risk_overlap": (
-        "Selecting the same number of people by a risk score and by number of conditions: how "
-        "many are picked by both methods and how many by only one. In Kent the two methods "
-        "picked largely different people."
-    ),
-    "analysis_crisis_curve": (
-        "A cohort chosen in one year (for example the most costly 1%) followed through the "
-        "following years. Cost is highest in the year people are picked — often because of a "
-        "crisis admission — and falls after it (regression to the mean). Cost is shown per "
-        "person selected, so deaths and people who move away count as no cost. The chart "
-        "follows cohorts chosen in the first year of the data; the table has every year."
-    ),
-    "analysis_cohort_turnover": (
-        "Of the people a selection rule picks in one year, the share it picks again the next "
-        "year. Cohorts chosen by number of conditions are steadier than cohorts chosen by high "
-        "cost, which change a lot from year to year — a risk for budgets set on last year's "
-        "high users."
-    ),
-    "analysis_bed_demand": (
-        "Beds in use each month in acute hospitals, community hospitals, mental health units and "
-        "care homes: occupied bed days divided by the days in the month. Stays that cross a "
-        "month end are shared between the months by the nights spent in each."
-    ),
-}
 
 
 def _whole(frame: pd.DataFrame | None) -> pd.DataFrame:

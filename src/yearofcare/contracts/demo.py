@@ -1,0 +1,147 @@
+"""The risk-share step of `make demo`: the demo cohort's budget settled under two contracts.
+
+The cohort is the people with 3 or more LTCs in the latest year of person_year. Until the money
+stage's tables are in the store, its budget is a one-tariff capitated budget (the cohort's
+people × the mean cost per person of people with 3+ LTCs the year before) and its outturn is
+the cohort's actual cost that year. The part of that budget that paid for cost above the £50k stop-loss
+threshold the year before is handed to the pool with the high-cost risk. The two sample
+contracts share parties (an ICB and a council pooling the budget under section 75, an
+integrated care partnership holding it):
+
+- tiered: the packaged tiered-share terms (stop-loss, contingency, tiers, apportionment);
+- AQC: the published Blue Cross AQC levels, on the same pool.
+
+Both are settled (statements), then simulated on the same 100,000 bootstrap outturns of the
+cohort's own costs (the AQC at each level with published shares), and the report is written.
+The terms files used are written beside the report so the statements trace to them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from yearofcare.contracts.money import parse_money
+from yearofcare.contracts.run import (
+    SettleOptions,
+    SimulateOptions,
+    example_path,
+    run_settle,
+    run_simulate,
+)
+from yearofcare.contracts.sources import cohort_costs
+from yearofcare.fy import fy_label
+from yearofcare.progress import SILENT, Progress
+from yearofcare.store import Store
+
+MIN_LTC = 3
+QUALITY_LEVEL = 1  # stated input until the outcomes stage supplies quality levels
+SPREAD = "3%"  # systematic spread on top of the bootstrap (trend uncertainty)
+ICB_SHARE = Decimal("0.75")
+
+
+@dataclass(frozen=True)
+class DemoSettlement:
+    summary: str
+    html: Path
+    xlsx: Path
+
+
+def _read(name: str) -> dict[str, Any]:
+    return yaml.safe_load(example_path(name).read_text(encoding="utf-8"))
+
+
+def demo_terms(baseline: Decimal, fy: int, funded: Decimal) -> dict[str, dict[str, Any]]:
+    """The two sample contracts for a cohort budget of `baseline` pounds in year `fy`, of
+    which `funded` pays for cost above the stop-loss threshold (handed to the pool with it)."""
+    tiered = _read("tiered_pooled.yaml")
+    icb = (baseline * ICB_SHARE).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    pool = dict(
+        tiered["pool"],
+        total=str(baseline),
+        contributions={"icb": str(icb), "council": str(baseline - icb)},
+    )
+    common = {
+        "parties": tiered["parties"],
+        "pool": pool,
+        "holder": tiered["holder"],
+        "payer": tiered["payer"],
+        "periods": [{"id": fy_label(fy)}],
+    }
+    mech = dict(tiered["mechanisms"])
+    mech["high_cost"] = dict(mech["high_cost"], funded_in_baseline=str(funded))
+    aqc_levels = _read("aqc_blue_cross.yaml")["mechanisms"]["quality"]["levels"]
+    return {
+        "tiered": {
+            "contract": "demo-tiered",
+            "name": f"Tiered risk share, people with {MIN_LTC}+ LTCs",
+            "source": "yearofcare demo: the packaged tiered_pooled.yaml terms on the demo cohort",
+            **common,
+            "apply": ["high_cost", "contingency", "tiers", "apportion"],
+            "mechanisms": {k: mech[k] for k in ("high_cost", "contingency", "tiers", "apportion")},
+        },
+        "aqc": {
+            "contract": "demo-aqc",
+            "name": f"Quality-linked risk share (AQC levels), people with {MIN_LTC}+ LTCs",
+            "source": "yearofcare demo: the published Blue Cross AQC levels (DH 2012 annex 4.3) "
+            "on the demo cohort's pooled budget",
+            **common,
+            "apply": ["high_cost", "quality", "apportion"],
+            "mechanisms": {
+                "high_cost": mech["high_cost"],
+                "quality": {
+                    "type": "quality_share",
+                    "description": "AQC quality premium and risk share by quality level",
+                    "payer": "s75_pool",
+                    "levels": aqc_levels,
+                },
+                "apportion": mech["apportion"],
+            },
+        },
+    }
+
+
+def settle_demo(store: Store, reports: Path, progress: Progress = SILENT) -> DemoSettlement:
+    """Settle and simulate the demo cohort under the two sample contracts; write the report."""
+    from yearofcare.contracts.report import write_settlement_report
+
+    cohort = cohort_costs(store, MIN_LTC)
+    baseline = Decimal(round(cohort.capitated_baseline))
+    threshold = parse_money(_read("tiered_pooled.yaml")["mechanisms"]["high_cost"]["threshold"])
+    funded = Decimal(round(cohort.prior_excess(float(threshold))))
+    out = reports / "settlement"
+    terms_dir = out / "terms"
+    terms_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, data in demo_terms(baseline, cohort.fy, funded).items():
+        path = terms_dir / f"demo_{name}.yaml"
+        path.write_text(
+            "# Written by `yoc demo` from the packaged sample terms; see docs/contracts.md.\n"
+            + yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
+            encoding="utf-8",
+        )
+        paths.append(str(path))
+    settled = run_settle(
+        store,
+        SettleOptions(terms=tuple(paths), min_ltc=MIN_LTC, quality_level=(str(QUALITY_LEVEL),)),
+        progress=progress,
+    )
+    simulated = run_simulate(
+        store,
+        SimulateOptions(terms=tuple(paths), min_ltc=MIN_LTC, spread=SPREAD),
+        progress=progress,
+    )
+    files = write_settlement_report(store, out)
+    tiered = settled.settlements[0].periods[0]
+    icp = tiered.parties["icp"]["gain_loss"]
+    summary = (
+        f"{cohort.people:,} people with {MIN_LTC}+ LTCs in {fy_label(cohort.fy)}: budget "
+        f"£{baseline:,.0f}, outturn £{tiered.figures['outturn']:,.0f}; under the tiered terms the "
+        f"partnership's gain/loss is £{icp:,.0f}; exposure of {len(simulated.scenarios)} "
+        f"scenarios over {simulated.draws.outturn.size:,} outturns; report {files.html}"
+    )
+    return DemoSettlement(summary, files.html, files.xlsx)
