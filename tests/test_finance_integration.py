@@ -135,14 +135,19 @@ def test_the_tariffs_have_intervals_and_the_bridge_ends_at_the_uplifted_tariff(e
 def test_cli_and_workbook(economy, tmp_path):
     store, _, root = economy
     data = str(store.engine.data_dir)
-    assert main(["--data-dir", data, "budget", "--settings", str(example_settings_path())]) == 0
+    settings = tmp_path / "finance.yaml"
+    text = example_settings_path().read_text(encoding="utf-8")
+    settings.write_text(
+        text.replace("  # base_fy: 2024", f"  base_fy: {BASE_FY}"), encoding="utf-8"
+    )
+    assert main(["--data-dir", data, "budget", "--settings", str(settings)]) == 0
     path = write_workbook(store, tmp_path / "book.xlsx")
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
         book = z.read("xl/workbook.xml").decode()
         sheet = z.read("xl/worksheets/sheet4.xml").decode()
     for name in (
-        "Inputs and assumptions",
+        "About",
         "Service map",
         "Tariffs",
         "Budget",
@@ -156,3 +161,16 @@ def test_cli_and_workbook(economy, tmp_path):
     assert main(["--data-dir", data, "init", str(tmp_path / "cfg")]) == 0
     assert (tmp_path / "cfg" / "service_map.yaml").is_file()
     assert Path(root).exists()
+
+
+def test_the_report_has_the_tariffs_and_budget_sections(economy, tmp_path):
+    from yearofcare.reports.render import write_report
+
+    store, _, _ = economy
+    files = write_report(store, tmp_path / "report")
+    html = files.html.read_text(encoding="utf-8")
+    for section in ("finance_budget", "finance_reconciliation"):
+        assert f'id="{section}"' in html and section not in files.missing
+    assert "Capitated budget ltc3 2025/26: £" in html
+    assert "billed lines for care already paid" in html
+    assert (tmp_path / "report" / "charts" / "finance_tariffs.vl.json").is_file()

@@ -129,8 +129,10 @@ def test_yoc_report_renders_what_exists_and_names_the_command_for_the_rest(analy
         **dict.fromkeys(("summary", "priority1", "priority2", "priority3"), "yoc quality"),
         "outcomes_scorecard": "yoc scorecard",
         "outcomes_evaluation": "yoc evaluate",
+        "finance_budget": "yoc tariff, then yoc budget",
+        "finance_reconciliation": "yoc tag, then yoc reconcile",
     }
-    assert html.count("Not available yet.") == 6 and "<code>yoc quality</code>" in html
+    assert html.count("Not available yet.") == 8 and "<code>yoc quality</code>" in html
     assert "yoc analyse run" in html and "yoc_ltc_catalogue_2026.csv" in html
     assert "<script" not in html.lower() and "<link" not in html.lower()
     with zipfile.ZipFile(files.xlsx) as z:

@@ -40,6 +40,7 @@ SECTION_MODULES: tuple[str, ...] = (
     "yearofcare.quality.report",
     "yearofcare.population.analysis.report",
     "yearofcare.outcomes.report",
+    "yearofcare.finance.report",
 )
 
 
