@@ -49,6 +49,7 @@ def load_row(load_id: str, **kw: Any) -> dict[str, Any]:
         "replaces": None,
         "superseded_by": None,
         "output_rows": None,
+        "column_spellings": None,
     }
     row.update(dict.fromkeys(COUNTS, 0))
     row.update(kw)

@@ -84,7 +84,13 @@ def test_tiny_population_is_entirely_suppressed(duck_store):
         duck_store,
         {
             "person_year": [
-                {"person_id": p, "fy": 2024, "died_in_year": False, "cost_total": 100.0 * i}
+                {
+                    "person_id": p,
+                    "fy": 2024,
+                    "months_registered": 12,
+                    "died_in_year": False,
+                    "cost_total": 100.0 * i,
+                }
                 for i, p in enumerate("abcd")
             ]
         },

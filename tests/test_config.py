@@ -178,3 +178,10 @@ def test_a_store_keeps_its_key_from_before_the_default_moved(tmp_path, capsys):
     assert key_file(data) == legacy
     assert main(["--data-dir", str(data), "keygen"]) == ConfigError.exit_code
     assert "already has a linkage key" in capsys.readouterr().err.replace("\n", "")
+
+
+def test_population_settings_keep_an_explicit_none():
+    from yearofcare.population.config import load_config
+
+    assert load_config(price_uplift=None).price_uplift is None  # --price-uplift none
+    assert load_config().price_uplift is not None

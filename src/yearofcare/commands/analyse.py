@@ -49,6 +49,18 @@ def analyse(
         help="YAML file of these settings (`yoc init` writes a commented analysis.yaml); "
         "options given as well win.",
     ),
+    population: str | None = typer.Option(
+        None,
+        "--population",
+        help="Who every analysis counts: registered (registered with a practice during the "
+        "year; the default) or everyone (every person-year, registered or seen in any service).",
+    ),
+    min_months: int | None = typer.Option(
+        None,
+        "--min-months",
+        help="With --population registered: months of the year registered, at least (1-12; "
+        "default 1).",
+    ),
 ) -> None:
     """Whole-population analyses: cost by LTCs and age, concentration, multimorbidity overlap,
     risk vs multimorbidity selection, crisis curve, cohort turnover, bed demand."""
@@ -56,9 +68,13 @@ def analyse(
     from yearofcare.population.analysis import AnalysisOptions, run_analyses
     from yearofcare.population.analysis.common import SelectionRule
 
+    who = None
+    if population is not None or min_months is not None:
+        who = {"rule": population or "registered", "min_months": min_months or 1}
     opts = load_settings(
         AnalysisOptions,
         config,
+        population=who,
         by=by,
         fy=fy,
         rules=tuple(SelectionRule.parse(r) for r in rule) or None,
@@ -74,7 +90,10 @@ def analyse(
     for name, note in result.skipped.items():
         if not name.startswith("analysis_"):
             out.print(f"note: {note}")
-    out.print(f"analysis run {result.run_id}, financial year {result.fy}")
+    out.print(
+        f"analysis run {result.run_id}, financial year {result.fy}; analysis population: "
+        f"{opts.population.description}"
+    )
     if report:
         from yearofcare.config.paths import reports_dir
         from yearofcare.population.analysis.report import write_analysis_report

@@ -38,6 +38,12 @@ def build(
     unit_costs: str | None = typer.Option(
         None, "--unit-costs", help="Unit-cost tables, comma-separated (later ones win)."
     ),
+    price_uplift: str | None = typer.Option(
+        None,
+        "--price-uplift",
+        help="Cost index moving unit costs to the activity's year "
+        "(reference/uplift/<name>.csv), or 'none' for the published prices.",
+    ),
     charlson_lookback: int | None = typer.Option(
         None, "--charlson-lookback", help="Years of ICD-10 history counted for Charlson."
     ),
@@ -64,6 +70,8 @@ def build(
         settings["codelist"] = codelist
     if unit_costs:
         settings["unit_costs"] = tuple(n.strip() for n in unit_costs.split(",") if n.strip())
+    if price_uplift:
+        settings["price_uplift"] = None if price_uplift.lower() == "none" else price_uplift
     if charlson_lookback is not None:
         settings["charlson_lookback_years"] = charlson_lookback
     if keep_activity_costed:
@@ -85,4 +93,8 @@ def build(
     for kind, n in result.findings.items():
         out.print(f"data quality: {n:,} {kind.replace('_', ' ')} (see build_dq_finding)")
     years_text = ", ".join(f"{y}/{(y + 1) % 100:02d}" for y in result.years)
-    out.print(f"build run {result.run_id}: {years_text}; code list {config.codelist}")
+    uplift = config.price_uplift or "none (published prices)"
+    out.print(
+        f"build run {result.run_id}: {years_text}; code list {config.codelist}; "
+        f"unit costs {', '.join(config.unit_costs)} moved to each year by {uplift}"
+    )

@@ -75,15 +75,23 @@ def _pct(value: float) -> str:
 def print_summary(summary) -> None:
     """The headline tables: people, registered population, LTC prevalence, cost by setting."""
     label = f"{summary.fy}/{(summary.fy + 1) % 100:02d}"
-    h = Table("measure", "people", "% of registered", title=f"Care economy, {label}")
+    out.print(
+        f"Analysis population (the summary and every analysis): {summary.population}; "
+        f"{summary.people_outside:,} other person-years (£{summary.cost_outside:,.0f}) are "
+        "outside it"
+    )
+    pct = "% of population"
+    h = Table("measure", "people", pct, title=f"Care economy, {label}")
     for r in summary.headline.itertuples():
         h.add_row(r.measure, _n(r.people), _pct(r.percent))
     out.print(h)
-    p = Table("condition (QOF register)", "people", "% of registered", title="LTC prevalence")
+    p = Table("condition (QOF register)", "people", pct, title="LTC prevalence")
     for r in summary.prevalence.itertuples():
         p.add_row(r.condition, _n(r.people), _pct(r.percent))
     out.print(p)
-    c = Table("setting", "cost £", "£ per person", "share", title="Cost by setting")
+    c = Table(
+        "setting", "cost £", "£ per person", "share", title="Cost by setting (analysis population)"
+    )
     for r in summary.cost.itertuples():
         c.add_row(r.setting.replace("_", " "), _n(r.cost), f"{r.per_head:,.0f}", _pct(r.share))
     out.print(c)

@@ -84,6 +84,7 @@ def ingest(
 def _report(results) -> None:
     t = Table("file", "status", "read", "loaded", "quarantined", "opted out", "NHS no. valid")
     problems = []
+    notes: tuple[str, ...] = ()
     for result in results:
         for f in result.files:
             c = f.counts
@@ -101,7 +102,10 @@ def _report(results) -> None:
             )
             if f.first_problem:
                 problems.append((sum(f.reasons.values()), f.first_problem))
+            notes += f.notes
     out.print(t)
+    for note in notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
     for n, first in problems:
         console.print(f"[yellow]{n:,} problem(s); first:[/] {escape(first)}", highlight=False)
     if problems:

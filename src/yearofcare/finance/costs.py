@@ -19,13 +19,9 @@ from yearofcare.errors import StageError
 from yearofcare.finance.service_map import ServiceMap
 from yearofcare.fy import fy_expr
 from yearofcare.population.config import PopulationConfig
-from yearofcare.population.costing import (
-    ANY_CURRENCY,
-    UnitCosts,
-    cost_activity,
-    load_unit_costs,
-    registered_on,
-)
+from yearofcare.population.costing import cost_activity, registered_on
+from yearofcare.population.prices import UnitCosts, load_unit_costs
+from yearofcare.population.unit_rates import unit_price
 from yearofcare.store import Store
 
 Read = Callable[[str], ibis.Table]
@@ -62,12 +58,15 @@ def pence(pounds: ibis.NumericValue) -> ibis.IntegerValue:
 
 
 def latest_build_unit_costs(store: Store) -> UnitCosts:
-    """The unit-cost tables the latest `yoc build` used (the defaults when none is recorded)."""
+    """The unit-cost tables and price uplift the latest `yoc build` used (else the defaults)."""
     run = store.latest_run("build")
-    names = PopulationConfig().unit_costs
+    config = PopulationConfig()
+    names, uplift = config.unit_costs, config.price_uplift
     if run is not None and run.parameters:
-        names = tuple(json.loads(run.parameters).get("unit_costs") or names)
-    return load_unit_costs(names)
+        params = json.loads(run.parameters)
+        names = tuple(params.get("unit_costs") or names)
+        uplift = params.get("config", {}).get("price_uplift", uplift)
+    return load_unit_costs(names, uplift)
 
 
 def _kept_activity_costed(store: Store) -> bool:
@@ -117,49 +116,17 @@ def _years(store: Store) -> list[int]:
     return sorted(int(y) for y in store.to_pandas(py.select("fy").distinct()).fy)
 
 
-def unit_cost_by_setting(
-    t: ibis.Table, unit_costs: UnitCosts
-) -> tuple[ibis.Value, ibis.Value, ibis.Value]:
-    """Unit cost, its unit type and basis for each row of `t`: a CASE on the setting, then on
-    the currency within it (the exact currency first, then the setting's `*` default) — the
-    same rule as population.costing, with each row tested against its own setting only."""
-    f = unit_costs.frame
-    out = []
-    for col in ("unit_cost", "unit_type", "basis"):
-        branches = []
-        for setting, g in f.groupby("setting", sort=True):
-            exact = g[g.currency != ANY_CURRENCY]
-            default = g[g.currency == ANY_CURRENCY]
-            fallback = default[col].iloc[0] if len(default) else None
-            typ = "float64" if col == "unit_cost" else "string"
-            else_ = ibis.literal(fallback, type=typ) if fallback is not None else ibis.null(typ)
-            inner = (
-                ibis.cases(
-                    *[(t.currency == r.currency, getattr(r, col)) for r in exact.itertuples()],
-                    else_=else_,
-                )
-                if len(exact)
-                else else_
-            )
-            branches.append((t.setting == setting, inner))
-        typ = "float64" if col == "unit_cost" else "string"
-        out.append(ibis.cases(*branches, else_=ibis.null(typ)) if branches else ibis.null(typ))
-    return out[0].cast("float64"), out[1], out[2]
-
-
 def _unit_costed(a: ibis.Table, unit_costs: UnitCosts) -> ibis.Table:
-    """Supplied cost, else unit cost × units by a CASE over the small unit-cost table."""
-    rate, kind, basis = unit_cost_by_setting(a, unit_costs)
-    priced = rate.notnull() & (a.unit_type.isnull() | (a.unit_type == kind))
-    supplied = a.cost.notnull()
-    return a.mutate(
-        cost=ibis.coalesce(
-            a.cost, ibis.ifelse(priced, rate * a.units.fill_null(1.0), ibis.null("float64"))
-        ),
+    """Supplied cost, else the build's unit-cost price (population/unit_rates.py)."""
+    p = unit_price(a.mutate(fy=fy_expr(a.start_date).cast("int32")), unit_costs)
+    priced = p._uc_price.notnull() & (p.unit_type.isnull() | (p.unit_type == p._uc_type))
+    supplied = p.cost.notnull()
+    return p.mutate(
+        cost=ibis.coalesce(p.cost, ibis.ifelse(priced, p._uc_price, ibis.null("float64"))),
         cost_basis=ibis.ifelse(
             supplied,
-            a.cost_basis.fill_null("actual"),
-            ibis.ifelse(priced, basis, ibis.null("string")),
+            p.cost_basis.fill_null("actual"),
+            ibis.ifelse(priced, p._uc_basis, ibis.null("string")),
         ),
     )
 

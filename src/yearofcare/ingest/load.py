@@ -20,6 +20,7 @@ Extract identity: `<source>:<file name without extension>` unless `--extract-id`
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -296,6 +297,12 @@ def _load_row(p: _Plan, parsed: Parsed, run_id: str, now: datetime, adapter, opt
         "rows_linked_probabilistic": 0,
         "persons": persons,
         "output_rows": None,
+        "column_spellings": json.dumps(
+            {k: {"used": u, "not_used": list(o)} for k, (u, o) in f.spellings.items()},
+            sort_keys=True,
+        )
+        if f.spellings
+        else None,
     }
 
 
@@ -340,4 +347,5 @@ def _result(p: _Plan, parsed: Parsed) -> FileResult:
         reasons,
         first,
         {},
+        p.facts.notes,
     )

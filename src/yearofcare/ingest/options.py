@@ -39,6 +39,8 @@ class FileResult:
     reasons: dict[str, int] = field(default_factory=dict)
     first_problem: str | None = None
     output_rows: dict[str, int] = field(default_factory=dict)
+    #: warnings: two published spellings of one field were both present (which was used)
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,14 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from yearofcare.config import ConfigModel, settings
+from yearofcare.config import ConfigModel, validate
 
 DEFAULT_CODELIST = "yoc-ltc-2026.2"
-DEFAULT_UNIT_COSTS = ("nhsi_2017", "pssru_2017")
+#: The 2016/17 tables first, the current ones after: a later table replaces an earlier one's rows
+#: for the same setting and currency, so the verified 2024/25 prices win and the 2016/17 rows
+#: price only what the newer tables do not (outpatients, excess bed days, community, home care).
+DEFAULT_UNIT_COSTS = ("nhsi_2017", "pssru_2017", "ncc_2024_25", "pssru_2025")
+DEFAULT_PRICE_UPLIFT = "nhs_cost_uplift_2025_26"
 
 
 class PopulationConfig(ConfigModel):
@@ -33,6 +37,11 @@ class PopulationConfig(ConfigModel):
         DEFAULT_UNIT_COSTS,
         description="Unit-cost tables (reference/unit_costs/<name>.csv), later ones win "
         "where two define the same setting and currency.",
+    )
+    price_uplift: str | None = Field(
+        DEFAULT_PRICE_UPLIFT,
+        description="Cost index (reference/uplift/<name>.csv) that moves each unit cost from "
+        "its price year to the activity's year; None prices every year at the published prices.",
     )
     charlson_mapping: str = Field(
         "quan_2005_icd10", description="ICD-10 mapping of the Charlson categories."
@@ -65,5 +74,6 @@ class PopulationConfig(ConfigModel):
 
 
 def load_config(**values: object) -> PopulationConfig:
-    """A validated PopulationConfig; errors become ConfigError naming the setting."""
-    return settings(PopulationConfig, **values)
+    """A validated PopulationConfig; errors become ConfigError naming the setting. Values are
+    taken as given: None is a value here (`price_uplift=None`: published prices)."""
+    return validate(PopulationConfig, values)

@@ -9,8 +9,11 @@ Order of precedence for each activity row:
    their contacts. A `registered_equal` contract instead gives everyone registered on
    30 September of the year an equal share, as an extra row with `is_activity = False`;
 3. **unit cost**: `unit_cost × units` (units empty = 1) from the configured unit-cost tables
-   (`reference/unit_costs/<publisher>_<year>.csv`) by setting and currency; a row with
-   currency `*` is the setting's default. Its basis (`unit_cost` or `tariff`) is recorded.
+   (`reference/unit_costs/<publisher>_<year>.csv`, prices.py) by setting and currency; a row
+   with currency `*` is the setting's default, a row with a length-of-stay band prices only
+   spells of that length, and a spell beyond the row's trim point also pays each excess bed
+   day; the price is moved from the table's price year to the activity's year by the uplift
+   index (unit_rates.py). Its basis (`unit_cost` or `tariff`) is recorded.
 
 A supplied negative cost, a block contract with a negative value, a unit cost given per a
 different unit than the activity counts, or activity with no cost and no unit cost for its
@@ -20,84 +23,18 @@ setting and currency are errors (never a silent zero).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 
 import ibis
 import pandas as pd
 
 from yearofcare import vocab
-from yearofcare.errors import ConfigError, InputError
+from yearofcare.errors import InputError
 from yearofcare.fy import fy_expr
-from yearofcare.population.refdata import RefFile, available, fingerprint, read_csv, reference_dir
+from yearofcare.population.prices import ANY_CURRENCY, UnitCosts
+from yearofcare.population.unit_rates import unit_price
 
-UNIT_COST_COLUMNS = ("setting", "currency", "unit_type", "unit_cost", "basis")
-UNIT_COST_BASES = ("unit_cost", "tariff")
-ANY_CURRENCY = "*"
 Execute = Callable[[ibis.Table], pd.DataFrame]
-
-
-@dataclass(frozen=True)
-class UnitCosts:
-    """The unit-cost tables in force: setting, currency, unit_type, unit_cost, basis, table."""
-
-    frame: pd.DataFrame
-    files: tuple[RefFile, ...]
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(f.path.rsplit("/", 1)[-1].removesuffix(".csv") for f in self.files)
-
-    @property
-    def sha256(self) -> str:
-        return fingerprint(list(self.files))
-
-
-def available_unit_costs() -> list[str]:
-    return available("unit_costs")
-
-
-def load_unit_costs(names: tuple[str, ...]) -> UnitCosts:
-    """Read and validate the named unit-cost tables; a later table overrides an earlier one."""
-    files, frames = [], []
-    for name in names:
-        node = reference_dir("unit_costs") / f"{name}.csv"
-        if not node.is_file():
-            raise ConfigError(
-                f"unit-cost table {name!r} does not exist",
-                hint="available: " + ", ".join(available_unit_costs()),
-            )
-        f = read_csv(node, f"reference/unit_costs/{name}.csv", UNIT_COST_COLUMNS)
-        frames.append(_check_unit_costs(f).assign(table=name))
-        files.append(f)
-    frame = pd.concat(frames).drop_duplicates(["setting", "currency"], keep="last")
-    return UnitCosts(frame.reset_index(drop=True), tuple(files))
-
-
-def _check_unit_costs(f: RefFile) -> pd.DataFrame:
-    frame = f.frame[list(UNIT_COST_COLUMNS)].copy()
-    for i, row in enumerate(frame.itertuples(index=False), start=2):
-        where = f"{f.path} line {i}"
-        if row.setting not in vocab.SETTINGS:
-            raise InputError(f"{where}: unknown setting {row.setting!r}", hint="see vocab.SETTINGS")
-        if row.unit_type not in vocab.UNIT_TYPES:
-            raise InputError(f"{where}: unknown unit_type {row.unit_type!r}")
-        if row.basis not in UNIT_COST_BASES:
-            raise InputError(f"{where}: basis {row.basis!r}; expected unit_cost or tariff")
-        try:
-            value = float(row.unit_cost)
-        except ValueError:
-            raise InputError(f"{where}: unit_cost {row.unit_cost!r} is not a number") from None
-        if value < 0:
-            raise InputError(
-                f"{where}: unit_cost {value} is negative", hint="costs are never negative"
-            )
-    dupes = frame[frame.duplicated(["setting", "currency"])]
-    if len(dupes):
-        s, c = dupes.iloc[0][["setting", "currency"]]
-        raise InputError(f"{f.path}: setting {s} currency {c} appears twice")
-    frame["unit_cost"] = frame.unit_cost.astype("float64")
-    return frame
 
 
 def check_block_contracts(frame: pd.DataFrame, label: str = "block contracts") -> pd.DataFrame:
@@ -201,47 +138,27 @@ def cost_activity(
         a = a.left_join(_block_shares(a, contracts), "activity_id")
     else:
         a = a.mutate(block_contract_id=ibis.null("string"), block_share=ibis.null("float64"))
-    uc = ibis.memtable(unit_costs.frame)
-    exact = uc.filter(uc.currency != ANY_CURRENCY).select(
-        x_setting="setting",
-        x_currency="currency",
-        x_type="unit_type",
-        x_cost="unit_cost",
-        x_basis="basis",
-        x_table="table",
-    )
-    default = uc.filter(uc.currency == ANY_CURRENCY).select(
-        d_setting="setting",
-        d_type="unit_type",
-        d_cost="unit_cost",
-        d_basis="basis",
-        d_table="table",
-    )
-    a = a.left_join(exact, [a.setting == exact.x_setting, a.currency == exact.x_currency])
-    a = a.left_join(default, a.setting == default.d_setting)
-    use_exact = a.x_cost.notnull()
-    rate = ibis.ifelse(use_exact, a.x_cost, a.d_cost)
-    rate_type = ibis.ifelse(use_exact, a.x_type, a.d_type)
-    unit_ok = a.unit_type.isnull() | (a.unit_type == rate_type)
+    a = unit_price(a, unit_costs)
+    unit_ok = a.unit_type.isnull() | (a.unit_type == a._uc_type)
     supplied = a.cost.notnull()
     shared = a.block_share.notnull()
-    priced = rate.notnull() & unit_ok
+    priced = a._uc_price.notnull() & unit_ok
     cost = ibis.cases(
         (supplied, a.cost),
         (shared, a.block_share),
-        (priced, rate * a.units.fill_null(1.0)),
+        (priced, a._uc_price),
         else_=ibis.null("float64"),
     )
     basis = ibis.cases(
         (supplied, a.cost_basis.fill_null("actual")),
         (shared, ibis.literal("block_share")),
-        (priced, ibis.ifelse(use_exact, a.x_basis, a.d_basis)),
+        (priced, a._uc_basis),
         else_=ibis.null("string"),
     )
     source = ibis.cases(
         (supplied, ibis.literal("supplied")),
         (shared, a.block_contract_id),
-        (priced, ibis.ifelse(use_exact, a.x_table, a.d_table)),
+        (priced, a._uc_table),
         else_=ibis.null("string"),
     )
     out = a.select(
@@ -269,50 +186,6 @@ def cost_activity(
     return out
 
 
-def _rates(t: ibis.Table, unit_costs: UnitCosts) -> ibis.Table:
-    """`t` (setting, currency) with rate, rate_type, rate_basis, rate_table from the unit costs."""
-    uc = ibis.memtable(unit_costs.frame)
-    exact = uc.filter(uc.currency != ANY_CURRENCY).select(
-        x_setting="setting", x_currency="currency", x_type="unit_type", x_cost="unit_cost"
-    )
-    default = uc.filter(uc.currency == ANY_CURRENCY).select(
-        d_setting="setting", d_type="unit_type", d_cost="unit_cost"
-    )
-    t = t.left_join(exact, [t.setting == exact.x_setting, t.currency == exact.x_currency])
-    t = t.left_join(default, t.setting == default.d_setting)
-    use_exact = t.x_cost.notnull()
-    return t.mutate(
-        rate=ibis.ifelse(use_exact, t.x_cost, t.d_cost),
-        rate_type=ibis.ifelse(use_exact, t.x_type, t.d_type),
-    )
-
-
-def _rate_cases(t: ibis.Table, unit_costs: UnitCosts) -> tuple[ibis.Value, ibis.Value]:
-    """Unit cost and its unit type for each row of `t`, as CASE expressions (small tables)."""
-    rate, kind, _ = unit_cost_cases(t, unit_costs)
-    return rate, kind
-
-
-def unit_cost_cases(
-    t: ibis.Table, unit_costs: UnitCosts
-) -> tuple[ibis.Value, ibis.Value, ibis.Value]:
-    """Unit cost, its unit type and its basis (unit_cost or tariff) for each row of `t`
-    (setting, currency), as CASE expressions over the small unit-cost table."""
-    f = unit_costs.frame
-    exact = f[f.currency != ANY_CURRENCY]
-    default = f[f.currency == ANY_CURRENCY]
-    conds = [
-        *[((t.setting == r.setting) & (t.currency == r.currency), r) for r in exact.itertuples()],
-        *[(t.setting == r.setting, r) for r in default.itertuples()],
-    ]
-    if not conds:
-        return ibis.null("float64"), ibis.null("string"), ibis.null("string")
-    rate = ibis.cases(*[(c, float(r.unit_cost)) for c, r in conds], else_=ibis.null("float64"))
-    kind = ibis.cases(*[(c, r.unit_type) for c, r in conds], else_=ibis.null("string"))
-    basis = ibis.cases(*[(c, r.basis) for c, r in conds], else_=ibis.null("string"))
-    return rate, kind, basis
-
-
 def priced_activity(activity: ibis.Table, unit_costs: UnitCosts, years: list[int]) -> ibis.Table:
     """Activity rows of `years` with `cost` filled from the unit costs where it is empty.
 
@@ -322,16 +195,9 @@ def priced_activity(activity: ibis.Table, unit_costs: UnitCosts, years: list[int
     Gives the same costs as `cost_activity` (tested).
     """
     a = activity.mutate(fy=fy_expr(activity.start_date).cast("int32"))
-    a = a.filter(a.fy.isin(years))
-    if len(unit_costs.frame) <= 64:
-        rate, rate_type = _rate_cases(a, unit_costs)
-    else:
-        a = _rates(a, unit_costs)
-        rate, rate_type = a.rate, a.rate_type
-    priced = rate.notnull() & (a.unit_type.isnull() | (a.unit_type == rate_type))
-    filled = ibis.coalesce(
-        a.cost, ibis.ifelse(priced, rate * a.units.fill_null(1.0), ibis.null("float64"))
-    )
+    a = unit_price(a.filter(a.fy.isin(years)), unit_costs)
+    priced = a._uc_price.notnull() & (a.unit_type.isnull() | (a.unit_type == a._uc_type))
+    filled = ibis.coalesce(a.cost, ibis.ifelse(priced, a._uc_price, ibis.null("float64")))
     return a.select(
         "person_id",
         "fy",

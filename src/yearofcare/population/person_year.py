@@ -40,13 +40,11 @@ from yearofcare.population.codelists import Codelist, load_codelist, match_event
 from yearofcare.population.conditions import age_on, person_condition
 from yearofcare.population.config import PopulationConfig
 from yearofcare.population.costing import (
-    UnitCosts,
     check_block_contracts,
     check_block_overlaps,
     check_costed,
     check_supplied_costs,
     cost_activity,
-    load_unit_costs,
     priced_activity,
     registered_on,
 )
@@ -59,6 +57,7 @@ from yearofcare.population.multimorbidity import (
     load_cms,
     ltc_count_aggregates,
 )
+from yearofcare.population.prices import UnitCosts, load_unit_costs
 from yearofcare.progress import SILENT, Progress
 from yearofcare.schemas.population import AGE_BANDS, COST_GROUPS, UNKNOWN_AGE_BAND
 from yearofcare.store import Store
@@ -209,6 +208,23 @@ def _any(values) -> ibis.BooleanValue:
     for v in values:
         out = v if out is None else out | v
     return out
+
+
+def with_prescriptions(events: ibis.Table, activity: ibis.Table) -> ibis.Table:
+    """Coded events and the BNF codes of prescribing activity (one event per dispensing row).
+
+    Prescription extracts carry their BNF code on the activity row (`primary_code`), so the
+    prescription-defined conditions (4+ prescriptions in the year) read it from there.
+    """
+    cols = ("person_id", "event_date", "code_system", "code")
+    rx = activity.filter((activity.primary_code_system == "BNF") & activity.primary_code.notnull())
+    rx = rx.select(
+        "person_id",
+        event_date=rx.start_date,
+        code_system=ibis.literal("BNF"),
+        code=rx.primary_code,
+    )
+    return ibis.union(events.select(*cols), rx, distinct=False)
 
 
 def membership(reg_years: ibis.Table | None, acts: ibis.Table) -> ibis.Table:
@@ -421,7 +437,7 @@ def build(
                 hint="load the canonical tables first (yoc synth, or ingest your extracts)",
             )
     codelist = load_codelist(config.codelist)
-    unit_costs = load_unit_costs(config.unit_costs)
+    unit_costs = load_unit_costs(config.unit_costs, config.price_uplift)
     charlson_spec = load_charlson(config.charlson_mapping, config.charlson_weights)
     cms_spec = load_cms(config.cms_weights)
     contracts_frame = (
@@ -483,7 +499,7 @@ def build(
 
         empty_events = _empty_coded_events()
         events = coded_event if coded_event is not None else empty_events
-        matched = match_events(events, codelist)
+        matched = match_events(with_prescriptions(events, activity), codelist)
         pc = person_condition(matched, person, years, codelist)
         pc = pc.join(base.mutate(fy=base.fy.cast("int16")), ["person_id", "fy"])
         run.write("person_condition", pc)
@@ -550,6 +566,8 @@ def _parameters(
         "codelist_sha256": codelist.sha256,
         "unit_costs": list(unit_costs.names),
         "unit_costs_sha256": unit_costs.sha256,
+        "unit_costs_price_years": [f"{y}/{(y + 1) % 100:02d}" for y in unit_costs.price_years],
+        **unit_costs.uplift.describe(unit_costs.price_years, years),
         "charlson_files_sha256": {f.path: f.sha256 for f in charlson.files},
         "cms_file_sha256": {cms.file.path: cms.file.sha256},
     }
@@ -561,6 +579,11 @@ def _meta(run_id: str, params: dict, findings: dict[str, int]) -> pd.DataFrame:
         "codelist_sha256": params["codelist_sha256"],
         "unit_costs": ",".join(params["unit_costs"]),
         "unit_costs_sha256": params["unit_costs_sha256"],
+        "unit_costs_price_years": ",".join(params["unit_costs_price_years"]),
+        "price_uplift": params["price_uplift"],
+        "price_uplift_sha256": params["price_uplift_sha256"],
+        "price_uplift_factors": json.dumps(params["price_uplift_factors"], sort_keys=True),
+        "price_uplift_held_years": ",".join(params["price_uplift_held_years"]),
         "charlson": json.dumps(params["charlson_files_sha256"], sort_keys=True),
         "cms": json.dumps(params["cms_file_sha256"], sort_keys=True),
         "years": ",".join(str(y) for y in params["years"]),

@@ -3,6 +3,9 @@ condition is, and what care costs in each setting.
 
 This is what `yoc demo` prints and what a commissioner asks first. Counts pass through the
 disclosure module; the figures come from `person_year`, so they trace back to `yoc build`.
+Prevalence, deaths and cost count the declared analysis population (the same one as every
+analysis: `population.analysis_population`), which the summary states; the cost of the
+person-years outside it is given beside the total so the two add up to person_year's.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import pandas as pd
 
 from yearofcare import disclosure
 from yearofcare.errors import StageError
+from yearofcare.population.analysis_population import DEFAULT_POPULATION, AnalysisPopulation
 from yearofcare.schemas.population import COST_GROUPS, catalogue_rows
 from yearofcare.store import Store
 
@@ -28,40 +32,51 @@ def _qof_conditions() -> list[tuple[str, str]]:
 @dataclass(frozen=True)
 class Summary:
     fy: int
-    headline: pd.DataFrame  # measure, value
-    prevalence: pd.DataFrame  # condition, people, percent (of the registered population)
-    cost: pd.DataFrame  # setting, cost, per_head, share
+    headline: pd.DataFrame  # measure, people, percent (of the analysis population)
+    prevalence: pd.DataFrame  # condition, people, percent (of the analysis population)
+    cost: pd.DataFrame  # setting, cost, per_head, share (of the analysis population)
+    population: str = DEFAULT_POPULATION.description
+    #: cost (£) and person-years of person_year outside the analysis population
+    cost_outside: float = 0.0
+    people_outside: int = 0
 
 
-def headline_expr(year: ibis.Table, people_in_store: ibis.Table) -> ibis.Table:
+def headline_expr(
+    year: ibis.Table, people_in_store: ibis.Table, population: AnalysisPopulation
+) -> ibis.Table:
     """One row of counts for the year (an expression; nothing is executed here)."""
-    registered = year.months_registered > 0
+    registered = year.months_registered.fill_null(0) > 0
+    inside = population.includes(year)
     return year.aggregate(
         people_in_year=year.count(),
         registered=registered.sum(),
-        with_ltc=((year.ltc_count >= 1) & registered).sum(),
-        with_2plus=((year.ltc_count >= 2) & registered).sum(),
-        deaths=year.died_in_year.sum(),
-        cost_total=year.cost_total.fill_null(0).sum(),
+        population=inside.sum(),
+        with_ltc=((year.ltc_count >= 1) & inside).sum(),
+        with_2plus=((year.ltc_count >= 2) & inside).sum(),
+        deaths=(year.died_in_year & inside).sum(),
+        cost_outside=year.cost_total.fill_null(0).sum(where=~inside),
     ).cross_join(people_in_store.aggregate(people_in_store=people_in_store.count()))
 
 
-def prevalence_expr(year: ibis.Table, conditions: list[str]) -> ibis.Table:
-    registered = year.filter(year.months_registered > 0)
-    return registered.aggregate(
-        registered=registered.count(),
-        **{c: registered[f"ltc_{c}"].fill_null(False).sum() for c in conditions},
+def prevalence_expr(members: ibis.Table, conditions: list[str]) -> ibis.Table:
+    return members.aggregate(
+        population=members.count(),
+        **{c: members[f"ltc_{c}"].fill_null(False).sum() for c in conditions},
     )
 
 
-def cost_expr(year: ibis.Table) -> ibis.Table:
-    return year.aggregate(
-        people=year.count(), **{g: year[f"cost_{g}"].fill_null(0).sum() for g in COST_GROUPS}
+def cost_expr(members: ibis.Table) -> ibis.Table:
+    return members.aggregate(
+        people=members.count(),
+        **{g: members[f"cost_{g}"].fill_null(0).sum() for g in COST_GROUPS},
     )
 
 
-def summarise(store: Store, fy: int | None = None) -> Summary:
-    """Headline, prevalence and cost by setting for `fy` (default: the latest built year)."""
+def summarise(
+    store: Store, fy: int | None = None, population: AnalysisPopulation = DEFAULT_POPULATION
+) -> Summary:
+    """Headline, prevalence and cost by setting for `fy` (default: the latest built year), of
+    the analysis population."""
     py = store.table("person_year")
     if fy is None:
         latest = store.to_pandas(py.aggregate(m=py.fy.max()))["m"].iloc[0]
@@ -69,32 +84,34 @@ def summarise(store: Store, fy: int | None = None) -> Summary:
             raise StageError("person_year is empty", hint="run `yoc build` first")
         fy = int(latest)
     year = py.filter(py.fy == fy)
+    members = population.members(year)
     conditions = _qof_conditions()
-    h = store.to_pandas(headline_expr(year, store.table("person"))).iloc[0]
-    p = store.to_pandas(prevalence_expr(year, [c for c, _ in conditions])).iloc[0]
-    c = store.to_pandas(cost_expr(year)).iloc[0]
+    h = store.to_pandas(headline_expr(year, store.table("person"), population)).iloc[0]
+    p = store.to_pandas(prevalence_expr(members, [c for c, _ in conditions])).iloc[0]
+    c = store.to_pandas(cost_expr(members)).iloc[0]
 
-    registered = float(h.registered) or float("nan")
+    size = float(h.population) or float("nan")
     headline = pd.DataFrame(
         [
             ("People in the store", h.people_in_store),
             (f"People in {fy}/{(fy + 1) % 100:02d}", h.people_in_year),
             ("Registered population", h.registered),
-            ("Registered with 1+ LTC", h.with_ltc),
-            ("Registered with 2+ LTCs", h.with_2plus),
+            (f"Analysis population ({population.description})", h.population),
+            ("With 1+ LTC", h.with_ltc),
+            ("With 2+ LTCs", h.with_2plus),
             ("Deaths in year", h.deaths),
         ],
         columns=["measure", "people"],
     )
     headline = disclosure.suppress(headline, ["people"])
-    headline["percent"] = headline.people / registered * 100
-    headline.loc[:2, "percent"] = float("nan")  # the people counts are not shares
+    headline["percent"] = headline.people / size * 100
+    headline.loc[:3, "percent"] = float("nan")  # the people counts are not shares
 
     prevalence = pd.DataFrame(
         [(label, float(p[cid])) for cid, label in conditions], columns=["condition", "people"]
     )
     prevalence = disclosure.suppress(prevalence, ["people"])
-    prevalence["percent"] = prevalence.people / float(p.registered or float("nan")) * 100
+    prevalence["percent"] = prevalence.people / float(p.population or float("nan")) * 100
 
     total = float(sum(c[g] for g in COST_GROUPS)) or float("nan")
     cost = pd.DataFrame([(g, float(c[g])) for g in COST_GROUPS], columns=["setting", "cost"])
@@ -110,4 +127,19 @@ def summarise(store: Store, fy: int | None = None) -> Summary:
         ],
         ignore_index=True,
     )
-    return Summary(fy=fy, headline=headline, prevalence=prevalence, cost=cost)
+    return Summary(
+        fy=fy,
+        headline=headline,
+        prevalence=prevalence,
+        cost=cost,
+        population=population.description,
+        cost_outside=float(h.cost_outside or 0.0),
+        people_outside=_rounded(int(h.people_in_year - h.population)),
+    )
+
+
+def _rounded(n: int) -> int:
+    """A count printed beside the summary, through the same small-number rule."""
+    safe = disclosure.suppress(pd.DataFrame({"n": [float(n)]}), ["n"])
+    value = safe.n.iloc[0]
+    return 0 if pd.isna(value) else int(value)

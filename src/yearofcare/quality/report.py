@@ -43,7 +43,14 @@ class QualityReportFiles:
 
 
 def _view(d: SectionData) -> dict[str, Any]:
-    """The tables a page shows: a supplier's own rows when the page is their feedback."""
+    """The tables a page shows: a supplier's own rows when the page is their feedback (built
+    once per page and shared by its sections)."""
+    if "quality_view" not in d.memo:
+        d.memo["quality_view"] = _build_view(d)
+    return d.memo["quality_view"]
+
+
+def _build_view(d: SectionData) -> dict[str, Any]:
     f = dict(d.frames)
     source = d.scope.get("source")
     if source is not None:

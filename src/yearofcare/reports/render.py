@@ -50,9 +50,13 @@ class Reader:
         self._raw: dict[str, pd.DataFrame] = {}
         self._prepared: dict[tuple[Callable, tuple[str, ...]], Mapping[str, pd.DataFrame]] = {}
         self._runs: dict[str, pd.Series | None] = {}
+        self._memo: dict[tuple, dict[str, Any]] = {}
+        self._tables: set[str] | None = None
 
     def missing(self, section: Section) -> tuple[str, ...]:
-        return tuple(t for t in section.tables if not self.store.exists(t))
+        if self._tables is None:  # listing the store's tables is slow: once per page
+            self._tables = set(self.store.tables())
+        return tuple(t for t in section.tables if t not in self._tables)
 
     def run(self, stage: str) -> pd.Series | None:
         if stage not in self._runs:
@@ -71,11 +75,14 @@ class Reader:
 
     def data(self, section: Section, scope: Mapping[str, Any] | None = None) -> SectionData:
         run = self.run(section.stage)
+        scope = dict(scope or {})
+        memo = self._memo.setdefault((section.stage, *sorted(scope.items())), {})
         return SectionData(
             frames=self.frames(section),
             params=params_of(run),
             run_id=str(run.run_id) if run is not None else "not recorded",
-            scope=dict(scope or {}),
+            scope=scope,
+            memo=memo,
         )
 
 

@@ -50,13 +50,15 @@ class SectionData:
 
     `frames`: the section's tables as they may leave (after the stage's `prepare` step);
     `params`: the parameters recorded in the run log by the stage run that wrote them;
-    `scope`: narrowing asked for by the page (e.g. {"source": "csds"} for a supplier's feedback).
+    `scope`: narrowing asked for by the page (e.g. {"source": "csds"} for a supplier's feedback);
+    `memo`: shared by the sections of one page and scope, for views several of them build.
     """
 
     frames: Frames
     params: Mapping[str, Any]
     run_id: str
     scope: Mapping[str, Any] = field(default_factory=dict)
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -72,12 +74,14 @@ class Chart:
 @dataclass(frozen=True)
 class Sheet:
     """A workbook sheet: its name (at most 31 characters), the frame, a description for the
-    About sheet, and number formats by column ("money", "pct", "int", "num", "text", "date")."""
+    About sheet, number formats by column ("money", "pct", "int", "num", "plain", "date"; see
+    `reports.workbook.NUMBER_FORMATS`) and header labels by column (default: the names)."""
 
     name: str
     frame: pd.DataFrame
     description: str = ""
     formats: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 def _no_blocks(_: SectionData) -> list[Block]:

@@ -14,12 +14,13 @@ numbers, to hyperlinks) are switched off: every cell is written with an explicit
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,10 @@ NUMBER_FORMATS = {
     "pence": "£#,##0.00",
     "pct": "0.0%",
     "int": "#,##0",
+    "count": "#,##0",
+    "plain": "0",
     "num": "#,##0.00",
+    "number": "#,##0.00",
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm",
 }
@@ -82,12 +86,13 @@ def _width(header: str, values: Sequence[Any]) -> int:
 
 
 class _Writer:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, target: Path | BinaryIO) -> None:
         import xlsxwriter
 
         self.book = xlsxwriter.Workbook(
-            str(path),
+            target if not isinstance(target, Path) else str(target),
             {
+                "in_memory": not isinstance(target, Path),
                 "nan_inf_to_errors": True,
                 "strings_to_formulas": False,
                 "strings_to_numbers": False,
@@ -140,8 +145,9 @@ class _Writer:
             values = frame[col].tolist()
             kind = _kind(frame[col], sheet.formats.get(col))
             fmt = self.formats.get(kind) if kind else None
-            ws.write_string(0, j, str(col), self.header)
-            ws.set_column(j, j, _width(str(col), values))
+            label = str(sheet.labels.get(col, col))
+            ws.write_string(0, j, label, self.header)
+            ws.set_column(j, j, _width(label, values))
             for i, v in enumerate(values, start=1):
                 self.cell(ws, i, j, v, fmt, flags[i - 1])
         if frame.empty:
@@ -177,10 +183,29 @@ def write_workbook(
     return path
 
 
+def workbook_bytes(
+    sheets: Sequence[Sheet], about: Sequence[tuple[str, str]], *, empty_note: str = "no rows"
+) -> bytes:
+    """The same workbook in memory (for a download)."""
+    buf = io.BytesIO()
+    w = _Writer(buf)
+    w.about(about)
+    for s in sheets:
+        w.sheet(s, empty_note)
+    w.close()
+    return buf.getvalue()
+
+
 def write_csv(path: Path | str, frame: pd.DataFrame) -> Path:
     """`frame` as UTF-8 CSV (with a byte-order mark, so Excel reads it as UTF-8); formula-like
     text neutralised, suppressed cells as the mark, missing values empty."""
     path = Path(path)
+    path.write_bytes(csv_bytes(frame))
+    return path
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """`frame` as the bytes of a CSV file (see `write_csv`)."""
     flags = (
         [bool(x) for x in frame["suppressed"].fillna(False)]
         if "suppressed" in frame
@@ -197,9 +222,9 @@ def write_csv(path: Path | str, frame: pd.DataFrame) -> Path:
             return v.isoformat()
         return neutralise(str(v))
 
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
-        out = csv.writer(f)
-        out.writerow([neutralise(str(c)) for c in frame.columns])
-        for i, rec in enumerate(frame.itertuples(index=False)):
-            out.writerow([text(v, flags[i]) for v in rec])
-    return path
+    buf = io.StringIO(newline="")
+    out = csv.writer(buf)
+    out.writerow([neutralise(str(c)) for c in frame.columns])
+    for i, rec in enumerate(frame.itertuples(index=False)):
+        out.writerow([text(v, flags[i]) for v in rec])
+    return buf.getvalue().encode("utf-8-sig")

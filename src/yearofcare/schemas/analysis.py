@@ -51,12 +51,21 @@ _SUPPRESSED = C(
 )
 
 
+_POPULATION = C(
+    "analysis_population",
+    "string",
+    "The analysis population the row counts, in words (default: registered with a practice "
+    "during the year; see docs/analyses.md).",
+    nullable=False,
+)
+
+
 def _t(name: str, grain: str, description: str, cols: list[C], key: list[str]) -> object:
     return table(
         name,
         grain,
         description,
-        [*cols, _SUPPRESSED],
+        [*cols, _POPULATION, _SUPPRESSED],
         key=key,
         derived=True,
         produced_by=_BY,
@@ -81,7 +90,12 @@ cost_by_ltc_age = _t(
         _fy(),
         *_split(),
         C("ltc_band", "string", "Number of LTCs: 0, 1, 2, 3, 4 or 5+.", nullable=False),
-        C("age_band", "string", "Age band (Unknown when age is missing).", nullable=False),
+        C(
+            "age_band",
+            "string",
+            "Age band (unknown when the birth year is not known).",
+            nullable=False,
+        ),
         _n("people", "People"),
         _v("cost_total", "Total cost in pounds"),
         _v("mean_cost", "Mean cost per person in pounds"),

@@ -97,6 +97,12 @@ ingest_load = table(
         _count("rows_linked_probabilistic", "Unlinked rows given a person by accepted links."),
         _count("persons", "Distinct people (pseudonyms) among loaded rows."),
         C("output_rows", "string", "Rows written per table, as JSON {table: rows}."),
+        C(
+            "column_spellings",
+            "string",
+            "Columns read under another published spelling (sources.field_names) or found in "
+            "more than one, as JSON {format column: {used: file column, not_used: [...]}}.",
+        ),
     ],
     key=["load_id"],
     derived=True,

@@ -134,6 +134,9 @@ class Adapter:
     #: order of preference: the rows of a record share its best-identified row's person
     #: (`linkage.groups`), so a missing or invalid NHS number on one row cannot split it.
     record_group: tuple[tuple[str, ...], ...] = ()
+    #: The HES data set (apc, op, ae) whose published field spellings the format accepts
+    #: (`sources.field_names`): every spelling of each column loads with no mapping file.
+    dataset: str | None = None
 
     def column(self, name: str) -> RawColumn:
         for c in self.columns:

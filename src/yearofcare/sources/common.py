@@ -107,6 +107,26 @@ def birth(
     return {"birth_year": y, "birth_month": m}
 
 
+#: Birth as HES and SUS give it: MYDOB (MMYYYY) or year and month of birth apart.
+BIRTH_COLUMNS = (
+    RawColumn("MYDOB", "date", optional=True, formats=("%m%Y",)),
+    RawColumn("BIRTH_YEAR", "int", optional=True, minimum=1890, maximum=2099),
+    RawColumn("BIRTH_MONTH", "int", optional=True, minimum=1, maximum=12),
+)
+
+
+def hes_birth(t: ibis.Table) -> dict[str, ibis.Value]:
+    """Birth year and month of a HES / SUS row: date of birth, else MYDOB, else the year and
+    month of birth columns (a month without a year is dropped)."""
+    year = ibis.coalesce(t.MYDOB.year().cast("int16"), t.BIRTH_YEAR.cast("int16"))
+    month = ibis.ifelse(
+        t.MYDOB.notnull(),
+        t.MYDOB.month().cast("int8"),
+        ibis.ifelse(t.BIRTH_YEAR.notnull(), t.BIRTH_MONTH.cast("int8"), ibis.null("int8")),
+    )
+    return birth(t, year, month)
+
+
 def slug(value: ibis.StringValue) -> ibis.StringValue:
     """Free-text service or team type as a lower-case identifier (`District Nursing` →
     `district_nursing`)."""

@@ -2,7 +2,9 @@
 
 Each row is one coded entry of a GP journal, or a consultation with no code. A consultation
 (`CONSULTATION_ID`, with its `CONSULTATION_TYPE`) becomes one `gp` activity row when its type
-is a patient contact; administrative consultations give codes but no activity. A coded event's
+is a patient contact; administrative consultations give codes but no activity. The
+consultation type is the row's service type and its currency, so a surgery consultation, a
+telephone consultation and a home visit are priced each at its own unit cost. A coded event's
 `activity_id` is its consultation's (load-prefixed), or the row's own id when it has none.
 """
 
@@ -93,6 +95,7 @@ def build(t: ibis.Table, ctx: BuildContext) -> dict[str, ibis.Table]:
         activity_id=first._aid,
         setting=ibis.ifelse(first._type == "out_of_hours", "out_of_hours", "gp"),
         service_type=first._type,
+        currency=first._type,
         provider_code=first._practice,
         start_date=first._date,
         end_date=first._date,

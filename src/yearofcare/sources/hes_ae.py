@@ -32,8 +32,9 @@ COLUMNS = (
     RawColumn("AEATTENDDISP", "string", optional=True),
     RawColumn("SUSHRG", "string", optional=True),
     RawColumn("SEX", "code"),
-    RawColumn("MYDOB", "date", optional=True, formats=("%m%Y",)),
+    *common.BIRTH_COLUMNS,
     RawColumn("LSOA11", "string", optional=True),
+    RawColumn("GPPRAC", "string", optional=True),
     RawColumn("DIAG_01", "string", optional=True),
 )
 
@@ -58,7 +59,7 @@ def build(t: ibis.Table, ctx: BuildContext) -> dict[str, ibis.Table]:
         sex=t.SEX,
         lsoa=t.LSOA11,
         last_seen=t.ARRIVALDATE,
-        **common.birth(t, t.MYDOB.year(), t.MYDOB.month()),
+        **common.hes_birth(t),
     )
     return {"activity": activity, "person": person}
 
@@ -76,4 +77,5 @@ ADAPTER = Adapter(
     invalid_dates=common.HES_INVALID_DATES,
     date_column="ARRIVALDATE",
     person_rank=4,
+    dataset="ae",
 )

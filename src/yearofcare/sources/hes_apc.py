@@ -45,7 +45,13 @@ COLUMNS = (
     RawColumn("EPISTART", "date"),
     RawColumn("EPIEND", "date"),
     RawColumn("EPIORDER", "int", minimum=1, maximum=99),
-    RawColumn("EPISTAT", "string"),
+    RawColumn(
+        "EPISTAT",
+        "string",
+        optional=True,
+        description="Episode status (3 = finished). Absent (as in SUS extracts, which carry "
+        "finished episodes): every episode is taken as finished.",
+    ),
     RawColumn("ADMIMETH", "code", required=True),
     RawColumn("CLASSPAT", "string"),
     RawColumn("DISMETH", "string"),
@@ -60,10 +66,11 @@ COLUMNS = (
         "extracts carry it; HES does not, and costing then prices the spell from unit costs).",
     ),
     RawColumn("SEX", "code"),
-    RawColumn("MYDOB", "date", optional=True, formats=("%m%Y",)),
+    *common.BIRTH_COLUMNS,
     RawColumn("STARTAGE", "int", optional=True, minimum=0, maximum=7007),
     RawColumn("LSOA11", "string", optional=True),
     RawColumn("GPPRAC", "string", optional=True),
+    RawColumn("TRETSPEF", "string", optional=True),
     *columns("DIAG_4_{:02d}", 1, 20, "icd10"),
     *columns("OPERTN_4_{:02d}", 1, 24, "opcs4"),
 )
@@ -143,7 +150,7 @@ def build(t: ibis.Table, ctx: BuildContext) -> dict[str, ibis.Table]:
         date_of_death=died,
         place_of_death=ibis.ifelse(died.notnull(), "hospital", ibis.null("string")),
         last_seen=s._end.fill_null(s.ADMIDATE),
-        **common.birth(s, s.MYDOB.year(), s.MYDOB.month()),
+        **common.hes_birth(s),
     )
     return {"activity": activity, "coded_event": events, "person": person}
 
@@ -178,4 +185,5 @@ ADAPTER = Adapter(
     token_namespace="hes",
     feeds=("activity", "coded_event"),
     record_group=(("PROCODE3", "PROVSPNOPS"), ("PROCODE3", "SUSSPELLID")),
+    dataset="apc",
 )

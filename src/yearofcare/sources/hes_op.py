@@ -46,8 +46,9 @@ COLUMNS = (
     RawColumn("TRETSPEF", "string", optional=True),
     RawColumn("SUSHRG", "string", optional=True),
     RawColumn("SEX", "code"),
-    RawColumn("MYDOB", "date", optional=True, formats=("%m%Y",)),
+    *common.BIRTH_COLUMNS,
     RawColumn("LSOA11", "string", optional=True),
+    RawColumn("GPPRAC", "string", optional=True),
     *[RawColumn(c, "icd10", optional=True) for c in DIAGS],
     *columns("OPERTN_{:02d}", 1, 24, "opcs4"),
 )
@@ -81,7 +82,7 @@ def build(t: ibis.Table, ctx: BuildContext) -> dict[str, ibis.Table]:
         sex=t.SEX,
         lsoa=t.LSOA11,
         last_seen=t.APPTDATE,
-        **common.birth(t, t.MYDOB.year(), t.MYDOB.month()),
+        **common.hes_birth(t),
     )
     return {"activity": activity, "coded_event": events, "person": person}
 
@@ -108,4 +109,5 @@ ADAPTER = Adapter(
     date_column="APPTDATE",
     person_rank=4,
     feeds=("activity", "coded_event"),
+    dataset="op",
 )

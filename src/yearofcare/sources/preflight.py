@@ -11,10 +11,11 @@ import csv
 import difflib
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from yearofcare.errors import InputError
+from yearofcare.sources import field_names
 from yearofcare.sources.base import Adapter
 from yearofcare.sources.mapping import Mapping
 
@@ -45,6 +46,23 @@ class FileFacts:
     resolved: dict[str, str]
     ends_with_newline: bool
     kind: str = "csv"
+    #: contract column → (file column used, other spellings present and not used), for every
+    #: column read under another published spelling or found in more than one
+    spellings: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """A warning for the analyst when two spellings of one field were both present: which
+        was read (all of them in ingest_load.column_spellings)."""
+        both = [(c, u, o) for c, (u, o) in self.spellings.items() if o]
+        if not both:
+            return ()
+        shown = "; ".join(f"{c} from {u} (not {', '.join(o)})" for c, u, o in both[:6])
+        more = f"; and {len(both) - 6} more" if len(both) > 6 else ""
+        return (
+            f"{self.path.name}: {len(both)} field(s) present under two published spellings, "
+            f"read as: {shown}{more} (ingest_load.column_spellings)",
+        )
 
 
 def _fail(path: Path, row: int | None, column: str | None, what: str, hint: str) -> InputError:
@@ -101,10 +119,12 @@ def inspect_file(path: Path, adapter: Adapter, mapping: Mapping) -> FileFacts:
         )
     delimiter = _choose_delimiter(path, header_line, adapter, mapping)
     header = _parse_header(path, header_line, delimiter)
-    resolved = _resolve(path, header, adapter, mapping, delimiter)
+    resolved, spellings = _resolve(path, header, adapter, mapping, delimiter)
     if not newline_end:
         _check_last_line(path, header, delimiter, encoding)
-    return FileFacts(path, size, sha, encoding, delimiter, header, resolved, newline_end)
+    return FileFacts(
+        path, size, sha, encoding, delimiter, header, resolved, newline_end, spellings=spellings
+    )
 
 
 def _inspect_parquet(path: Path, adapter: Adapter, mapping: Mapping) -> FileFacts:
@@ -117,8 +137,10 @@ def _inspect_parquet(path: Path, adapter: Adapter, mapping: Mapping) -> FileFact
             path, None, None, f"cannot read the Parquet file ({exc})", hint="re-export it"
         ) from None
     sha, size = hash_file(path)
-    resolved = _resolve(path, names, adapter, mapping, "")
-    return FileFacts(path, size, sha, "utf-8", "", names, resolved, True, "parquet")
+    resolved, spellings = _resolve(path, names, adapter, mapping, "")
+    return FileFacts(
+        path, size, sha, "utf-8", "", names, resolved, True, "parquet", spellings=spellings
+    )
 
 
 def _check_not_binary(path: Path, head: bytes, encoding: str) -> None:
@@ -217,8 +239,20 @@ def _match_count(header_line: str, delimiter: str, wanted: set[str]) -> int:
     return len(names & wanted)
 
 
+def _accepted(adapter: Adapter, mapping: Mapping) -> dict[str, tuple[str, ...]]:
+    """Each contract column's accepted names in order: the mapping file's name alone, else the
+    column's own name and its other published spellings."""
+    alternatives = field_names.load().alternatives(adapter)
+    return {
+        c.name: (mapping.columns[c.name],)
+        if c.name in mapping.columns
+        else (c.name, *alternatives.get(c.name, ()))
+        for c in adapter.columns
+    }
+
+
 def _choose_delimiter(path: Path, header_line: str, adapter: Adapter, mapping: Mapping) -> str:
-    wanted = {mapping.columns.get(n, n).upper() for n in adapter.names}
+    wanted = {n.upper() for names in _accepted(adapter, mapping).values() for n in names}
     if mapping.delimiter is not None:
         if _match_count(header_line, mapping.delimiter, wanted) or len(adapter.names) == 0:
             return mapping.delimiter
@@ -276,17 +310,26 @@ def _parse_header(path: Path, header_line: str, delimiter: str) -> tuple[str, ..
 
 def _resolve(
     path: Path, header: tuple[str, ...], adapter: Adapter, mapping: Mapping, delimiter: str
-) -> dict[str, str]:
+) -> tuple[dict[str, str], dict[str, tuple[str, tuple[str, ...]]]]:
     by_upper = {h.upper(): h for h in header}
+    accepted = _accepted(adapter, mapping)
     resolved: dict[str, str] = {}
+    spellings: dict[str, tuple[str, tuple[str, ...]]] = {}
+    taken: set[str] = set()
     missing: list[str] = []
     for col in adapter.columns:
-        local = mapping.columns.get(col.name, col.name)
-        found = by_upper.get(local.upper())
-        if found is not None:
-            resolved[col.name] = found
+        present = []
+        for name in accepted[col.name]:
+            found = by_upper.get(name.upper())
+            if found is not None and found not in taken and found not in present:
+                present.append(found)
+        if present:
+            resolved[col.name] = present[0]
+            taken.add(present[0])
+            if present[0].upper() != col.name.upper() or len(present) > 1:
+                spellings[col.name] = (present[0], tuple(present[1:]))
         elif not col.optional:
-            missing.append(local)
+            missing.append(accepted[col.name][0])
     if missing:
         unused = [h for h in header if h not in resolved.values()]
         hints = []
@@ -304,6 +347,9 @@ def _resolve(
             + ", ".join(c.name for c in adapter.columns if not c.optional)
             + " (see docs/ingest.md)"
         )
+        also = accepted.get(missing[0], ())[1:]
+        if also:
+            hint += f"; {missing[0]} is also accepted as " + ", ".join(also[:8])
         raise _fail(
             path,
             1,
@@ -326,7 +372,7 @@ def _resolve(
             hint="map the file's NHS number column in a mapping file (columns: {"
             f"{ids[0].name}: YOUR_COLUMN}})",
         )
-    return resolved
+    return resolved, spellings
 
 
 def _check_last_line(path: Path, header: tuple[str, ...], delimiter: str, encoding: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from yearofcare import sources
+from yearofcare.sources import field_names
 
 MARKER = "## Formats"
 
@@ -42,6 +43,18 @@ def formats_markdown() -> str:
         if opt:
             shown = ", ".join(f"`{o}`" for o in opt[:12]) + (" …" if len(opt) > 12 else "")
             lines.append(f"- Optional columns: {shown}")
+        if a.dataset:
+            names = field_names.load()
+            alts = names.alternatives(a)
+            shown = "; ".join(
+                f"`{c}`: {', '.join(f'`{x}`' for x in others)}"
+                for c, others in list(alts.items())[:6]
+            )
+            lines.append(
+                f"- Published spellings accepted with no mapping ({len(alts)} columns; "
+                f"`reference/field_names/{field_names.DEFAULT}.yaml`, HES data set "
+                f"`{a.dataset}`), e.g. {shown} …"
+            )
         if a.record_key:
             lines.append(f"- Duplicates: same {', '.join(f'`{k}`' for k in a.record_key)}")
         lines += [f"- Rule ({r.reason}): {r.message}" for r in a.rules]

@@ -6,26 +6,21 @@ pasted into a board paper can be traced to the run that produced it.
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-import xlsxwriter
 
 from yearofcare import __version__
 from yearofcare.disclosure import DisclosurePolicy
+from yearofcare.reports.section import Sheet
+from yearofcare.reports.workbook import csv_bytes, workbook_bytes
 from yearofcare.web.registry import RenderedPage, TableView
 
-FORMATS = {
-    "count": "#,##0",
-    "int": "0",
-    "money": "£#,##0",
-    "pct": "0.0%",
-    "number": "#,##0.00",
-}
+#: A page column's kind → the number format of the one workbook writer (reports.workbook).
+FORMATS = {"count": "count", "int": "plain", "money": "money", "pct": "pct", "number": "number"}
 
 
 def table_frame(t: TableView) -> pd.DataFrame:
@@ -37,7 +32,8 @@ def table_frame(t: TableView) -> pd.DataFrame:
 
 
 def to_csv(t: TableView) -> bytes:
-    return table_frame(t).to_csv(index=False).encode("utf-8-sig")
+    """The table as CSV, written by the one writer (formula-like text neutralised)."""
+    return csv_bytes(table_frame(t))
 
 
 def _json_value(v: Any) -> Any:
@@ -108,40 +104,23 @@ def to_xlsx(
     policy: DisclosurePolicy,
     record_level: bool,
 ) -> bytes:
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True})
-    bold = wb.add_format({"bold": True, "bg_color": "#E8EDEE", "border": 1, "text_wrap": True})
-    fmts = {k: wb.add_format({"num_format": v}) for k, v in FORMATS.items()}
-    star = wb.add_format({"align": "right"})
+    """The page's tables as a workbook (About sheet first), by the one workbook writer."""
+    sheets = []
+    about = about_rows(page, policy, record_level)
     for t in tables:
-        ws = wb.add_worksheet(_sheet_name(t.key))
-        frame = table_frame(t)
-        kinds = {c.name: c.kind for c in t.columns}
-        labels = {c.name: c.label for c in t.columns}
-        for j, col in enumerate(frame.columns):
-            ws.write(0, j, labels.get(col, "Suppressed"), bold)
-            ws.set_column(j, j, max(10, min(40, len(labels.get(col, col)) + 2)))
-        for i, row in enumerate(frame.itertuples(index=False), start=1):
-            for j, (col, v) in enumerate(zip(frame.columns, row, strict=True)):
-                v = _json_value(v)
-                kind = kinds.get(col, "text")
-                if v is None:
-                    ws.write_string(i, j, "*" if "suppressed" in frame.columns else "", star)
-                elif isinstance(v, bool) or kind == "text":
-                    ws.write(i, j, v if isinstance(v, (bool, int, float)) else str(v))
-                else:
-                    ws.write_number(i, j, float(v), fmts.get(kind))
-        ws.freeze_panes(1, 0)
+        sheets.append(
+            Sheet(
+                _sheet_name(t.key),
+                table_frame(t),
+                t.title,
+                {c.name: FORMATS[c.kind] for c in t.columns if c.kind in FORMATS},
+                {**{c.name: c.label for c in t.columns}, "suppressed": "Suppressed"},
+            )
+        )
         if t.note:
-            ws.write(len(frame) + 2, 0, t.note)
-    about = wb.add_worksheet("About")
-    about.set_column(0, 0, 28)
-    about.set_column(1, 1, 100)
-    for i, (k, v) in enumerate(about_rows(page, policy, record_level)):
-        about.write(i, 0, k, bold)
-        about.write(i, 1, v)
-    wb.close()
-    return buf.getvalue()
+            about.append((f"Note: {t.title}", t.note))
+    about += [(f"Sheet {s.name}", s.description) for s in sheets]
+    return workbook_bytes(sheets, about)
 
 
 def _sheet_name(key: str) -> str:

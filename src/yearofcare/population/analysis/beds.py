@@ -63,17 +63,27 @@ def stays(activity: ibis.Table) -> ibis.Table:
 
 
 def bed_demand(
-    activity: ibis.Table, fys: Sequence[int], py: ibis.Table | None = None, by: str | None = None
+    activity: ibis.Table,
+    fys: Sequence[int],
+    py: ibis.Table | None = None,
+    by: str | None = None,
+    *,
+    members: ibis.Table | None = None,
 ) -> ibis.Table:
     """Occupied bed days, mean beds occupied and people in a bed, by setting and month, for
     the months of the financial years `fys`. With `by`, each person's group comes from their
-    person_year row for the month's financial year (`py`, all years)."""
+    person_year row for the month's financial year (`py`, all years). With `members`
+    (person_id, fy: the analysis population), only the bed days of people in the population
+    in the month's financial year count."""
     cal = month_calendar(tuple(fys))
     cal = cal.mutate(_ms=_day(cal.month), _me=_day(cal._month_end))
     st = stays(activity)
     j = st.join(cal, [st._s < cal._me, st._e > cal._ms])
     overlap = ibis.least(j._e, j._me) - ibis.greatest(j._s, j._ms)
     j = j.mutate(_bd=j._days * overlap.cast("float64") / (j._e - j._s).cast("float64"))
+    if members is not None:
+        m = members.select(_m_pid=members.person_id, _m_fy=members.fy.cast("int16"))
+        j = j.semi_join(m, [j.person_id == m._m_pid, j.fy.cast("int16") == m._m_fy])
     if by is None:
         j = split(j, None)
     elif py is None:

@@ -22,7 +22,7 @@ from yearofcare.population.analysis.common import (
     PHYSICAL_BANDS,
 )
 from yearofcare.reports.charts import HEIGHT, PALETTE, WIDTH, colour, theme
-from yearofcare.schemas.population import AGE_BANDS
+from yearofcare.schemas.population import AGE_BAND_NAMES
 
 MAX_GROUPS = 12
 BED_LABELS = {
@@ -88,7 +88,7 @@ def _money(field: str, title: str | None) -> alt.Y:
 
 
 def cost_by_ltc_age(frame: pd.DataFrame) -> dict[str, Any]:
-    ages = [b[0] for b in AGE_BANDS if b[0] in set(frame.age_band)] or [b[0] for b in AGE_BANDS]
+    ages = [b for b in AGE_BAND_NAMES if b in set(frame.age_band)] or list(AGE_BAND_NAMES)
 
     def draw(d: pd.DataFrame, w: int, h: int, small: bool) -> alt.Chart:
         return (

@@ -38,12 +38,12 @@ from yearofcare.reports.render import Reader, ReportFiles, render_sections, shee
 from yearofcare.reports.render import stage_provenance as _stage_provenance
 from yearofcare.reports.section import Chart, Section, SectionData, Sheet
 from yearofcare.reports.workbook import write_workbook
-from yearofcare.schemas.population import AGE_BANDS
+from yearofcare.schemas.population import AGE_BAND_NAMES
 from yearofcare.store import Store
 
 GROUP_ROWS = 400
 COMMAND = "yoc analyse"
-_AGES = tuple(b[0] for b in AGE_BANDS)
+_AGES = AGE_BAND_NAMES
 _MENTAL = {b: f"{b} mental health" for b in MENTAL_BANDS}
 
 
@@ -205,7 +205,8 @@ def _provenance(params: Mapping[str, Any]) -> list[tuple[str, str]]:
     fy = _fy(params["fy_analysed"]) if params.get("fy_analysed") else "not recorded"
     years = ", ".join(_fy(y) for y in params.get("years", [])) or "not recorded"
     by = (params.get("by") or "").replace("_", " ")
-    population = f"person_year, financial year {fy} (years in the data: {years})"
+    who = params.get("analysis_population", "not recorded")
+    population = f"{who}: person_year, financial year {fy} (years in the data: {years})"
     return [
         ("Analysis population", population + (f"; split by {by}" if by else "")),
         ("Condition catalogue", str(params.get("condition_catalogue", "not recorded"))),
@@ -249,6 +250,9 @@ def _page(reader: Reader, params: Mapping[str, Any], frames: Mapping[str, pd.Dat
             f"Financial year {fy}"
             + (f" (years in the data: {years})" if years else "")
             + f" · {count} people",
+            "Analysis population: "
+            + str(params.get("analysis_population", "not recorded"))
+            + " (the same people in every section and in the summary).",
             f"Figures for the whole population and split by {by}."
             if by
             else "Figures for the whole population.",

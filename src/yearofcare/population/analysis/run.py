@@ -47,6 +47,7 @@ from yearofcare.population.analysis.risk_overlap import (
     scores_for_year,
 )
 from yearofcare.population.analysis.turnover import cohort_turnover
+from yearofcare.population.analysis_population import DEFAULT_POPULATION, AnalysisPopulation
 from yearofcare.progress import SILENT, Progress
 from yearofcare.schemas.population import CATALOGUE
 from yearofcare.store import Store
@@ -67,6 +68,7 @@ class AnalysisOptions(ConfigModel):
     risk_top_percents: tuple[float, ...] = RISK_TOP_PERCENTS
     score_table: str = "risk_score"
     score_column: str = "score"
+    population: AnalysisPopulation = DEFAULT_POPULATION
 
     @field_validator("by")
     @classmethod
@@ -91,7 +93,8 @@ class AnalysisOptions(ConfigModel):
 
 @dataclass(frozen=True)
 class Inputs:
-    """What the analyses read: person_year (all years and the analysed year), activity, scores."""
+    """What the analyses read: person_year (all years and the analysed year) restricted to the
+    analysis population, activity, scores."""
 
     py: ibis.Table
     py_year: ibis.Table
@@ -136,7 +139,9 @@ def _risk(inp: Inputs) -> ibis.Table | Skip:
 def _beds(inp: Inputs) -> ibis.Table | Skip:
     if inp.activity is None:
         return Skip("the store has no activity table, so bed use by month cannot be counted")
-    return bed_demand(inp.activity, inp.fys, inp.py, inp.options.by)
+    return bed_demand(
+        inp.activity, inp.fys, inp.py, inp.options.by, members=inp.py.select("person_id", "fy")
+    )
 
 
 ANALYSES: tuple[Analysis, ...] = (
@@ -256,9 +261,13 @@ class AnalysisResult:
 
 
 def safe_frame(
-    analysis: Analysis, frame: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY
+    analysis: Analysis,
+    frame: pd.DataFrame,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+    population: AnalysisPopulation = DEFAULT_POPULATION,
 ) -> pd.DataFrame:
-    """`frame` after small-number suppression, in the declared column order and types."""
+    """`frame` after small-number suppression, in the declared column order and types, each
+    row stating the analysis population it counts."""
     safe = suppress(
         frame,
         analysis.counts,
@@ -269,6 +278,7 @@ def safe_frame(
     declared = schemas.get(analysis.table)
     for c in analysis.counts:
         safe[c] = safe[c].round().astype("Int64")
+    safe["analysis_population"] = population.description
     safe = safe.assign(_whole=safe["split_by"] != ALL).sort_values(
         ["_whole", *declared.key], kind="stable"
     )
@@ -297,8 +307,9 @@ def run_analyses(
     options = options or AnalysisOptions()
     params = options.model_dump(mode="json")
     with store.stage(STAGE, params) as run:
-        py = run.read("person_year")
-        years = store.to_pandas(py.select("fy").distinct())["fy"]
+        everyone = run.read("person_year")
+        py = options.population.members(everyone)
+        years = store.to_pandas(everyone.select("fy").distinct())["fy"]
         fys = tuple(sorted(int(v) for v in years))
         if not fys:
             raise StageError(
@@ -343,13 +354,14 @@ def run_analyses(
                     skipped[analysis.table] = built.reason
                     safe = _empty(analysis.table)
                 else:
-                    safe = safe_frame(analysis, store.to_pandas(built), policy)
+                    safe = safe_frame(analysis, store.to_pandas(built), policy, options.population)
                 run.write(analysis.table, _arrow(safe, analysis.table))
                 tables[analysis.table] = safe
                 task.advance()
         run.parameters.update(
             {
                 "fy_analysed": fy,
+                "analysis_population": options.population.description,
                 "years": list(fys),
                 "skipped": skipped,
                 "condition_catalogue": CATALOGUE,
