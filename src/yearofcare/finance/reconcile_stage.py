@@ -43,6 +43,7 @@ def run_reconcile(
         "tariff",
         "tariff_component",
         "cohort_member",
+        "activity",
         stage="yoc reconcile",
     )
     level = settings.reconciliation.interval
@@ -70,7 +71,8 @@ def run_reconcile(
                 actual_pence=inside.cost_pence.sum()
             )
         )
-        data_end = store.to_pandas(tags.aggregate(end=tags.start_date.max())).end.iloc[0]
+        activity = run.read("activity")
+        data_end = store.to_pandas(activity.aggregate(end=activity.start_date.max())).end.iloc[0]
         run.parameters["data_end"] = str(data_end)
         bar.advance()
         doubles = _double_payment(store, run, tags, skip_unlinked)
@@ -103,7 +105,7 @@ def _double_payment(store: Store, run, tags: ibis.Table, skip_unlinked: bool) ->
             f"{r.file_name} line {int(r.file_row)} ref {r.line_ref}"
             for r in unlinked.head(5).itertuples()
         ]
-    run.write("double_payment", double_payments(billed, run.read("activity"), tags))
+    run.write("double_payment", double_payments(billed, store.table("activity"), tags))
     dp = run.staged("double_payment")
     by_provider = store.to_pandas(
         dp.group_by("provider_code").aggregate(lines=dp.count(), billed_pence=dp.billed_pence.sum())

@@ -6,7 +6,8 @@ force on that date puts the service inside. Otherwise the reason says why, the s
 `outside_map_period` (no entry in force: before the map starts), `service_outside_map` (the
 deciding entry keeps it outside; `map_entry` names it), `not_on_register`. Every row is tagged
 once per cohort (spells of one person never overlap: the register is checked), so inside +
-outside = the cost of all activity.
+outside = the cost of all activity. The table is kept narrow (the person and dates of a row are
+in `activity`, by `activity_id`): writing it is most of the stage's cost at scale.
 """
 
 from __future__ import annotations
@@ -56,10 +57,8 @@ def tag(rows: ibis.Table, register: ibis.Table, smap: ServiceMap) -> ibis.Table:
     )
     return j.select(
         "activity_id",
-        "person_id",
         fy=j.fy.cast("int16"),
         month=j.month,
-        start_date=j.start_date,
         cohort_id=j.c_id,
         setting=j.setting,
         provider_code=j.provider_code,

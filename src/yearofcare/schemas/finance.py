@@ -312,11 +312,14 @@ activity_tag = table(
     "was on the register that day and the service map puts the service inside) or outside, "
     "with the reason and the service map entry that decided.",
     [
-        C("activity_id", "string", "Activity row.", nullable=False),
-        C("person_id", "string", "Keyed pseudonym.", nullable=False),
+        C(
+            "activity_id",
+            "string",
+            "Activity row (its person and dates are in activity).",
+            nullable=False,
+        ),
         C("fy", "int16", "Financial year of the start date.", nullable=False),
         _month(),
-        C("start_date", "date", "Start date of the activity.", nullable=False),
         C("cohort_id", "string", "Cohort whose register was read.", nullable=False),
         C("setting", "string", "Care setting.", nullable=False, allowed=vocab.SETTINGS),
         C("provider_code", "string", "Provider."),
