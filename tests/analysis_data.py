@@ -101,6 +101,7 @@ def person_year(
             "mental_ltc_count": pa.array(mh, pa.int16()),
             "cms_score": pa.array(total_ltc * 0.3 + rng.random(idx.size) * 0.1),
             "n_non_elective": pa.array(n_ne, pa.int32()),
+            "n_emergency": pa.array(n_ne, pa.int32()),
             "n_outpatient": pa.array(n_op, pa.int32()),
             "n_ae": pa.array(n_ae, pa.int32()),
             "n_gp": pa.array(n_gp, pa.int32()),

@@ -28,6 +28,7 @@ def py(pid, fy, ltc, cost, died=False, sex="F"):
         "died_in_year": died,
         "sex": sex,
         "n_non_elective": 1 if cost >= 1000 else 0,
+        "n_emergency": 1 if cost >= 1000 else 0,
     }
 
 

@@ -76,6 +76,7 @@ LTC = [
         n_gp=3,
         n_outpatient=1,
         n_non_elective=1,
+        n_emergency=1,
         bed_days_acute=2.0,
         bed_days_community=1.0,
     ),

@@ -26,7 +26,7 @@ def test_settle_examples_and_report(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "Lewisham diabetes pathway budget" in printed and "£3,000,000.00" in printed
     html = (out / "settlement.html").read_text(encoding="utf-8")
-    assert "Steps from baseline to payment" in html and "1.017" in html and "1.7%" in html
+    assert "steps from baseline to payment" in html and "1.017" in html and "1.7%" in html
     assert (out / "settlement.xlsx").stat().st_size > 5_000
 
 
@@ -57,8 +57,8 @@ def test_simulate_side_by_side(tmp_path, capsys):
     assert code == 0
     assert "Exposure over 5,000 outturns" in capsys.readouterr().out
     html = (out / "settlement.html").read_text(encoding="utf-8")
-    assert "Exposure before signing" in html and "<svg" in html
-    assert (out / "exposure.vl.json").exists()
+    assert "exposure before signing" in html and "<svg" in html
+    assert (out / "charts" / "risk_share_exposure.vl.json").exists()
 
 
 def test_user_errors_are_one_line(tmp_path, capsys):

@@ -182,6 +182,9 @@ EVENTS = [
 
 ACTIVITY = [
     _act("c1", "cost", "acute_non_elective", D(2023, 5, 1), bed_days=3.0),
+    # a delivery and an emergency admission: both non-elective, one emergency admission
+    _act("m1", "multi", "acute_non_elective", D(2023, 7, 1), service_type="maternity", cost=2000.0),
+    _act("m2", "multi", "acute_non_elective", D(2023, 8, 1), service_type="emergency", cost=1500.0),
     _act("c2", "cost", "outpatient", D(2023, 6, 1)),
     _act("c3", "cost", "outpatient", D(2023, 7, 1)),
     _act("c4", "cost", "outpatient", D(2023, 8, 1), cost=200.0, cost_basis="actual"),
@@ -422,6 +425,13 @@ def test_cost_total_adds_every_setting(built):
 
 
 # ---- who, when, where ----------------------------------------------------------------------
+def test_maternity_spells_are_non_elective_but_not_emergency_admissions(built):
+    r = _py(built, "multi")[2023]
+    assert (r["n_non_elective"], r["n_emergency"]) == (2, 1)
+    assert r["cost_non_elective"] == 2000.0 + 1500.0
+    assert _py(built, "cost")[2023]["n_emergency"] == 1  # no service type: an emergency
+
+
 def test_membership_is_registered_or_active_in_the_year(built):
     t = built.table("person_year")
     got = rows(

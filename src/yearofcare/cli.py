@@ -44,6 +44,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ingest",
     "build",
     "analyse",
+    "need",
+    "cohort",
     "outcomes",
     "quality",
     "finance",

@@ -43,6 +43,9 @@ class DemoResult:
     steps: list[tuple[str, str]] = field(default_factory=list)
     summary: Summary | None = None
     kent: dict[str, Any] = field(default_factory=dict)
+    #: ground truth of the synthetic economy for validation (never written to the store):
+    #: the DST assessors it made upcode
+    upcoders: tuple[str, ...] = ()
 
     def add(self, step: str, summary: str) -> None:
         self.steps.append((step, summary))
@@ -64,6 +67,8 @@ def run_demo(store: Store, opts: DemoOptions, progress: Progress = SILENT) -> De
     result = DemoResult()
     params = SynthParams.checked(people=opts.people, years=opts.years, seed=opts.seed)
     population = generate(params, progress=progress)
+    truth = population.truth_assessor.to_pandas()
+    result.upcoders = tuple(sorted(truth.assessor_id[truth.upcoder.astype(bool)]))
     rng = np.random.default_rng(opts.seed)
     manifest = write_raw(population, opts.raw_dir, rng)
     optouts = opts.raw_dir / "optouts.txt"
@@ -93,6 +98,7 @@ def run_demo(store: Store, opts: DemoOptions, progress: Progress = SILENT) -> De
         store,
         result,
         progress,
+        opts.seed,
         before_report=lambda: _before_report(store, population, opts, result, progress),
     )
     return result
@@ -160,9 +166,10 @@ def _outcomes(
 
 
 def _later_stages(
-    store: Store, result: DemoResult, progress: Progress, before_report=lambda: None
+    store: Store, result: DemoResult, progress: Progress, seed: int, before_report=lambda: None
 ) -> None:
     """Quality, person_year and analyses with their reports, then the headline summary."""
+    from yearofcare.cohorts.demo import run_need_and_cohorts
     from yearofcare.config.paths import reports_dir
     from yearofcare.population.analysis import AnalysisOptions, run_analyses
     from yearofcare.population.analysis.kent import summarise_kent
@@ -185,6 +192,7 @@ def _later_stages(
         f"person_year for {', '.join(map(str, built.years))}"
         + (f"; person-years noted: {noted} (build_dq_finding)" if noted else ""),
     )
+    run_need_and_cohorts(store, result.add, seed, progress)
     options = AnalysisOptions.build()
     a = run_analyses(store, options, progress=progress)
     files = write_analysis_report(store, reports, run_id=a.run_id)
@@ -195,6 +203,7 @@ def _later_stages(
     )
     result.add("workbook", str(files.xlsx))
     before_report()  # the outcomes steps, so the report of everything includes them
+    _risk_share(store, reports, result, progress)
     everything = write_report(store, reports)
     result.add("report", f"every stage in one page: {everything.html}")
     result.summary = summarise(store, a.fy, options.population)
@@ -209,6 +218,10 @@ def _later_stages(
         f"{kent['eta_squared_age']:.0%}; largest part of the extra cost of "
         f"{'/'.join(kent['compared_bands'])} LTCs: {kent['largest_excess_setting']}",
     )
+
+
+def _risk_share(store: Store, reports: Path, result: DemoResult, progress: Progress) -> None:
+    """The demo cohort's budget settled under two sample contracts, and their exposure."""
     from yearofcare.contracts.demo import settle_demo
     from yearofcare.errors import StageError
 

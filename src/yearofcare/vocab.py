@@ -107,6 +107,7 @@ RISK_TRANSFORMS: tuple[str, ...] = (
     "equals",
     "range",
     "is_null",
+    "rule",
 )
 
 #: The risk model and the comparators it is validated against, in the same table.
@@ -134,3 +135,16 @@ COHORT_LEAVE_REASONS: tuple[str, ...] = (
 #: Upcoding audit: what the concluded level is compared with.
 AUDIT_COMPARISONS: tuple[str, ...] = ("domains", "risk_profile")
 AUDIT_UNITS: tuple[str, ...] = ("assessor", "provider")
+
+#: Service types of `acute_non_elective` activity that are not emergency admissions: maternity
+#: (HES admission methods 31-32; `delivery` in the synthetic economy), births (82-83) and
+#: transfers or other non-elective admissions (81, 84, 89). Every other acute non-elective
+#: spell is an emergency admission (admission methods 21-2D), `population.admissions`.
+NON_EMERGENCY_ADMISSIONS: tuple[str, ...] = (
+    "maternity",
+    "delivery",
+    "birth",
+    "transfer",
+    "other_non_elective",
+    "other",
+)

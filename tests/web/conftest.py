@@ -23,13 +23,15 @@ USERS = {role: f"{role}_user" for role in ROLES}
 
 @pytest.fixture(scope="session")
 def web_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A DuckDB store of 17,000 synthetic people over two years (two practices)."""
+    """A DuckDB store of 17,000 synthetic people over two years (two practices), with the
+    analyses and the outcomes scorecard."""
     root = tmp_path_factory.mktemp("web")
     data = root / "data"
     for args in (
         ["synth", "--people", "17000", "--years", "2", "--seed", "7"],
         ["build"],
         ["analyse", "--by", "practice"],
+        ["scorecard"],
     ):
         assert main(["--data-dir", str(data), *args]) == 0, args
     return data

@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from tests.web.conftest import PRACTICE
 from yearofcare.web.registry import PAGES
 
 
@@ -151,3 +152,25 @@ def test_spark_store_is_read_through_duckdb(tmp_path, web_store):
         assert snap.exists("person_year")
         assert int(snap.execute(snap.table("person_year").count().as_table()).iloc[0, 0]) == n
         assert snap.provenance("person_year") is not None
+
+
+def test_outcomes_page_shows_the_scorecard_from_the_store(client_for, web_store):
+    rows = _store_counts(
+        web_store,
+        "SELECT label, measure_id, value, rag FROM outcome_scorecard "
+        "WHERE fy = (SELECT max(fy) FROM outcome_scorecard)",
+    )
+    card = pd.DataFrame(rows, columns=["label", "measure_id", "value", "rag"])
+    api = client_for("finance").get("/api/pages/outcomes").json()
+    assert not api["missing"]
+    tables = {t["key"]: t for t in api["tables"]}
+    shown = {r["label"]: r for r in tables["scorecard"]["rows"]}
+    assert set(shown) == set(card.label)
+    row = card[card.measure_id == "spend_per_head"].iloc[0]
+    assert shown[row.label]["value"] == pytest.approx(row.value)
+    assert shown[row.label]["rag"] == row.rag
+    assert {"ltc6", "kpis", "funnel", "achievement"} <= set(tables)
+    # no evaluation in a two-year store: the page says what to run
+    assert any("yoc evaluate" in n for n in api["notes"])
+    page = client_for("public_health").get(f"/pages/outcomes?practice={PRACTICE}")
+    assert page.status_code == 200 and f"practice {PRACTICE}" in page.text

@@ -72,6 +72,12 @@ def evaluate(
         30, "--min-treated", help="Fewest enrolled people to evaluate."
     ),
     seed: int = typer.Option(15, "--seed", help="Seed for control index days and the bootstrap."),
+    controls: str = typer.Option(
+        "auto",
+        "--controls",
+        help="Where controls come from: other_practices (where nobody joined), not_enrolled, "
+        "or auto (other practices when they hold enough people).",
+    ),
 ) -> None:
     """Evaluate services: matched controls, balance, difference-in-differences with bootstrap
     intervals, beside the naive before-and-after and the 6-months view."""
@@ -87,6 +93,7 @@ def evaluate(
         replicates=replicates,
         min_treated=min_treated,
         seed=seed,
+        controls=controls,
         progress=RichProgress(),
     )
     t = Table("service", "outcome", "method", "before", "after", "effect", "relative (95 % CI)")

@@ -9,10 +9,12 @@ contracts share parties (an ICB and a council pooling the budget under section 7
 integrated care partnership holding it):
 
 - tiered: the packaged tiered-share terms (stop-loss, contingency, tiers, apportionment);
-- AQC: the published Blue Cross AQC levels, on the same pool.
+- AQC: the Blue Cross AQC levels on the same pool: premiums and the shares at levels 1 and 5 as
+  published, the shares at levels 2-4 sample local terms (`LOCAL_LEVELS`). The year's quality
+  level comes from the outcomes stage (outcome_achievement) when it has run, else level 1.
 
 Both are settled (statements), then simulated on the same 100,000 bootstrap outturns of the
-cohort's own costs (the AQC at each level with published shares), and the report is written.
+cohort's own costs (the AQC at each of its five levels), and the report is written.
 The terms files used are written beside the report so the statements trace to them.
 """
 
@@ -33,13 +35,17 @@ from yearofcare.contracts.run import (
     run_settle,
     run_simulate,
 )
-from yearofcare.contracts.sources import cohort_costs
+from yearofcare.contracts.sources import achievement_from_store, cohort_costs
 from yearofcare.fy import fy_label
 from yearofcare.progress import SILENT, Progress
 from yearofcare.store import Store
 
 MIN_LTC = 3
-QUALITY_LEVEL = 1  # stated input until the outcomes stage supplies quality levels
+QUALITY_LEVEL = 1  # stated when the outcomes stage has not given the year a quality level
+#: The demo's own terms for AQC levels 2-4 (the AQC publishes levels 1 and 5 only): a sample
+#: local agreement, evenly between the published levels, as (overspend %, surplus %) of the
+#: partnership. A real contract writes the shares its parties agreed.
+LOCAL_LEVELS = {2: (65, 35), 3: (50, 50), 4: (35, 65)}
 SPREAD = "3%"  # systematic spread on top of the bootstrap (trend uncertainty)
 ICB_SHARE = Decimal("0.75")
 
@@ -74,7 +80,9 @@ def demo_terms(baseline: Decimal, fy: int, funded: Decimal) -> dict[str, dict[st
     }
     mech = dict(tiered["mechanisms"])
     mech["high_cost"] = dict(mech["high_cost"], funded_in_baseline=str(funded))
-    aqc_levels = _read("aqc_blue_cross.yaml")["mechanisms"]["quality"]["levels"]
+    aqc_levels = dict(_read("aqc_blue_cross.yaml")["mechanisms"]["quality"]["levels"])
+    for level, (over, surplus) in LOCAL_LEVELS.items():
+        aqc_levels[level] = dict(aqc_levels[level], overspend=over, surplus=surplus)
     return {
         "tiered": {
             "contract": "demo-tiered",
@@ -95,7 +103,8 @@ def demo_terms(baseline: Decimal, fy: int, funded: Decimal) -> dict[str, dict[st
                 "high_cost": mech["high_cost"],
                 "quality": {
                     "type": "quality_share",
-                    "description": "AQC quality premium and risk share by quality level",
+                    "description": "AQC quality premium and risk share by quality level (levels "
+                    "1 and 5 as published; the shares at 2-4 are sample local terms)",
                     "payer": "s75_pool",
                     "levels": aqc_levels,
                 },
@@ -125,9 +134,11 @@ def settle_demo(store: Store, reports: Path, progress: Progress = SILENT) -> Dem
             encoding="utf-8",
         )
         paths.append(str(path))
+    _, levels = achievement_from_store(store)
+    stated = () if cohort.fy in levels else (str(QUALITY_LEVEL),)
     settled = run_settle(
         store,
-        SettleOptions(terms=tuple(paths), min_ltc=MIN_LTC, quality_level=(str(QUALITY_LEVEL),)),
+        SettleOptions(terms=tuple(paths), min_ltc=MIN_LTC, quality_level=stated),
         progress=progress,
     )
     simulated = run_simulate(

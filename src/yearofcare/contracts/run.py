@@ -29,6 +29,7 @@ from yearofcare.contracts.money import parse_money, parse_percent
 from yearofcare.contracts.settle import Settlement, settle
 from yearofcare.contracts.terms import LoadedTerms, load_terms
 from yearofcare.errors import ConfigError
+from yearofcare.fy import fy_label
 from yearofcare.progress import SILENT, Progress
 from yearofcare.store import Store
 
@@ -122,9 +123,16 @@ def _terms(opts: SettleOptions) -> list[tuple[LoadedTerms, Path | None, str]]:
 
 
 def _typed(
-    store: Store, lt: LoadedTerms, example_inputs: Path | None, opts: SettleOptions
+    store: Store,
+    lt: LoadedTerms,
+    example_inputs: Path | None,
+    opts: SettleOptions,
+    *,
+    from_store: bool = True,
 ) -> Typed:
-    """Typed values first, then what the store holds, for each period of one contract."""
+    """Typed values first, then (with `from_store`) what the store holds, for each period of
+    one contract: the reconciliation's outturn, and the outcomes stage's quality level and
+    achievement of the measures the terms name."""
     periods = [p.id for p in lt.terms.periods]
     typed = Typed()
     if example_inputs is not None:
@@ -139,26 +147,40 @@ def _typed(
         achievement=opts.achievement,
     )
     fys = {p.fy: p.id for p in lt.terms.periods if p.fy is not None}
-    for fy, (value, source) in sources.outturns_from_store(store, opts.cohort).items():
-        if fy in fys and typed.get(fys[fy], "outturn") is None:
-            typed.put(fys[fy], "outturn", value, source)
-    achieved, levels = sources.achievement_from_store(store)
-    for fy, pid in fys.items():
-        for measure, pct in achieved.get(fy, {}).items():
-            if typed.get(pid, f"achievement:{measure}") is None:
-                typed.put(pid, f"achievement:{measure}", pct, "outcome_achievement")
-        if fy in levels and typed.get(pid, "quality_level") is None:
-            typed.put(pid, "quality_level", levels[fy], "outcome_achievement")
+    if from_store:
+        _store_facts(store, lt, typed, fys, opts.cohort)
     if opts.min_ltc is not None:
         cohort = sources.cohort_costs(store, opts.min_ltc, opts.fy)
         pid = fys.get(cohort.fy) or periods[0]
-        what = f"person_year, people with {cohort.min_ltc}+ LTCs in {cohort.fy}"
+        what = f"person_year, people with {cohort.min_ltc}+ LTCs in {fy_label(cohort.fy)}"
         if typed.get(pid, "outturn") is None:
             typed.put(pid, "outturn", Decimal(repr(cohort.outturn)).quantize(Decimal("0.01")), what)
         if typed.get(pid, "person_costs") is None:
             costs = [Decimal(repr(float(c))).quantize(Decimal("0.01")) for c in cohort.costs]
             typed.put(pid, "person_costs", costs, what)
     return typed
+
+
+def _store_facts(
+    store: Store, lt: LoadedTerms, typed: Typed, fys: dict[int, str], cohort: str | None
+) -> None:
+    for fy, (value, source) in sources.outturns_from_store(store, cohort).items():
+        if fy in fys and typed.get(fys[fy], "outturn") is None:
+            typed.put(fys[fy], "outturn", value, source)
+    mechanisms = [lt.terms.mechanisms[k] for k in lt.terms.apply]
+    measures = {
+        m.id for mech in mechanisms if mech.type == "outcome_withhold" for m in mech.measures
+    }
+    wants_level = any(mech.type == "quality_share" for mech in mechanisms)
+    if not measures and not wants_level:
+        return
+    achieved, levels = sources.achievement_from_store(store)
+    for fy, pid in fys.items():
+        for measure, pct in achieved.get(fy, {}).items():
+            if measure in measures and typed.get(pid, f"achievement:{measure}") is None:
+                typed.put(pid, f"achievement:{measure}", pct, "outcome_achievement")
+        if wants_level and fy in levels and typed.get(pid, "quality_level") is None:
+            typed.put(pid, "quality_level", levels[fy], "outcome_achievement")
 
 
 def _source_text(typed: Typed, period: str) -> str:
@@ -274,7 +296,9 @@ def run_simulate(
         scenarios: list[sim.Scenario] = []
         with progress.task("simulate", total=len(found)) as task:
             for lt, example_inputs, _ in found:
-                typed = _typed(store, lt, example_inputs, opts.model_copy(update={"min_ltc": None}))
+                # what could happen: typed facts only, not this year's outcomes
+                facts = opts.model_copy(update={"min_ltc": None})
+                typed = _typed(store, lt, example_inputs, facts, from_store=False)
                 pid = opts.period or lt.terms.periods[0].id
                 given = period_inputs(typed, pid)
                 use = draws

@@ -149,12 +149,8 @@ def risk_change(t: Tables, s) -> ibis.Table:
     j = now.join(before, [now.person_id == before._bp, now.fy == before._bfy]).drop("_bp", "_bfy")
     tol = float(s.risk_change_tolerance)
     change = j.score - j.previous_score
-    cls = (
-        ibis.case()
-        .when(change < -tol, "improved")
-        .when(change > tol, "deteriorated")
-        .else_("maintained")
-        .end()
+    cls = ibis.cases(
+        (change < -tol, "improved"), (change > tol, "deteriorated"), else_="maintained"
     )
     return _attach(j.mutate(score_change=change, change_class=cls), t)
 

@@ -136,10 +136,11 @@ def part_aggregates(base: ibis.Table, specs: list[PartSpec], dimension: str, tab
         else:
             aggs[s.key] = n.cast("float64")
             aggs[f"{s.key}_sq"] = n.cast("float64")
-    return g.group_by(fy=g.fy, group_value=g.group_value).aggregate(**aggs)
+    out = g.group_by(fy=g.fy.cast("int16"), group_value=g.group_value.cast("string"))
+    return out.aggregate(**aggs).mutate(dimension=ibis.literal(dimension)).relocate("dimension")
 
 
-def long_rows(frame: pd.DataFrame, specs: list[PartSpec], dimension: str) -> pd.DataFrame:
+def long_rows(frame: pd.DataFrame, specs: list[PartSpec]) -> pd.DataFrame:
     """Wide aggregates → rows of (measure, part, fy, dimension, group, sum, n, sq)."""
     out = []
     for s in specs:
@@ -150,7 +151,7 @@ def long_rows(frame: pd.DataFrame, specs: list[PartSpec], dimension: str) -> pd.
                     "measure_id": measure,
                     "part": part,
                     "fy": frame["fy"].astype("int64"),
-                    "dimension": dimension,
+                    "dimension": frame["dimension"].astype(str),
                     "group_value": frame["group_value"].astype(str),
                     "sum": frame[s.key].astype(float),
                     "n": frame[f"{s.key}_n"].astype(float),

@@ -52,7 +52,14 @@ def run_evaluations(
             notes.append(
                 f"{o.service}: {e.matched:,} of {e.treated:,} enrolled matched "
                 f"({e.unmatched:,} without a control in the caliper; {e.excluded_follow_up:,} "
-                "without 12 months before and after)"
+                "without 12 months before and after); controls from "
+                + (
+                    "practices where nobody joined"
+                    if e.controls_from == "other_practices"
+                    else "people not enrolled at any practice (every practice took part: the "
+                    "people a service passes over are healthier than their past use shows, so "
+                    "the effect may be understated)"
+                )
             )
         if not parts["summary"]:
             raise StageError(

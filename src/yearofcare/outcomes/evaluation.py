@@ -2,16 +2,24 @@
 
 1. The enrolled (service_enrolment, or cohort_member with cohort id = the service): first
    enrolment day is the index day; people need 365 days of data before and after it.
-2. Potential controls: people registered at the index year and never enrolled, each given an
+2. Potential controls: people registered in the index year and never enrolled, each given an
    index day drawn from the enrolled people's days (seeded), capped at `max_pool` people (a
-   bounded random sample).
+   bounded random sample). By default (`controls: auto`) they come from practices where nobody
+   joined the service, when the service ran at some practices only: among people at the
+   offering practices, those left out are those the case-finder passed over — the service took
+   the ones most in need and most often admitted — so the people not enrolled there run at a
+   lower underlying rate than their pre-period use shows, and matching on that use alone
+   leaves a bias against the service (the pool is "depleted"). When every practice took part,
+   controls are the people not enrolled (`not_enrolled`) and the run says so.
 3. Pre-period characteristics (age, sex, deprivation, LTCs, CMS, risk score when scored, and
    non-elective admissions, bed days and cost in months −12…−7 and −6…−1: the trajectory) and
    outcomes in the 12 (and 6) months after: one relational pass over activity relative to each
    person's index day (Ibis), pulled out as a bounded NumPy frame.
 4. Propensity score (scikit-learn logistic regression on the standardised characteristics),
-   nearest-neighbour matching on its logit with a caliper of `caliper` × SD, within strata of
-   prior non-elective admissions (0, 1, 2, 3, 4+: coarsened exact matching), with replacement.
+   then nearest neighbours on the characteristics and that logit, kept when within a caliper
+   of `caliper` × SD of the logit (`match`), within cells of
+   prior non-elective admissions (0, 1, 2, 3, 4+) × deprivation quintile (coarsened exact
+   matching), with replacement.
 5. Balance (standardised mean differences before and after: the love plot), then DiD of each
    outcome with a bootstrap over matched pairs (vectorised: replicates × pairs index matrix),
    the naive before-and-after of the enrolled beside it, and seed 002's six months either side.
@@ -20,10 +28,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import ibis
 import numpy as np
 import pandas as pd
+from pydantic import Field
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
 
@@ -52,6 +62,11 @@ COVARIATES = (
     "cost_change",
 )
 STRATA_CAP = 4
+#: what the distance between a treated person and a control is measured on (with the logit of
+#: the propensity score): what predicts admissions, not only what predicts enrolment
+PROGNOSTIC = ("age", "female", "ltc_count", "cms_score", "risk_score", "ne_early", "ne_late")
+#: nearest neighbours examined per control wanted (the first within the caliper are kept)
+CANDIDATES = 10
 
 
 class EvaluateOptions(ConfigModel):
@@ -64,6 +79,10 @@ class EvaluateOptions(ConfigModel):
     max_pool: int = 200_000
     min_treated: int = 30
     seed: int = 15
+    controls: Literal["auto", "other_practices", "not_enrolled"] = "auto"
+    min_pool_ratio: float = Field(
+        5.0, gt=0, description="auto: other practices when they hold this many people per enrolled"
+    )
 
 
 @dataclass
@@ -76,6 +95,7 @@ class Evaluation:
     matched: int
     unmatched: int
     excluded_follow_up: int
+    controls_from: str = "not_enrolled"
 
 
 def enrolled(store: Store, service: str) -> ibis.Table:
@@ -192,7 +212,7 @@ def _frame(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _design(df: pd.DataFrame) -> np.ndarray:
+def _design(df: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     """Standardised characteristics; a missing value takes the column's median (a column with
     no values at all, such as the risk score in a store never scored, is left out)."""
     cols = [c for c in COVARIATES if df[c].notna().any()]
@@ -203,7 +223,7 @@ def _design(df: pd.DataFrame) -> np.ndarray:
         i = cols.index(k)
         x[:, i] = np.log1p(np.maximum(x[:, i], 0))
     sd = x.std(axis=0)
-    return (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    return (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0), cols
 
 
 def _mean(v: np.ndarray) -> float:
@@ -219,15 +239,40 @@ def smd(t: np.ndarray, c: np.ndarray) -> float:
     return float((t.mean() - c.mean()) / pooled) if pooled > 0 else 0.0
 
 
+def exact_strata(df: pd.DataFrame) -> np.ndarray:
+    """Coarsened exact matching cells: prior non-elective admissions (0, 1, 2, 3, 4+) × area
+    deprivation quintile (unknown deprivation is its own quintile). Services are often run
+    in some places only, so deprivation differs between the enrolled and the pool by design;
+    the propensity score alone leaves it unbalanced."""
+    ne = np.minimum(df.ne_pre.to_numpy(float), STRATA_CAP).astype(int)
+    imd = df.imd_decile.to_numpy(float)
+    quintile = np.where(np.isfinite(imd), (np.nan_to_num(imd) + 1) // 2, 0).astype(int)
+    return ne * 10 + quintile
+
+
 def match(
-    x: np.ndarray, treated: np.ndarray, strata: np.ndarray, caliper: float, k: int = 1
+    x: np.ndarray,
+    treated: np.ndarray,
+    strata: np.ndarray,
+    caliper: float,
+    k: int = 1,
+    close: list[int] | None = None,
 ) -> np.ndarray:
-    """For each treated row, the rows of its `k` matched controls (−1 where none within the
-    caliper): nearest logit(propensity) within the same stratum, with replacement."""
+    """For each treated row, the rows of its `k` matched controls (−1 where none): within the
+    same exact cell, the nearest controls on the standardised characteristics `close` (columns
+    of `x`; default all) and the logit of
+    the propensity score (Mahalanobis-type matching inside a propensity caliper, Rosenbaum and
+    Rubin 1985), among those within `caliper` × SD of that logit; with replacement.
+
+    The propensity score alone balances what predicts enrolment; when enrolment turns on
+    where a person is registered rather than who they are, it leaves the prognostic
+    characteristics (age, conditions) to chance, so the distance uses them directly."""
     model = LogisticRegression(max_iter=500, C=1.0).fit(x, treated)
     p = np.clip(model.predict_proba(x)[:, 1], 1e-6, 1 - 1e-6)
     logit = np.log(p / (1 - p))
-    width = caliper * logit.std()
+    sd = logit.std() or 1.0
+    width = caliper * sd
+    space = np.column_stack([x if close is None else x[:, close], logit / sd])
     t_rows = np.flatnonzero(treated)
     out = np.full((len(t_rows), k), -1, np.int64)
     for s in np.unique(strata[t_rows]):
@@ -235,11 +280,35 @@ def match(
         cs = np.flatnonzero((strata == s) & ~treated)
         if not len(cs):
             continue
-        nn = NearestNeighbors(n_neighbors=min(k, len(cs))).fit(logit[cs, None])
-        dist, pos = nn.kneighbors(logit[t_rows[ts], None])
-        found = np.where(dist <= width, cs[pos], -1)
-        out[ts, : found.shape[1]] = found
+        q = min(len(cs), CANDIDATES * k)
+        nn = NearestNeighbors(n_neighbors=q).fit(space[cs])
+        _, pos = nn.kneighbors(space[t_rows[ts]])
+        rows = cs[pos]  # (treated, q) nearest first
+        ok = np.abs(logit[rows] - logit[t_rows[ts], None]) <= width
+        rank = np.cumsum(ok, axis=1)
+        for j in range(k):
+            hit = ok & (rank == j + 1)
+            found = hit.any(axis=1)
+            out[ts[found], j] = rows[found, hit[found].argmax(axis=1)]
     return out
+
+
+def bias_correction(
+    change: np.ndarray, z: np.ndarray, tr: np.ndarray, mm: np.ndarray
+) -> np.ndarray:
+    """Per treated person, what their controls' change would have been at the treated
+    person's own characteristics `z`: β·(z_treated − mean z of their controls), with β from a
+    least-squares fit of the change on z among the matched controls (the bias-corrected
+    matching estimator, Abadie and Imbens 2011). Matches are never exact; this removes what
+    the remaining differences in age, conditions and prior use would otherwise add."""
+    ok = mm >= 0
+    rows = mm[ok]
+    if not len(rows) or z.shape[1] == 0:
+        return np.zeros(len(tr))
+    design = np.column_stack([np.ones(len(rows)), z[rows]])
+    beta, *_ = np.linalg.lstsq(design, change[rows], rcond=None)
+    zc = np.where(ok[..., None], z[np.maximum(mm, 0)], 0.0).sum(axis=1) / ok.sum(axis=1)[:, None]
+    return (z[tr] - zc) @ beta[1:]
 
 
 def _control_mean(v: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -308,7 +377,8 @@ def evaluate(
         a.aggregate(first=a.start_date.min(), last=a.end_date.fill_null(a.start_date).max())
     )
     first_day, last_day = pd.Timestamp(last["first"].iloc[0]), pd.Timestamp(last["last"].iloc[0])
-    enr = store.to_pandas(enrolled(store, opts.service))
+    enr = store.to_pandas(enrolled(store, opts.service)).sort_values("person_id", kind="stable")
+    enr = enr.reset_index(drop=True)
     if enr.empty:
         services = known_services(store)
         raise InputError(
@@ -329,17 +399,7 @@ def evaluate(
             "(intervals from so few people are wide)",
         )
     with progress.task("Evaluating " + opts.service, total=4) as task:
-        ids = set(enr.person_id)
-        py = store.table("person_year")
-        years = sorted(
-            {int(y) for y in enr.day.map(lambda d: d.year if d.month >= 4 else d.year - 1)}
-        )
-        pool = store.to_pandas(
-            py.filter(py.fy.isin(years) & (py.months_registered.fill_null(0) > 0))
-            .select("person_id")
-            .distinct()
-        )
-        pool = pool[~pool.person_id.isin(ids)]
+        pool, controls_from = control_pool(store, enr, opts)
         if len(pool) > opts.max_pool:
             pool = pool.sample(opts.max_pool, random_state=opts.seed)
         pool["day"] = enr.day.to_numpy()[rng.integers(0, len(enr), len(pool))]
@@ -355,9 +415,10 @@ def evaluate(
         df = df[(df.treated == 1) | alive].reset_index(drop=True)
         task.advance(1)
         treated = df.treated.to_numpy(bool)
-        strata = np.minimum(df.ne_pre.to_numpy(float), STRATA_CAP).astype(int)
-        x = _design(df)
-        m = match(x, treated, strata, opts.caliper, opts.neighbours)
+        strata = exact_strata(df)
+        x, cols = _design(df)
+        close = [cols.index(c) for c in PROGNOSTIC if c in cols]
+        m = match(x, treated, strata, opts.caliper, opts.neighbours, close)
         t_rows = np.flatnonzero(treated)
         has = (m >= 0).any(axis=1)
         tr, mm = t_rows[has], m[has]
@@ -389,11 +450,12 @@ def evaluate(
         rows = []
         for o, col in OUTCOMES.items():
             pre, post = df[f"{col}_pre"].to_numpy(float), df[f"{col}_post"].to_numpy(float)
+            shift = bias_correction(post - pre, x[:, close], tr, mm)
             r = did(
                 pre[tr],
                 post[tr],
                 _control_mean(pre, mm),
-                _control_mean(post, mm),
+                _control_mean(post, mm) + shift,
                 opts.replicates,
                 rng,
             )
@@ -413,7 +475,10 @@ def evaluate(
             r = before_after(pre6[t_rows], post6[t_rows], opts.replicates, rng)
             rows.append({"outcome": o, "method": "six_month", "treated": len(t_rows), **r})
         summary = pd.DataFrame(rows).assign(
-            evaluation_id=ev_id, service_id=opts.service, replicates=opts.replicates
+            evaluation_id=ev_id,
+            service_id=opts.service,
+            replicates=opts.replicates,
+            controls_from=controls_from,
         )
         summary = suppress(
             summary,
@@ -437,8 +502,84 @@ def evaluate(
         )
         task.advance(1)
     return Evaluation(
-        ev_id, summary, balance, traj, len(t_rows), len(tr), int((~has).sum()), excluded
+        ev_id,
+        summary,
+        balance,
+        traj,
+        len(t_rows),
+        len(tr),
+        int((~has).sum()),
+        excluded,
+        controls_from,
     )
+
+
+def _fy(day: pd.Series) -> pd.Series:
+    return day.dt.year.where(day.dt.month >= 4, day.dt.year - 1).astype(int)
+
+
+def enrolled_anywhere(store: Store) -> set[str]:
+    """Everyone in service_enrolment (any service)."""
+    if not store.exists("service_enrolment"):
+        return set()
+    e = store.table("service_enrolment")
+    return set(store.to_pandas(e.select("person_id").distinct()).person_id)
+
+
+#: a practice whose enrolment rate is below this share of the service's rate did not offer it
+#: (its few enrolled moved there from an offering practice)
+OFFERING_MIN_RATE = 0.1
+
+
+def offering_practices(enr_fy: pd.DataFrame, reg: pd.DataFrame) -> set[str]:
+    """Practices that ran the service: enrolled people (at their index year's practice) per
+    registered person at least OFFERING_MIN_RATE × the rate of all practices with enrolment."""
+    at = enr_fy.merge(reg, on=["person_id", "fy"], how="left").dropna(subset=["practice_code"])
+    if at.empty:
+        return set()
+    years = set(enr_fy.fy)
+    listed = reg[reg.fy.isin(years)].groupby("practice_code").person_id.nunique()
+    joined = at.groupby("practice_code").person_id.nunique()
+    rate = (joined / listed.reindex(joined.index)).fillna(0.0)
+    overall = joined.sum() / listed.reindex(joined.index).sum()
+    return set(rate[rate >= OFFERING_MIN_RATE * overall].index)
+
+
+def control_pool(
+    store: Store, enr: pd.DataFrame, opts: EvaluateOptions
+) -> tuple[pd.DataFrame, str]:
+    """People who could be controls (person_id) and where they come from.
+
+    Registered in a year when people enrolled and never enrolled in the service; `auto` takes
+    them from practices that did not offer the service (`offering_practices`) when those hold
+    `min_pool_ratio` people per enrolled person, else from everyone not enrolled (see the
+    module docstring).
+    """
+    py = store.table("person_year")
+    years = sorted(set(_fy(enr.day)))
+    reg = store.to_pandas(
+        py.filter(py.fy.isin(years) & (py.months_registered.fill_null(0) > 0)).select(
+            "person_id", "fy", "practice_code"
+        )
+    )
+    # a fixed order, so the seeded index days (and so the result) do not depend on the engine's
+    reg = reg.sort_values(["person_id", "fy"], kind="stable").reset_index(drop=True)
+    offering = offering_practices(enr.assign(fy=_fy(enr.day)), reg)
+    # nobody enrolled in this or another service: their use after it is not a control's
+    pool = reg[~reg.person_id.isin(set(enr.person_id) | enrolled_anywhere(store))]
+    other = pool[~pool.practice_code.isin(offering)]
+    other_people = other.person_id.drop_duplicates()
+    if opts.controls == "other_practices" or (
+        opts.controls == "auto" and len(other_people) >= opts.min_pool_ratio * len(enr)
+    ):
+        if other_people.empty:
+            raise InputError(
+                f"every practice has people enrolled in {opts.service!r}, so there are no "
+                "other practices to draw controls from",
+                hint="use --controls not_enrolled (or auto)",
+            )
+        return other_people.to_frame().reset_index(drop=True), "other_practices"
+    return pool.person_id.drop_duplicates().to_frame().reset_index(drop=True), "not_enrolled"
 
 
 __all__ = ["EvaluateOptions", "Evaluation", "did", "evaluate", "known_services", "match", "smd"]

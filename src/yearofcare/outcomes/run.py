@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import ibis
 import pandas as pd
 
 from yearofcare import schemas
@@ -69,25 +70,32 @@ def collect(
         if need and not tables.has(need[0]):
             notes.append(f"no breakdown by {d}: needs {need[0]} (run {need[1]})")
     frames = []
-    todo = [(n, d) for n in built for d in dimensions]
-    with progress.task("Computing outcome measures", total=len(todo)) as task:
-        for name, d in todo:
+    with progress.task("Computing outcome measures", total=len(built)) as task:
+        for name in built:
             task.advance(1)
-            need = compute.DIMENSION_NEEDS.get(d)
-            if (need and not tables.has(need[0])) or (
-                d == "provider" and name not in compute.PROVIDER_BASES
-            ):
-                continue
-            specs = [
-                s
-                for s in by_base[name]
-                if s.key.rsplit("__", 1)[0] not in missing
-                and (d == "all" or d in by_id[s.key.rsplit("__", 1)[0]].dimensions)
+            specs = [s for s in by_base[name] if s.key.rsplit("__", 1)[0] not in missing]
+            dims = [
+                d
+                for d in dimensions
+                if not (need := compute.DIMENSION_NEEDS.get(d)) or tables.has(need[0])
             ]
-            if not specs:
+            if name not in compute.PROVIDER_BASES:
+                dims = [d for d in dims if d != "provider"]
+            if not specs or not dims:
                 continue
-            expr = compute.part_aggregates(built[name], specs, d, tables)
-            frames.append(compute.long_rows(execute(expr), specs, d))
+            # every breakdown of the base in one query (a union of grouped scans)
+            exprs = [compute.part_aggregates(built[name], specs, d, tables) for d in dims]
+            frame = execute(ibis.union(*exprs) if len(exprs) > 1 else exprs[0])
+            rows = compute.long_rows(frame, specs)
+            wanted = pd.Series(
+                [
+                    d == "all" or d in by_id[m].dimensions
+                    for m, d in zip(rows.measure_id, rows.dimension, strict=True)
+                ],
+                index=rows.index,
+                dtype=bool,
+            )
+            frames.append(rows[wanted])
     parts = (
         pd.concat(frames, ignore_index=True)
         if frames

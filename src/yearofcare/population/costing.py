@@ -202,6 +202,8 @@ def priced_activity(activity: ibis.Table, unit_costs: UnitCosts, years: list[int
         "person_id",
         "fy",
         "setting",
+        "service_type",
+        "provider_code",
         "start_date",
         "bed_days",
         cost=filled,

@@ -36,6 +36,7 @@ import pandas as pd
 
 from yearofcare.errors import StageError
 from yearofcare.fy import fy_expr
+from yearofcare.population.admissions import is_emergency_admission
 from yearofcare.population.codelists import Codelist, load_codelist, match_events
 from yearofcare.population.conditions import age_on, person_condition
 from yearofcare.population.config import PopulationConfig
@@ -131,7 +132,7 @@ def registration_features(reg_years: ibis.Table) -> ibis.Table:
 def activity_features(rows: ibis.Table) -> ibis.Table:
     """Counts, costs and bed days by person × year, in one aggregate over the costed rows.
 
-    `rows` needs person_id, fy, setting, start_date, bed_days, cost and is_activity
+    `rows` needs person_id, fy, setting, service_type, start_date, bed_days, cost and is_activity
     (costing.priced_activity or activity_costed). The setting is first mapped to the small
     integer of its cost group so that the 30-odd filtered sums compare integers.
     """
@@ -146,6 +147,8 @@ def activity_features(rows: ibis.Table) -> ibis.Table:
     for i, group in enumerate(groups):
         aggs[f"n_{group}"] = t.count(where=(t.grp == i) & t.is_activity)
         aggs[f"cost_{group}"] = t.cost.sum(where=t.grp == i)
+    emergency = is_emergency_admission(t.setting, t.service_type)
+    aggs["n_emergency"] = t.count(where=emergency & t.is_activity)
     aggs["cost_total"] = t.cost.sum()
     aggs["bed_days_acute"] = t.bed_days.sum(where=t.grp.isin(acute))
     aggs["bed_days_community"] = t.bed_days.sum(where=t.grp == groups.index("community"))
@@ -287,6 +290,7 @@ def assemble(
     dod = t.date_of_death
     zero_cols = {c: t[c].fill_null(0) for g in COST_GROUPS for c in (f"n_{g}", f"cost_{g}")}
     for c in (
+        "n_emergency",
         "cost_total",
         "bed_days_acute",
         "bed_days_community",

@@ -39,6 +39,9 @@ Frames = Mapping[str, pd.DataFrame]
 SECTION_MODULES: tuple[str, ...] = (
     "yearofcare.quality.report",
     "yearofcare.population.analysis.report",
+    "yearofcare.segmentation.report",
+    "yearofcare.cohorts.report",
+    "yearofcare.contracts.report",
     "yearofcare.outcomes.report",
     "yearofcare.finance.report",
 )

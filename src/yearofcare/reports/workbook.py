@@ -32,8 +32,8 @@ from yearofcare.reports.section import Sheet
 #: First characters that make a spreadsheet treat text as a formula (OWASP CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER_FORMATS = {
-    "money": "£#,##0",
-    "pence": "£#,##0.00",
+    "money": "£#,##0;[Red]-£#,##0",
+    "pence": "£#,##0.00;[Red]-£#,##0.00",
     "pct": "0.0%",
     "int": "#,##0",
     "count": "#,##0",

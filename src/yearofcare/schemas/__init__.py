@@ -5,6 +5,7 @@ from __future__ import annotations
 from yearofcare.errors import StageError
 from yearofcare.schemas import (
     analysis,
+    analysis_care,
     canonical,
     cohorts,
     contracts,
@@ -37,6 +38,7 @@ for _t in (
     *population.TABLES,
     *ingest.TABLES,
     *analysis.TABLES,
+    *analysis_care.TABLES,
     *quality.TABLES,
     *derived_population.TABLES,
     *synth.TABLES,

@@ -273,6 +273,13 @@ evaluation_summary = table(
         C("relative_lower", "float64", "Lower 95 % limit of the relative effect."),
         C("relative_upper", "float64", "Upper 95 % limit of the relative effect."),
         C("replicates", "int64", "Bootstrap replicates."),
+        C(
+            "controls_from",
+            "string",
+            "Where controls were drawn: other_practices (people at practices where nobody joined "
+            "the service) or not_enrolled (people at any practice who did not join).",
+            allowed=("other_practices", "not_enrolled"),
+        ),
         _SUPPRESSED,
     ],
     key=["evaluation_id", "outcome", "method"],

@@ -171,6 +171,13 @@ person_year = table(
             )
             for g in COST_GROUPS
         ],
+        C(
+            "n_emergency",
+            "int32",
+            "Emergency admissions: acute non-elective spells that are not maternity, births or "
+            "transfers (population.admissions).",
+            minimum=0,
+        ),
         *[
             C(f"cost_{g}", "float64", f"Cost in pounds: {g.replace('_', ' ')}.", minimum=0)
             for g in COST_GROUPS

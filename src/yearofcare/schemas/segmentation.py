@@ -67,7 +67,8 @@ risk_model = table(
             "transform",
             "string",
             "intercept; value (x); log1p (ln(1 + x), x below 0 read as 0); flag (true = 1); "
-            "equals (1 when x equals `level`); range (1 when lower ≤ x < upper); is_null.",
+            "equals (1 when x equals `level`); range (1 when lower ≤ x < upper); is_null; "
+            "rule (1 when `rule` holds).",
             nullable=False,
             allowed=vocab.RISK_TRANSFORMS,
         ),
@@ -75,6 +76,7 @@ risk_model = table(
         C("lower", "float64", "Lower bound (inclusive) of a `range` term."),
         C("upper", "float64", "Upper bound (exclusive) of a `range` term; empty = no bound."),
         C("fill_value", "float64", "Value used for x when the column is empty (value, log1p)."),
+        C("rule", "string", "A `rule` term: 1 when this rule (cohort rule language) holds."),
         C(
             "coefficient",
             "float64",
@@ -363,6 +365,98 @@ need_level = table(
     produced_by=LEVELS,
 )
 
+need_summary = table(
+    "need_summary",
+    "one row per financial year × level of need (and one for people not classified)",
+    "The pyramid of need each year: people at each level, how many are rising risk, how many "
+    "improved, stayed or deteriorated since the year before, and their mean cost that year.",
+    [
+        C("fy", "int16", "Financial year.", nullable=False),
+        C("level", "string", "Level of need, or Not classified.", nullable=False),
+        C("level_rank", "int8", "1 Low … 4 End of life; 9 not classified."),
+        C("people", "int64", "People (count: rounded; empty when suppressed).", minimum=0),
+        C(
+            "share_of_classified",
+            "float64",
+            "Share of the classified people of the year (0–1) (empty when suppressed).",
+        ),
+        C(
+            "rising_risk",
+            "int64",
+            "Of them, rising risk (count: rounded; empty when suppressed).",
+            minimum=0,
+        ),
+        C(
+            "improved",
+            "int64",
+            "Improved since the previous year (count: rounded; empty when suppressed).",
+            minimum=0,
+        ),
+        C("maintained", "int64", "Maintained (count: rounded; empty when suppressed).", minimum=0),
+        C(
+            "deteriorated",
+            "int64",
+            "Deteriorated (count: rounded; empty when suppressed).",
+            minimum=0,
+        ),
+        C("mean_score", "float64", "Mean risk score (empty when suppressed)."),
+        C("mean_cost", "float64", "Mean cost of the same year in pounds (empty when suppressed)."),
+        _SUPPRESSED,
+    ],
+    key=["fy", "level"],
+    derived=True,
+    produced_by=LEVELS,
+)
+
+need_matrix = table(
+    "need_matrix",
+    "one row per financial year × functional need × complexity of health need",
+    "The 3×3 classification matrix (seed 000 annex 2) among classified people: how many sit in "
+    "each cell, from assessments and from proxies, and the level each cell supports.",
+    [
+        C("fy", "int16", "Financial year.", nullable=False),
+        C(
+            "functional_need",
+            "int8",
+            "1 low, 2 medium, 3 high.",
+            nullable=False,
+            minimum=1,
+            maximum=3,
+        ),
+        C(
+            "health_complexity",
+            "int8",
+            "1 low, 2 medium, 3 high.",
+            nullable=False,
+            minimum=1,
+            maximum=3,
+        ),
+        C(
+            "matrix_level",
+            "string",
+            "Level of need the cell supports.",
+            allowed=vocab.NEED_LEVELS[:3],
+        ),
+        C(
+            "people",
+            "int64",
+            "People in the cell (count: rounded; empty when suppressed).",
+            minimum=0,
+        ),
+        C(
+            "assessed",
+            "int64",
+            "Of them, placed by a DST assessment (count: rounded; empty when suppressed).",
+            minimum=0,
+        ),
+        C("mean_cost", "float64", "Mean cost of the same year in pounds (empty when suppressed)."),
+        _SUPPRESSED,
+    ],
+    key=["fy", "functional_need", "health_complexity"],
+    derived=True,
+    produced_by=LEVELS,
+)
+
 person_currency = table(
     "person_currency",
     "one row per person × financial year × configured currency",
@@ -600,6 +694,8 @@ TABLES = (
     risk_calibration,
     risk_score,
     need_level,
+    need_summary,
+    need_matrix,
     person_currency,
     currency_summary,
     assessment_level,

@@ -28,7 +28,9 @@ ADMISSION_GROUPS = {
     **dict.fromkeys(("11", "12", "13"), "elective"),
     **dict.fromkeys(("21", "22", "23", "24", "25", "28", "2A", "2B", "2C", "2D"), "emergency"),
     **dict.fromkeys(("31", "32"), "maternity"),
-    **dict.fromkeys(("81", "82", "83", "84", "89"), "other"),
+    **dict.fromkeys(("82", "83"), "birth"),
+    "81": "transfer",
+    **dict.fromkeys(("84", "89"), "other_non_elective"),
 }
 DAY_CASE_CLASSES = ("2", "3", "4")
 
@@ -117,7 +119,9 @@ def build(t: ibis.Table, ctx: BuildContext) -> dict[str, ibis.Table]:
         person_id=s.person_id,
         source=ibis.literal(ctx.source),
         setting=setting,
-        service_type=ibis.ifelse(group == "maternity", "maternity", ibis.null("string")),
+        # non-elective spells keep their kind: emergency, maternity, birth, transfer or other
+        # (only emergencies are emergency admissions: population.admissions)
+        service_type=ibis.ifelse(group == "elective", ibis.null("string"), group),
         provider_code=s.PROCODE3,
         start_date=s.ADMIDATE,
         end_date=s._end,

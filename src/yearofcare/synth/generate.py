@@ -63,6 +63,7 @@ def generate(
     params: SynthParams,
     rng: np.random.Generator | None = None,
     progress: Progress = SILENT,
+    services_config: services.ServicesConfig | None = None,
 ) -> SynthPopulation:
     """Simulate `params.people` people over `params.years` financial years ending `end_fy`.
 
@@ -85,7 +86,7 @@ def generate(
         person_year_events(world, events, task)
         end_of_life_events(world, events)
         clock.lap("activity events")
-        ne_events, enrolment = services.enrol(world, events.take("ne"))
+        ne_events, enrolment = services.enrol(world, events.take("ne"), services_config)
         ne = builder.add("ne", ne_events)
         reablement = builder.after_emergency(ne, events)
         for name, stream in mp.streams.items():
@@ -119,9 +120,11 @@ def generate(
             params=params,
             timings=clock.laps,
             service_enrolment=services.enrolment_table(
-                world, enrolment, world.places.practice_code
+                world, enrolment, world.places.practice_code, services_config
             ),
-            truth_service=services.truth_table(enrolment),
+            truth_service=services.truth_table(
+                enrolment, world.places.practice_code, services_config
+            ),
         )
         clock.lap("GP codes and tables")
         task.advance(1)

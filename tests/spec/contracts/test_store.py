@@ -199,3 +199,35 @@ def test_cohort_from_person_year(store, tmp_path):
     }
     # the ICB meets £41,000.50; the provider: £60k baseline − £153,000.50 + £41,000.50
     assert acc == {"icb": -4_100_050, "p": 6_000_000 - 15_300_050 + 4_100_050}
+
+
+def test_quality_level_and_achievement_from_the_outcomes_stage(store, tmp_path):
+    achievement = [
+        {"fy": 2025, "measure": "ltc6_q1_top", "achievement_percent": 80.0, "quality_level": 5},
+        {"fy": 2025, "measure": "other", "achievement_percent": 10.0, "quality_level": 5},
+    ]
+    load(store, {"outcome_achievement": achievement})
+    terms = tmp_path / "terms.yaml"
+    terms.write_text(
+        "contract: oc\nname: Outcomes\n"
+        "parties: {icb: {name: ICB, role: commissioner}, p: {name: P, role: provider}}\n"
+        "holder: p\nperiods: [{id: 2025/26, baseline: 1m}]\napply: [w, q]\n"
+        "mechanisms:\n"
+        "  w: {type: outcome_withhold, amount: 100k, measures: [{id: ltc6_q1_top, weight: 100,"
+        " rule: proportional}]}\n"
+        "  q: {type: quality_share, levels: {5: {premium: 10, overspend: 20, surplus: 80}}}\n",
+        encoding="utf-8",
+    )
+    run_settle(store, SettleOptions(terms=(str(terms),), outturn=("900k",)))
+    c = store.table("settlement_contract")
+    (got,) = rows(store, c.select("quality_level", "inputs_source"))
+    assert got["quality_level"] == 5
+    assert got["inputs_source"] == (
+        "outturn from --outturn; ltc6_q1_top, quality_level from outcome_achievement"
+    )
+    fig = store.table("settlement_figure")
+    figures = {
+        r["figure"]: r["value_pence"] for r in rows(store, fig.select("figure", "value_pence"))
+    }
+    # 80 % of the £100k withhold earned; level 5 premium 10 % of £1m
+    assert figures["earned"] == 8_000_000 and figures["premium"] == 10_000_000

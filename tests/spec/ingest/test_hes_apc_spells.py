@@ -55,3 +55,18 @@ def test_a_multi_episode_spell_with_invalid_nhs_numbers_is_one_admission(store, 
     loads = table(store, "ingest_load")
     assert int(loads.rows_unlinked.iloc[0]) == 2  # S2's two episodes
     assert int(loads.persons.iloc[0]) == 2
+
+
+def test_non_elective_spells_keep_their_kind(duck_store, tmp_path):
+    """Maternity, births and transfers are non-elective but not emergency admissions (issue 9
+    item 7: maternity spells were counted as emergency admissions)."""
+    rows = [
+        f"{VALID},m{i},S{i},2024-05-0{i},2024-05-0{i},2024-05-0{i},2024-05-0{i},1,3,{meth},1,1,"
+        "RXX,2,031990,,O800,-"
+        for i, meth in enumerate(("21", "31", "82", "81"), start=1)
+    ]
+    path = write(tmp_path / "apc_nel.csv", HEADER + "\n".join(rows) + "\n")
+    run(duck_store, "hes_apc", path, key=make_key(tmp_path))
+    a = table(duck_store, "activity").sort_values("start_date")
+    assert set(a.setting) == {"acute_non_elective"}
+    assert list(a.service_type) == ["emergency", "maternity", "birth", "transfer"]

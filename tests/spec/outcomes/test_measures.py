@@ -1,4 +1,5 @@
-"""Spec tests of the outcome measures: tiny tables, hand-worked answers, on every engine.
+"""Spec tests of the outcome measures on activity, LTC6 and reablement: tiny tables,
+hand-worked answers, on every engine.
 
 `collect` gives the raw numerators and denominators (before disclosure); `finish` is run with
 a policy that suppresses nothing, so values and intervals can be checked by hand.
@@ -11,15 +12,10 @@ import math
 
 import pytest
 
-from tests.spec import load
-from yearofcare.disclosure import DisclosurePolicy
-from yearofcare.outcomes import bases, compute
-from yearofcare.outcomes.definitions import load_measures
-from yearofcare.outcomes.run import collect
+from tests.spec.outcomes.conftest import measure_all
+from tests.spec.outcomes.conftest import one as _one
 
 D = dt.date
-MEASURES = load_measures().model
-OPEN = DisclosurePolicy(threshold=1, rounding=1)
 
 
 def _py(pid, fy, practice="P1", months=12, ltc=1, cost=100.0, age=70):
@@ -74,22 +70,32 @@ ACTIVITY = [
     _act("n4", "c", "acute_non_elective", D(2024, 9, 1), D(2024, 9, 8), bed_days=7.0, currency="Y"),
     _act("z", "d", "gp", D(2025, 12, 1), D(2025, 12, 1)),
 ]
+#: answers of a, b, c, d, e to each question (5 and −1 are outside 0–3: read as not answered)
+ANSWERS = {
+    "q1": (3, 3, 2, None, 5),
+    "q2": (3, 3, 3, 3, 3),
+    "q3": (0, 1, 2, 3, None),
+    "q4": (3, -1, None, None, None),
+    "q5": (2, 2, 2, 2, 2),
+    "q6": (3, 3, 3, 2, 1),
+}
 SURVEY = [
     {
         "response_id": f"s{i}",
         "person_id": p,
         "survey": "LTC6",
         "response_date": D(2024, 7, 1),
-        "q1": q,
+        **{q: a[i] for q, a in ANSWERS.items()},
     }
-    for i, (p, q) in enumerate([("a", 3), ("b", 3), ("c", 2), ("d", None), ("e", 5)])
+    for i, p in enumerate("abcde")
 ]
 PEOPLE = [{"person_id": p, "sex": "F"} for p in "abcde"]
 
 
-def _run(store, ids, dims=("all",)):
-    load(
-        store,
+@pytest.fixture(scope="module")
+def result(module_store):
+    return measure_all(
+        module_store,
         {
             "person_year": PERSON_YEAR,
             "activity": ACTIVITY,
@@ -97,25 +103,10 @@ def _run(store, ids, dims=("all",)):
             "person": PEOPLE,
         },
     )
-    ms = MEASURES.model_copy(update={"measures": [MEASURES.get(i) for i in ids]})
-    tables = bases.Tables(store.table, store.exists)
-    parts, missing, notes = collect(tables, ms, dims, store.to_pandas)
-    return compute.finish(ms, parts, missing, OPEN), missing, notes
 
 
-def _one(frame, measure, fy, dim="all", group="all"):
-    f = frame[
-        (frame.measure_id == measure)
-        & (frame.fy == fy)
-        & (frame.dimension == dim)
-        & (frame.group_value == group)
-    ]
-    assert len(f) == 1, f
-    return f.iloc[0]
-
-
-def test_ltc6_top_level_share_and_out_of_range_answers(store):
-    out, _, _ = _run(store, ["ltc6_q1_top"], ("all", "practice"))
+def test_ltc6_top_level_share_and_out_of_range_answers(result):
+    out, _, notes, _ = result
     r = _one(out, "ltc6_q1_top", 2024)
     # answered q1: a=3, b=3, c=2 (d blank, e's 5 is outside 0–3: read as not answered) → 2 of 3
     assert (r.numerator, r.denominator) == (2, 3)
@@ -126,12 +117,31 @@ def test_ltc6_top_level_share_and_out_of_range_answers(store):
     half = z * math.sqrt(2 / 3 * 1 / 3 / 3 + z * z / 36) / (1 + z * z / 3)
     assert (r.lower, r.upper) == pytest.approx((100 * (centre - half), 100 * (centre + half)))
     assert r.target == 75
+    # e's 5 (q1) and b's −1 (q4): two responses named in the run's notes
+    assert any(n.startswith("2 LTC6 responses have an answer outside 0–3") for n in notes), notes
     p2 = _one(out, "ltc6_q1_top", 2024, "practice", "P2")  # c=2, d blank → 0 of 1
     assert (p2.numerator, p2.denominator, p2.value) == (0, 1, 0)
 
 
-def test_unplanned_admissions_per_1000_and_change_on_previous_year(store):
-    out, _, _ = _run(store, ["unplanned_admissions_per_1000"])
+@pytest.mark.parametrize(
+    ("measure", "top", "answered"),
+    [
+        ("ltc6_q2_top", 5, 5),  # everyone 3
+        ("ltc6_q3_top", 1, 4),  # 0, 1, 2, 3 and a blank: one 3 of four answers
+        ("ltc6_q4_top", 1, 1),  # a's 3; b's −1 is outside 0–3, the rest blank
+        ("ltc6_q5_top", 0, 5),  # nobody at the top
+        ("ltc6_q6_top", 3, 5),  # 3, 3, 3, 2, 1
+    ],
+)
+def test_ltc6_each_question_against_the_75_percent_target(result, measure, top, answered):
+    r = _one(result[0], measure, 2024)
+    assert (r.numerator, r.denominator) == (top, answered)
+    assert r.value == pytest.approx(100 * top / answered)
+    assert r.target == 75 and r.direction == "higher"
+
+
+def test_unplanned_admissions_per_1000_and_change_on_previous_year(result):
+    out = result[0]
     # 2024: spells discharged in the year n1, n2, n4 = 3; registered a, b, c, d (e has 0 months) = 4
     r24 = _one(out, "unplanned_admissions_per_1000", 2024)
     assert (r24.numerator, r24.denominator, r24.value) == (3, 4, 750.0)
@@ -143,10 +153,8 @@ def test_unplanned_admissions_per_1000_and_change_on_previous_year(store):
     assert r25.change_percent == pytest.approx(-500 / 750 * 100)
 
 
-def test_length_of_stay_excess_days_and_weekend_discharges(store):
-    out, _, _ = _run(
-        store, ["average_length_of_stay", "excess_bed_days", "weekend_discharge_share"]
-    )
+def test_length_of_stay_excess_days_and_weekend_discharges(result):
+    out = result[0]
     # 2024 discharges: n1 LOS 2 (Sat), n2 LOS 4 (Wed), n4 LOS 7 (Sun 2024-09-08) → mean 13/3
     los = _one(out, "average_length_of_stay", 2024)
     assert (los.numerator, los.denominator) == (13, 3)
@@ -158,8 +166,8 @@ def test_length_of_stay_excess_days_and_weekend_discharges(store):
     assert _one(out, "excess_bed_days", 2024).value == 0
 
 
-def test_ltc_spend_and_spend_per_head(store):
-    out, _, _ = _run(store, ["ltc_spend_total", "spend_per_head"])
+def test_ltc_spend_and_spend_per_head(result):
+    out = result[0]
     # people with an LTC registered in 2024: a 1000, c 0, d 300 (b has none, e not registered)
     assert _one(out, "ltc_spend_total", 2024).value == 1300
     sph = _one(out, "spend_per_head", 2024)
@@ -172,22 +180,22 @@ def test_ltc_spend_and_spend_per_head(store):
     )
 
 
-def test_at_home_91_days_after_reablement(store):
-    out, _, _ = _run(store, ["at_home_91_days_after_reablement"])
+def test_at_home_91_days_after_reablement(result):
+    out = result[0]
     # a: day 91 after 2024-06-01 = 2024-08-31, not in hospital → at home; c: day 91 after
     # 2024-06-05 = 2024-09-04, in hospital (n4 2024-09-01 to 09-08) → not at home
     r = _one(out, "at_home_91_days_after_reablement", 2024)
     assert (r.numerator, r.denominator, r.value) == (1, 2, 50.0)
 
 
-def test_missing_tables_and_breakdowns_say_what_to_run(store):
-    out, missing, notes = _run(
-        store,
-        ["risk_improved", "people_high_per_1000", "delayed_transfer_days_per_1000"],
-        ("all", "level"),
-    )
+def test_missing_tables_and_breakdowns_say_what_to_run(result):
+    out, missing, notes, _ = result
     assert missing["risk_improved"] == "needs risk_score (run yoc risk score)"
     assert missing["people_high_per_1000"] == "needs need_level (run yoc risk score)"
     assert "delayed_discharge" in missing["delayed_transfer_days_per_1000"]
-    assert set(out.status) == {"needs_table"}
-    assert any("need_level" in n for n in notes)
+    assert missing["high_need_assessed"] == "needs need_level (run yoc risk score)"
+    named = out[out.measure_id.isin(list(missing))]
+    assert set(named.status) == {"needs_table"} and named.value.isna().all()
+    assert len(named) == len(missing)  # one row each, saying what it needs
+    assert any("no breakdown by level: needs need_level" in n for n in notes)
+    assert any("no breakdown by cohort: needs cohort_member" in n for n in notes)

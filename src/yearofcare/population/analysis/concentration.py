@@ -26,7 +26,7 @@ LTC_SHARE_MEASURES: dict[str, tuple[str, ...]] = {
     "cost": ("cost_total",),
     "gp_contacts": ("n_gp",),
     "outpatient_attendances": ("n_outpatient",),
-    "emergency_admissions": ("n_non_elective",),
+    "emergency_admissions": ("n_emergency",),
     "bed_days": ("bed_days_acute", "bed_days_community", "bed_days_mental_health"),
 }
 

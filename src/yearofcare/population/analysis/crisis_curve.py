@@ -39,7 +39,7 @@ def crisis_curve(
         _obs=ibis.literal(True),
         _x=amount(py.cost_total),
         _ne=amount(py.cost_non_elective),
-        _adm=py.n_non_elective.fill_null(0) > 0,
+        _adm=py.n_emergency.fill_null(0) > 0,
     )
     f = follow.left_join(rows, [follow.person_id == rows._pid, follow.fy == rows._fy])
     f = f.drop("_pid", "_fy").left_join(death_years(py), "person_id").drop("person_id_right")

@@ -16,7 +16,13 @@ import pandas as pd
 from yearofcare.disclosure import DisclosurePolicy
 from yearofcare.errors import StageError
 from yearofcare.fy import fy_label
-from yearofcare.population.analysis import charts
+from yearofcare.population.analysis import (
+    beds_by_ltc,
+    care_groups,
+    charts,
+    crisis_months,
+    organisations,
+)
 from yearofcare.population.analysis.common import (
     ALL,
     COST_GROUP_LABELS,
@@ -135,6 +141,41 @@ DISPLAY: dict[str, list[Col] | list[Pivot]] = {
 }
 # fmt: on
 
+#: The analyses of seed 004 §5.2 and §5.6 (population.analysis.care): display, chart, headline.
+CARE_VIEWS = {
+    "analysis_crisis_months": (crisis_months.DISPLAY, crisis_months.chart, crisis_months.headline),
+    "analysis_cost_by_organisation": (
+        organisations.DISPLAY,
+        organisations.chart,
+        organisations.headline,
+    ),
+    "analysis_bed_demand_by_ltc": (beds_by_ltc.DISPLAY, beds_by_ltc.chart, beds_by_ltc.headline),
+    "analysis_learning_disability": (
+        care_groups.LD_DISPLAY,
+        care_groups.ld_chart,
+        care_groups.ld_headline,
+    ),
+    "analysis_last_year_of_life": (
+        care_groups.LYOL_DISPLAY,
+        care_groups.lyol_chart,
+        care_groups.lyol_headline,
+    ),
+}
+DISPLAY.update({t: v[0] for t, v in CARE_VIEWS.items()})
+#: Rows of the whole population a long table shows (default: all of them).
+SHOWN_ROWS = {"analysis_cost_by_organisation": organisations.table_rows}
+
+
+def _chart(table: str, frame: pd.DataFrame) -> dict[str, Any]:
+    view = CARE_VIEWS.get(table)
+    return view[1](frame) if view else charts.chart_spec(table, frame)
+
+
+def _headline(table: str, frames: Mapping[str, pd.DataFrame]) -> str | None:
+    view = CARE_VIEWS.get(table)
+    return view[2](frames) if view else headline(table, frames)
+
+
 #: Tables a headline reads besides the section's own.
 _HEADLINE_READS = {
     "analysis_cost_by_ltc_age": ("analysis_cost_by_ltc_setting",),
@@ -146,6 +187,8 @@ _HEADLINE_READS = {
 def _tables(table: str, frame: pd.DataFrame) -> list[rb.Block]:
     display = DISPLAY[table]
     whole = frame[frame.split_by == ALL]
+    if table in SHOWN_ROWS:
+        whole = SHOWN_ROWS[table](whole)
     if isinstance(display[0], Pivot):
         shown = [rb.pivot(whole, p) for p in display]  # type: ignore[arg-type]
     else:
@@ -224,8 +267,8 @@ def _section(a: Analysis) -> Section:
         tables=(a.table, *_HEADLINE_READS.get(a.table, ())),
         template=template,
         blocks=lambda d, t=a.table: _tables(t, d.frames[t]),
-        charts=(Chart(a.table, a.title, lambda d, t=a.table: charts.chart_spec(t, d.frames[t])),),
-        finding=lambda d, t=a.table: headline(t, d.frames),
+        charts=(Chart(a.table, a.title, lambda d, t=a.table: _chart(t, d.frames[t])),),
+        finding=lambda d, t=a.table: _headline(t, d.frames),
         unavailable=_unavailable(a.table),
         sheets=_sheet(a, template),
         provenance=_provenance,

@@ -8,8 +8,7 @@ here each (small, aggregated) result is executed, passed through small-number su
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 import ibis
@@ -21,7 +20,15 @@ from yearofcare import schemas
 from yearofcare.config import ConfigModel, settings
 from yearofcare.disclosure import DEFAULT_POLICY, DisclosurePolicy, suppress
 from yearofcare.errors import ConfigError, StageError
+from yearofcare.population.analysis.base import Analysis, Inputs, Skip
 from yearofcare.population.analysis.beds import bed_demand
+from yearofcare.population.analysis.care import (
+    BED_DEMAND_BY_LTC,
+    COST_BY_ORGANISATION,
+    CRISIS_MONTHS,
+    LAST_YEAR_OF_LIFE,
+    LEARNING_DISABILITY,
+)
 from yearofcare.population.analysis.common import (
     ALL,
     BY_COLUMNS,
@@ -39,6 +46,7 @@ from yearofcare.population.analysis.cost_by_ltc import (
     cost_by_ltc_setting,
     cost_strength,
 )
+from yearofcare.population.analysis.costed import costed_activity
 from yearofcare.population.analysis.crisis_curve import crisis_curve
 from yearofcare.population.analysis.mm_overlap import mm_overlap
 from yearofcare.population.analysis.risk_overlap import (
@@ -89,41 +97,6 @@ class AnalysisOptions(ConfigModel):
         """Validated options; a bad value raises ConfigError naming the setting."""
         check_by(values.get("by"))  # type: ignore[arg-type]
         return settings(cls, **values)
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """What the analyses read: person_year (all years and the analysed year) restricted to the
-    analysis population, activity, scores."""
-
-    py: ibis.Table
-    py_year: ibis.Table
-    fy: int
-    fys: tuple[int, ...]
-    activity: ibis.Table | None
-    scores_year: ibis.Table | None
-    scores_by_year: ibis.Table | None
-    options: AnalysisOptions
-
-
-@dataclass(frozen=True)
-class Skip:
-    """An analysis that cannot run on this store, and why (shown in the report, not an error)."""
-
-    reason: str
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """One analysis table: how to build it and how to suppress it."""
-
-    table: str
-    title: str
-    build: Callable[[Inputs], ibis.Table | Skip]
-    counts: tuple[str, ...]
-    derived: tuple[str, ...] = ()
-    #: derived column -> the counts it is computed from (masked only when those are small)
-    derived_from: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _risk(inp: Inputs) -> ibis.Table | Skip:
@@ -187,6 +160,7 @@ ANALYSES: tuple[Analysis, ...] = (
         counts=("people",),
         derived=("cost_total", "mean_cost", "share_of_people"),
     ),
+    COST_BY_ORGANISATION,
     Analysis(
         "analysis_risk_overlap",
         "Risk-selected vs multimorbidity-selected people",
@@ -218,6 +192,7 @@ ANALYSES: tuple[Analysis, ...] = (
             "share_with_emergency_admission": ("observed", "with_emergency_admission"),
         },
     ),
+    CRISIS_MONTHS,
     Analysis(
         "analysis_cohort_turnover",
         "Cohort turnover year to year",
@@ -246,6 +221,9 @@ ANALYSES: tuple[Analysis, ...] = (
             "mean_beds_occupied": ("people", "stays"),
         },
     ),
+    BED_DEMAND_BY_LTC,
+    LEARNING_DISABILITY,
+    LAST_YEAR_OF_LIFE,
 )
 
 
@@ -330,6 +308,7 @@ def run_analyses(
                 scores_by_year = raw.select(
                     "person_id", fy=raw.fy.cast("int16"), score=raw[options.score_column]
                 )
+        costed = costed_activity(store, run.read, fys) if activity is not None else None
         inputs = Inputs(
             py=py,
             py_year=py.filter(py.fy == fy),
@@ -339,6 +318,8 @@ def run_analyses(
             scores_year=scores_year,
             scores_by_year=scores_by_year,
             options=options,
+            costed=costed.rows if costed else None,
+            costed_source=costed.source if costed else None,
         )
         skipped: dict[str, str] = {}
         if scores_by_year is None and any(r.kind == "top_score" for r in options.rules):
@@ -362,6 +343,7 @@ def run_analyses(
             {
                 "fy_analysed": fy,
                 "analysis_population": options.population.description,
+                "costs_by_activity": costed.source if costed else None,
                 "years": list(fys),
                 "skipped": skipped,
                 "condition_catalogue": CATALOGUE,

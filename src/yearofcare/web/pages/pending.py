@@ -1,4 +1,4 @@
-"""Pages for stages still being built (need & cohorts, money, risk share, planning, outcomes).
+"""Pages for stages still being built (need & cohorts, money, risk share, planning).
 
 Each is registered now with its audience and the tables it reads, so navigation, role checks,
 the API and the tests already cover it; until its stage has run it names the command to run.
@@ -7,7 +7,7 @@ When the stage's tables exist but the page has not been written yet, it says so 
 
 from __future__ import annotations
 
-from yearofcare.web.auth import ANALYST, FINANCE, PUBLIC_HEALTH, SERVICE_PLANNER
+from yearofcare.web.auth import ANALYST, FINANCE, SERVICE_PLANNER
 from yearofcare.web.registry import Page, PageContext, PageData, register
 
 
@@ -77,17 +77,6 @@ PENDING = (
         command="yoc simulate",
         order=50,
         build=_pending("scenarios", "yoc simulate"),
-    ),
-    Page(
-        slug="outcomes",
-        title="Outcomes",
-        audience="Everyone",
-        description="Balanced scorecard, LTC6, KPIs and evaluations.",
-        roles=frozenset({PUBLIC_HEALTH, SERVICE_PLANNER, FINANCE, ANALYST}),
-        requires=("outcome_achievement",),
-        command="yoc scorecard",
-        order=60,
-        build=_pending("outcomes", "yoc scorecard"),
     ),
 )
 
