@@ -1,8 +1,9 @@
 """How an ingest's new rows join what is stored: append, or replace a superseded load exactly.
 
 Rows trace to their load in one of two ways:
-- `activity`, `coded_event`, `assessment` and `survey_response` carry ids prefixed by the
-  load id (`l0a1b2c3d4e5-<record key>`), so a superseded load's rows are removed by prefix;
+- `activity`, `coded_event`, `assessment`, `survey_response` and `billed_line` carry ids
+  prefixed by the load id (`l0a1b2c3d4e5-<record key>`), so a superseded load's rows are
+  removed by prefix;
 - `person`, `registration` and `practice` have no such id: each load's rows are kept in a
   shadow table (`ingest_person`, `ingest_registration`, `ingest_practice`) with its load_id,
   and the canonical table is rebuilt from the shadow.
@@ -30,6 +31,7 @@ ID_TABLES: dict[str, str] = {
     "coded_event": "activity_id",
     "assessment": "assessment_id",
     "survey_response": "response_id",
+    "billed_line": "line_id",
 }
 SHADOWED: dict[str, list[str]] = {
     "registration": ["person_id", "practice_code", "start_date"],

@@ -21,6 +21,7 @@ FORMATS: tuple[str, ...] = (
     "prescribing",
     "ambulance",
     "dst",
+    "billed_lines",
     "canonical",
 )
 
