@@ -158,9 +158,9 @@ def test_monthly_crisis_curves_around_death_and_a_first_emergency_admission(stor
     )
 
 
-def test_the_curves_stop_at_the_edges_of_the_data(duck_store):
-    load(duck_store, CRISIS)
-    s = duck_store
+def test_the_curves_stop_at_the_edges_of_the_data(store):
+    load(store, CRISIS)
+    s = store
     t = crisis_months(s.table("person_year"), _costed(s), [2023, 2024])
     got = rows(
         s,
