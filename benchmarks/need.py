@@ -2,6 +2,8 @@
 
     nice -n 10 .venv/bin/python benchmarks/need.py --people 1000000 --years 3 \\
         --data-dir /work/bench/need/1m
+    nice -n 10 .venv/bin/python benchmarks/need.py --from-store /work/bench/shared \\
+        --data-dir /work/bench/<you>/need
 
 1. Data: the synthetic generator in chunks (as benchmarks/build.py), then `yoc build`; with
    --reuse, a store already holding person_year (and activity) is used as it is.
@@ -86,12 +88,24 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=100_000)
     ap.add_argument("--data-dir", type=Path, default=Path("/tmp/yoc-bench-need"))
     ap.add_argument("--reuse", action="store_true", help="reuse the store in --data-dir")
+    ap.add_argument(
+        "--from-store",
+        type=Path,
+        default=None,
+        help="copy the store of this directory (e.g. /work/bench/shared) into --data-dir and reuse it",
+    )
     args = ap.parse_args()
     results: dict[str, float] = {}
-    if not args.reuse:
-        import sys
+    import sys
 
-        sys.path.insert(0, str(Path(__file__).parent))
+    sys.path.insert(0, str(Path(__file__).parent))
+    if args.from_store:
+        from build import copy_store
+
+        shutil.rmtree(args.data_dir, ignore_errors=True)
+        copy_store(args.from_store, args.data_dir)
+        args.reuse = True
+    if not args.reuse:
         from build import synthetic_population  # the generator-in-chunks of benchmarks/build.py
         from yearofcare.population.person_year import build
 
