@@ -12,6 +12,7 @@ from yearofcare.schemas import (
     derived_population,
     ingest,
     outcomes,
+    planning,
     population,
     quality,
     segmentation,
@@ -46,6 +47,8 @@ for _t in (
     *contracts.TABLES,
     *outcomes.CANONICAL,
     *outcomes.TABLES,
+    *planning.CANONICAL,
+    *planning.TABLES,
 ):
     register(_t)
 
