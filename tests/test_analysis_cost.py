@@ -138,6 +138,24 @@ def test_kent_findings_from_tables():
     assert k["excess_by_setting"] == {"non_elective": 2000.0, "social_care": 500.0, "gp": 300.0}
     assert k["non_elective_share_of_excess"] == pytest.approx(2000 / 2800)
     assert k["excess_mostly_non_elective"] is True and k["compared_bands"] == ("0", "5+")
+    assert k["largest_excess_margin"] == pytest.approx(2000 / 500)
+
+
+def test_kent_finding_needs_a_clear_margin_not_just_the_largest_slice():
+    strength = pd.DataFrame({"split_by": ["all"], "factor": ["ltc_band"], "eta_squared": [0.3]})
+    setting = pd.DataFrame(
+        {
+            "split_by": ["all"] * 4,
+            "ltc_band": ["0", "0", "5+", "5+"],
+            "cost_group": ["non_elective", "social_care"] * 2,
+            "mean_cost": [100.0, 100.0, 1300.0, 1100.0],
+        }
+    )
+    k = summarise_kent(strength, setting)
+    # non-elective 1200 is the largest part, but only 1.2 x social care's 1000
+    assert k["largest_excess_setting"] == "non_elective"
+    assert k["largest_excess_margin"] == pytest.approx(1200 / 1000)
+    assert k["excess_mostly_non_elective"] is False
 
 
 def test_kent_findings_on_the_store(duck_store):

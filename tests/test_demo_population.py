@@ -8,6 +8,7 @@ from scipy.stats import poisson
 
 from yearofcare.demo import DemoOptions, run_demo
 from yearofcare.engine import connect
+from yearofcare.population.england import LOS_BANDS
 from yearofcare.store import Store
 
 DEMO_SEED = 20261123  # the Makefile's default SEED
@@ -34,6 +35,20 @@ def test_demo_population_reproduces_kent_findings(demo):
     # 2. the excess cost of people with many LTCs is mostly non-elective acute care
     assert kent["compared_bands"] == ("0", "5+")
     assert kent["largest_excess_setting"] == "non_elective"
+    assert kent["largest_excess_margin"] >= 1.3 and kent["excess_mostly_non_elective"]
+    # the economy beside England's figures, as the demo prints them (issue 9)
+    facts = result.england.set_index("measure").value
+    assert 25 <= facts["Elective admissions per 1,000"] <= 30
+    assert 105 <= facts["Day-case admissions per 1,000"] <= 125
+    assert facts["Non-elective spend / elective and day-case spend"] > 1
+    assert facts["Non-elective spells costing under £300 (%)"] < 2
+    by_los = [facts[f"Mean non-elective spell cost (£), {b}"] for b, _, _ in LOS_BANDS]
+    assert by_los == sorted(by_los)
+    assert 0.75 <= facts["People with an antidiabetic item / people with diabetes"] <= 1.05
+    # multimorbidity found from codes after ingest reads like Barnett et al. 2012
+    assert abs(facts["1+ LTC (%)"] - 42.2) <= 3
+    assert abs(facts["2+ LTCs (%)"] - 23.2) <= 3
+    assert abs(facts["2+ LTCs, aged 85+ (%)"] - 81.5) <= 3
     # the summary the demo prints: QOF-like prevalence found from codes after ingest
     prevalence = result.summary.prevalence.set_index("condition").percent
     assert 11 < prevalence["Hypertension"] < 17

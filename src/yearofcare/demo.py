@@ -15,6 +15,7 @@ from typing import Any
 
 import ibis
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from yearofcare.ingest.plan import ingest_plan
@@ -41,6 +42,8 @@ class DemoResult:
     steps: list[tuple[str, str]] = field(default_factory=list)
     summary: Summary | None = None
     kent: dict[str, Any] = field(default_factory=dict)
+    #: the economy beside England's published figures (population/england.py)
+    england: pd.DataFrame | None = None
     #: ground truth of the synthetic economy for validation (never written to the store):
     #: the DST assessors it made upcode
     upcoders: tuple[str, ...] = ()
@@ -159,6 +162,7 @@ def _later_stages(
     from yearofcare.population.analysis import AnalysisOptions, run_analyses
     from yearofcare.population.analysis.kent import summarise_kent
     from yearofcare.population.analysis.report import write_analysis_report
+    from yearofcare.population.england import england_facts
     from yearofcare.population.person_year import build
     from yearofcare.population.summary import summarise
     from yearofcare.quality import QualityOptions, run_quality
@@ -197,12 +201,21 @@ def _later_stages(
         store.to_pandas(store.table("analysis_cost_by_ltc_setting")),
     )
     result.kent = kent
+    parts = list(kent["excess_by_setting"].items())
+    margin = (
+        f" (£{parts[0][1]:,.0f} a person, {kent['largest_excess_margin']:.1f}× the next, "
+        f"{parts[1][0].replace('_', ' ')} £{parts[1][1]:,.0f})"
+        if kent.get("largest_excess_margin")
+        else ""
+    )
     result.add(
         "Kent findings",
         f"LTC count explains {kent['eta_squared_ltc']:.0%} of cost variance, age "
         f"{kent['eta_squared_age']:.0%}; largest part of the extra cost of "
-        f"{'/'.join(kent['compared_bands'])} LTCs: {kent['largest_excess_setting']}",
+        f"{'/'.join(kent['compared_bands'])} LTCs: "
+        f"{str(kent['largest_excess_setting']).replace('_', ' ')}{margin}",
     )
+    result.england = england_facts(store, a.fy, options.population)
 
 
 def _risk_share(store: Store, reports: Path, result: DemoResult, progress: Progress) -> None:

@@ -312,7 +312,8 @@ def match_codes(
 ) -> ibis.Table:
     """Coded events joined to a code table (`code_system`, `code` and `payload` columns).
 
-    Returns person_id, event_date and the payload columns. One equi-join per code system (and
+    Returns person_id, event_date (and `n`, the events each row stands for, when the events
+    have it) and the payload columns. One equi-join per code system (and
     per entry length for prefix systems), unioned — no pattern matching, so it stays fast on
     both engines. Entries covered by a shorter entry must have been removed beforehand, or an
     event would match twice.
@@ -320,7 +321,8 @@ def match_codes(
     frame = codes[["code_system", "code", *payload]].rename(columns={"code": "key"}).copy()
     frame["key_len"] = frame.key.str.len().astype("int32")
     table = ibis.memtable(frame)
-    ev = coded_event.select("person_id", "event_date", "code_system", "code")
+    weight = ("n",) if "n" in coded_event.columns else ()
+    ev = coded_event.select("person_id", "event_date", "code_system", "code", *weight)
     parts = []
     for system in sorted(frame.code_system.unique()):
         lengths = sorted(frame.loc[frame.code_system == system, "key_len"].unique())
@@ -332,7 +334,8 @@ def match_codes(
             if length is not None:
                 c = c.filter(c.key_len == int(length))
             c = c.select("key", *payload)
-            parts.append(keyed.join(c, "key").select("person_id", "event_date", *payload))
+            j = keyed.join(c, "key")
+            parts.append(j.select("person_id", "event_date", *weight, *payload))
     return ibis.union(*parts, distinct=False)
 
 

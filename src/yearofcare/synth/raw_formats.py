@@ -425,13 +425,16 @@ def prescribing(activity: pa.Table, people: RawPeople) -> RawTable:
     a = _rows(activity, "gp_prescribing")
     n = a.num_rows
     person = np.asarray(a["person_idx"]).astype(np.int64)
-    bnf = np.asarray(BNF_CODES)[(person * 7 + np.arange(n)) % len(BNF_CODES)]
+    # the BNF code of what the items are for (synth/params/prescriptions.csv); rows of a
+    # population generated without codes get an illustrative one
+    fallback = pa.array(np.asarray(BNF_CODES)[(person * 7 + np.arange(n)) % len(BNF_CODES)])
+    bnf = pc.coalesce(_s(a["primary_code"]), fallback)
     items = np.rint(np.asarray(a["units"].fill_null(1))).astype(np.int64)
     cols = {
         "NHS_NUMBER": people.take("nhs_number", person),
         "ITEM_ID": a["activity_id"],
         "DISPENSED_DATE": a["start_date"],
-        "BNF_CODE": pa.array(bnf),
+        "BNF_CODE": bnf,
         "ITEMS": pa.array(items.astype(str)),
         "ACTUAL_COST": a["cost"],
         "PRESCRIBER_CODE": a["provider_code"],

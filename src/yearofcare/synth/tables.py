@@ -146,7 +146,7 @@ def activity_batch(block: Block, voc: Vocabularies) -> pa.RecordBatch:
     """One block of activity rows as an Arrow record batch (dictionary-encoded strings)."""
     n = len(block)
     code = block.code
-    system = np.where(code >= 0, vocab.CODE_SYSTEMS.index("ICD10"), -1)
+    system = np.where(code >= 0, vocab.CODE_SYSTEMS.index(block.code_system), -1)
     return pa.RecordBatch.from_pydict(
         {
             "activity_id": ids(block.prefix, block.row0, n),
