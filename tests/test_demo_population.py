@@ -3,6 +3,8 @@ ingest, linkage, quality and build), the analyses reproduce Kent's findings (see
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from scipy.stats import poisson
 
@@ -101,7 +103,7 @@ def test_demo_population_need_and_cohorts(demo):
     assert (ratios - 1).abs().max() <= 0.30
     nl = store.table("need_level")
     last = store.to_pandas(
-        nl.filter(nl.has_ltc & nl.level.notnull()).group_by(["fy", "level"]).aggregate(n=nl.count())
+        nl.filter(nl.has_ltc & nl.level.notnull()).group_by(["fy", "level"]).aggregate(n=lambda t: t.count())
     )
     for fy, g in last.groupby("fy"):
         share = g.set_index("level").n / g.n.sum()
@@ -121,3 +123,38 @@ def test_demo_population_need_and_cohorts(demo):
     assert {"died", "stepped_down", "changed_currency"} <= set(members.leave_reason.dropna())
     assert store.count("analysis_risk_overlap") > 0  # filled now that scores exist
     assert store.count("person_currency") == 4 * store.count("person_year")
+
+
+@pytest.mark.slow
+def test_demo_population_money(demo):
+    """Issue 12's done-when on the demo population: tariffs, a three-year budget with its
+    schedule, tags and a reconciliation; every planted double payment found and no correctly
+    billed line flagged; the tariff interval narrows as 1/√N with cohort size."""
+    import numpy as np
+
+    from yearofcare.finance.bootstrap import Pool, generator, interval, ratio_replicates
+
+    store, result = demo
+    steps = dict(result.steps)
+    assert {"tariffs", "budget", "tag", "reconcile", "finance workbook"} <= set(steps)
+    budget = store.to_pandas(store.table("budget"))
+    totals = budget[budget.step == "total"].set_index("fy").running_total_pence
+    assert len(totals) == 3
+    schedule = store.to_pandas(store.table("payment_schedule")).groupby("fy").amount_pence.sum()
+    assert (schedule == totals.loc[schedule.index]).all()
+    truth = store.to_pandas(store.table("synth_billed_line"))
+    found = set(store.to_pandas(store.table("double_payment")).line_ref)
+    assert len(truth[truth.double_billed]) > 100
+    assert found == set(truth[truth.double_billed].line_ref)
+    rec = store.to_pandas(store.table("reconciliation"))
+    assert ((rec.level == "total") & (rec.month == 12) & rec.complete).any()
+    tp = store.to_pandas(store.table("tariff_person"))
+    tp = tp[(tp.fy == tp.fy.max() - 1) & (tp.months_registered > 0)]
+    pool = Pool.of_people(tp.cost_in_pence.to_numpy(float), tp.months_registered.to_numpy(float))
+    widths = [np.diff(interval(ratio_replicates(pool, n, 2000, generator(1, n)), 0.95))[0]
+              for n in (500, 2000, 8000)]  # fmt: skip
+    assert all(1.6 < a / b < 2.5 for a, b in itertools.pairwise(widths))
+    assert (store.engine.data_dir / "reports" / "tariffs_and_budget.xlsx").is_file()
+    everything = (store.engine.data_dir / "reports" / "report.html").read_text()
+    start = everything.index('<section id="finance_budget">')
+    assert "Not available" not in everything[start : everything.index("</section>", start)]

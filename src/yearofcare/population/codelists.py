@@ -25,7 +25,6 @@ heart failure, is both hypertension and heart failure): every match counts.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources.abc import Traversable
@@ -33,14 +32,14 @@ from importlib.resources.abc import Traversable
 import ibis
 import pandas as pd
 
-from yearofcare import vocab
+from yearofcare import codes, vocab
 from yearofcare.errors import ConfigError, InputError
 from yearofcare.population.refdata import RefFile, available, fingerprint, read_csv, reference_dir
 from yearofcare.schemas.population import catalogue_rows
 
 ROLES: tuple[str, ...] = ("diagnosis", "resolved")
 ANCHORS: tuple[str, ...] = ("latest", "first")
-PREFIX_SYSTEMS: frozenset[str] = frozenset({"ICD10", "BNF"})
+PREFIX_SYSTEMS: frozenset[str] = codes.PREFIX_SYSTEMS
 CODE_COLUMNS = ("condition_id", "role", "code_system", "code", "term", "source_id")
 RULE_COLUMNS = (
     "condition_id",
@@ -50,11 +49,6 @@ RULE_COLUMNS = (
     "min_prescriptions",
 )
 SOURCE_COLUMNS = ("source_id", "publisher", "title", "version", "retrieved_from", "licence")
-
-_ICD10 = re.compile(r"^[A-Z][0-9]{2}[0-9A-Z]{0,3}$")
-_SNOMED = re.compile(r"^[0-9]{6,18}$")
-_READ2 = re.compile(r"^[A-Za-z0-9.]{5}$")
-_BNF = re.compile(r"^[0-9A-Z]{2,15}$")
 
 
 def normalise_icd10(code: str) -> str:
@@ -77,8 +71,8 @@ def normalise(system: str, code: str) -> str:
 
 
 def _valid(system: str, code: str) -> bool:
-    pattern = {"ICD10": _ICD10, "SNOMED": _SNOMED, "READ2": _READ2, "BNF": _BNF}.get(system)
-    return bool(pattern.match(code)) if pattern else bool(code)
+    """A valid code-list entry of `system` (`yearofcare.codes`: a code, or a prefix)."""
+    return codes.system(system).valid_prefix(code)
 
 
 @dataclass(frozen=True)

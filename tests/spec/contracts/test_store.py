@@ -11,8 +11,7 @@ from tests.spec import load, rows
 from yearofcare.contracts.run import SettleOptions, SimulateOptions, run_settle, run_simulate
 
 
-def test_statement_rows_per_party_and_step(duck_store):
-    store = duck_store
+def test_statement_rows_per_party_and_step(store):
     run_settle(store, SettleOptions(examples=("whittington",)))
     lines = store.table("settlement")
     got = rows(
@@ -145,8 +144,7 @@ def test_outturn_read_from_the_reconciliation(store, tmp_path):
     ]
 
 
-def test_exposure_table(duck_store):
-    store = duck_store
+def test_exposure_table(store):
     run_simulate(
         store,
         SimulateOptions(

@@ -94,12 +94,12 @@ def test_strength_is_eta_squared(store):
     assert got["ltc_band"]["people"] == 4 and got["ltc_band"]["mean_cost"] == 400.0
 
 
-def test_split_by_group_adds_group_rows(duck_store):
+def test_split_by_group_adds_group_rows(store):
     load(
-        duck_store,
+        store,
         {"person_year": [{**p, "sex": "F" if p["person_id"] in "ab" else "M"} for p in PEOPLE]},
     )
-    got = rows(duck_store, cost_strength(_year(duck_store), by="sex"), ["split_by", "split_value"])
+    got = rows(store, cost_strength(_year(store), by="sex"), ["split_by", "split_value"])
     assert {(r["split_by"], r["split_value"]) for r in got} == {
         ("all", "All"),
         ("sex", "F"),
@@ -110,9 +110,9 @@ def test_split_by_group_adds_group_rows(duck_store):
     assert women["eta_squared"] == pytest.approx(0.0) and women["people"] == 2
 
 
-def test_missing_group_value_is_unknown(duck_store):
-    load(duck_store, {"person_year": PEOPLE})  # locality left empty
-    got = rows(duck_store, cost_by_ltc_age(_year(duck_store), by="locality"))
+def test_missing_group_value_is_unknown(store):
+    load(store, {"person_year": PEOPLE})  # locality left empty
+    got = rows(store, cost_by_ltc_age(_year(store), by="locality"))
     assert {r["split_value"] for r in got} == {"All", "Unknown"}
 
 
@@ -158,9 +158,9 @@ def test_kent_finding_needs_a_clear_margin_not_just_the_largest_slice():
     assert k["excess_mostly_non_elective"] is False
 
 
-def test_kent_findings_on_the_store(duck_store):
-    load(duck_store, {"person_year": PEOPLE})
-    k = kent_findings(duck_store)
+def test_kent_findings_on_the_store(store):
+    load(store, {"person_year": PEOPLE})
+    k = kent_findings(store)
     assert k["fy"] == 2024
     assert k["eta_squared_ltc"] > k["eta_squared_age"]
     assert k["largest_excess_setting"] == "non_elective"  # 5+ vs 0: NE 600 - 50 = 550
