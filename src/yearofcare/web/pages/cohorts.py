@@ -29,7 +29,7 @@ from yearofcare.fy import fy_label
 from yearofcare.population.analysis.common import COST_GROUP_LABELS, amount
 from yearofcare.reports.formats import integer, money, percent
 from yearofcare.schemas.population import COST_GROUPS
-from yearofcare.segmentation.frame import need_frame
+from yearofcare.segmentation.frame import NEED_COLUMNS, need_frame
 from yearofcare.web import charts
 from yearofcare.web.auth import ANALYST, SERVICE_PLANNER
 from yearofcare.web.filters import NEED_LEVELS, filter_person_year
@@ -66,11 +66,15 @@ def default_rule() -> str:
     return example_rules()[0][1]
 
 
-def _frame(ctx: PageContext, *, all_years: bool) -> ibis.Table:
-    py = filter_person_year(ctx.snap, ctx.filters, all_years=all_years)
+def _frame(ctx: PageContext, years: list[int] | None = None, *, need: bool = True) -> ibis.Table:
+    """The rule frame of the filtered year (or of `years`), with the need columns joined only
+    when wanted (the turnover and volatility queries join them only if the rule reads them)."""
+    py = filter_person_year(ctx.snap, ctx.filters, all_years=years is not None)
     py = py.filter(py.months_registered.fill_null(0) > 0)
-    need = ctx.snap.table("need_level") if ctx.snap.exists("need_level") else None
-    return need_frame(py, need)
+    if years is not None:
+        py = py.filter(py.fy.isin(years))
+    table = ctx.snap.table("need_level") if need and ctx.snap.exists("need_level") else None
+    return need_frame(py, table)
 
 
 def _profile(t: ibis.Table, hit: ibis.BooleanValue) -> ibis.Table:
@@ -112,7 +116,7 @@ def build(ctx: PageContext) -> PageData:
 
 def _explore(ctx: PageContext, rule: Rule) -> PageData:
     fy = ctx.filters.fy
-    year = _frame(ctx, all_years=False)
+    year = _frame(ctx)
     prof = ctx.snap.execute(_profile(year, rule.compile(year)))
     sel = prof[prof.selected]
     people = int(sel.people.sum())
@@ -127,7 +131,8 @@ def _explore(ctx: PageContext, rule: Rule) -> PageData:
         notes.append("Levels of need: run `yoc risk score` first; need columns read as empty.")
     years = sorted(int(y) for y in ctx.options.fy)
     if fy is not None and fy - 1 in years:
-        frame = _frame(ctx, all_years=True)
+        reads_need = bool(set(rule.columns) & set(NEED_COLUMNS))
+        frame = _frame(ctx, [fy - 1, fy], need=reads_need)
         turn = ctx.snap.execute(turnover(frame, rule, "explorer", [fy - 1, fy]))
         tables.append(_turnover(turn, fy - 1))
         costs = ctx.snap.execute(pool_costs(frame, rule, fy - 1)).cost.to_numpy(float)
