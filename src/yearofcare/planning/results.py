@@ -246,6 +246,7 @@ def summary_frame(
     )
     rows["runs"] = runs
     rows["seed"] = seed
+    rows["suppressed"] = False  # written unsuppressed; the report's `prepare` suppresses
     return pd.DataFrame(rows)
 
 
