@@ -12,6 +12,10 @@ from yearofcare.store import Store
 SCENARIO = "scenario_integrated_care.yaml"
 
 
+def _pounds(v: float) -> str:
+    return f"{'−' if v < 0 else ''}£{abs(v):,.0f}"
+
+
 def example_scenario(name: str = SCENARIO):
     """The packaged example scenario file (a context manager giving its path)."""
     return resources.as_file(resources.files("yearofcare.planning") / "examples" / name)
@@ -31,7 +35,7 @@ def demo_planning(store: Store, seed: int, progress: Progress = SILENT) -> list[
     bands = s[s.cohort_id != "all"]
     table3 = "; ".join(
         f"{r.cohort_id.replace('cohort_', 'C')} {int(r.people):,}: "
-        f"£{r.baseline_mean_cost:,.0f} → £{r.scenario_mean_cost:,.0f}"
+        f"{_pounds(r.baseline_mean_cost)} → {_pounds(r.scenario_mean_cost)}"
         for r in bands.itertuples()
     )
     total = s[s.cohort_id == "all"].iloc[0]
@@ -39,8 +43,8 @@ def demo_planning(store: Store, seed: int, progress: Progress = SILENT) -> list[
         (
             "simulate",
             f"{total.scenario_name}: mean annual cost per patient, baseline → scenario: "
-            f"{table3}; saving over {int(total.years)} years £{total.saving:,.0f} "
-            f"(95 % interval £{total.saving_lower:,.0f} to £{total.saving_upper:,.0f}, "
+            f"{table3}; saving over {int(total.years)} years {_pounds(total.saving)} "
+            f"(95 % interval {_pounds(total.saving_lower)} to {_pounds(total.saving_upper)}, "
             f"P(saving) {total.probability_saving:.0%}); regression to the mean in cohort 1: "
             f"year-1 cost {bands.iloc[0].regression_ratio:.0%} of the base year's",
         )
