@@ -16,8 +16,18 @@ import pandas as pd
 from yearofcare.disclosure import SUPPRESSED, DisclosurePolicy
 from yearofcare.store import Store
 
-#: Run parameters whose name says they identify a version of reference data or an input file.
-VERSION_WORDS = ("version", "catalogue", "codelist", "code_list", "unit_cost", "tariff", "weights")
+#: Run parameters whose name says they identify a version of reference data or an input file
+#: (the price uplift index and its factors too: outputs state how prices were moved to a year).
+VERSION_WORDS = (
+    "version",
+    "catalogue",
+    "codelist",
+    "code_list",
+    "unit_cost",
+    "price_uplift",
+    "tariff",
+    "weights",
+)
 
 Rows = list[tuple[str, str]]
 
