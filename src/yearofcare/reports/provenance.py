@@ -77,9 +77,13 @@ class Provenance:
 def short(value: Any) -> str:
     """A run parameter as short text: lists joined, long hashes cut to 12 characters."""
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {short(v)}" for k, v in value.items())
+        # a nested mapping (the uplift factors by price year) in brackets, so it reads back
+        return "; ".join(
+            f"{k}: ({short(v)})" if isinstance(v, dict) else f"{k}: {short(v)}"
+            for k, v in value.items()
+        )
     if isinstance(value, list | tuple):
-        return ", ".join(short(v) for v in value)
+        return ", ".join(short(v) for v in value) or "none"
     text = str(value)
     return text[:12] if len(text) >= 40 and all(c in "0123456789abcdef" for c in text) else text
 
