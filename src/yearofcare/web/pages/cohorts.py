@@ -284,6 +284,18 @@ def _turnover(turn: pd.DataFrame, fy_from: int) -> TableView:
     )
 
 
+VOLATILITY_COLUMNS = (
+    "cohort_size",
+    "tolerance_percent",
+    "budget",
+    "mean_cost_sd",
+    "mean_cost_p05",
+    "mean_cost_p95",
+    "probability_miss",
+    "probability_over",
+)
+
+
 def _volatility(costs: np.ndarray, people: int) -> tuple[TableView, str]:
     """The bootstrap at the standard sizes and at the cohort's own size — rounded and shown
     only from the disclosure threshold up, so neither the table nor the note gives away a
@@ -297,7 +309,7 @@ def _volatility(costs: np.ndarray, people: int) -> tuple[TableView, str]:
     settings = Volatility(sizes=tuple(sizes) or (1,), samples=SAMPLES, seed=SEED)
     boot = bootstrap(costs, settings, np.random.default_rng(SEED)) if len(costs) else None
     if boot is None or boot.empty or not sizes:
-        frame = pd.DataFrame(columns=["cohort_size", "tolerance_percent", "pool_size"])
+        frame = pd.DataFrame(columns=[*VOLATILITY_COLUMNS, "pool_size", "this_cohort"])
         note = "Volatility: too few people the rule selects were present the next year."
     else:
         frame = boot[boot.cohort_size.isin(sizes)].reset_index(drop=True)
