@@ -61,6 +61,7 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=1000)
     p.add_argument("--seed", type=int, default=14)
     p.add_argument("--reuse", action="store_true", help="keep the copy made earlier")
+    p.add_argument("--memory-limit", default="5GB", help="DuckDB memory_limit")
     a = p.parse_args()
     if not (a.from_store / "READY").exists():
         sys.exit(f"{a.from_store} has no READY file: wait for benchmarks/shared_store.py")
@@ -68,7 +69,9 @@ def main() -> None:
     target = a.dir / "yoc.duckdb"
     if not (a.reuse and target.exists()):
         shutil.copyfile(a.from_store / "yoc.duckdb", target)
-    store = Store(connect("duckdb", a.dir))
+    engine = connect("duckdb", a.dir)
+    engine.raw.execute(f"SET memory_limit = '{a.memory_limit}'")  # a shared machine
+    store = Store(engine)
     py = store.table("person_year")
     counts = store.to_pandas(py.group_by("fy").aggregate(n=py.count()).order_by("fy"))
     print("person_year:", dict(zip(counts.fy, counts.n, strict=True)), flush=True)
