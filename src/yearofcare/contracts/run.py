@@ -29,7 +29,6 @@ from yearofcare.contracts.money import parse_money, parse_percent
 from yearofcare.contracts.settle import Settlement, settle
 from yearofcare.contracts.terms import LoadedTerms, load_terms
 from yearofcare.errors import ConfigError
-from yearofcare.fy import fy_label
 from yearofcare.progress import SILENT, Progress
 from yearofcare.store import Store
 
@@ -149,11 +148,18 @@ def _typed(
     )
     fys = {p.fy: p.id for p in lt.terms.periods if p.fy is not None}
     if from_store:
-        _store_facts(store, lt, typed, fys, opts.cohort)
+        # a cohort rule (--min-ltc) is its own outturn: never another cohort's reconciliation
+        _store_facts(store, lt, typed, fys, opts.cohort, outturns=opts.min_ltc is None)
+    cohort = None
     if opts.min_ltc is not None:
         cohort = sources.cohort_costs(store, opts.min_ltc, opts.fy)
+    elif from_store and opts.cohort is not None and store.exists("activity_tag"):
+        fy = opts.fy or next(iter(fys), None)
+        if fy is not None:
+            cohort = sources.register_costs(store, opts.cohort, fy)
+    if cohort is not None:
         pid = fys.get(cohort.fy) or periods[0]
-        what = f"person_year, people with {cohort.min_ltc}+ LTCs in {fy_label(cohort.fy)}"
+        what = cohort.who
         if typed.get(pid, "outturn") is None:
             typed.put(pid, "outturn", Decimal(repr(cohort.outturn)).quantize(Decimal("0.01")), what)
         if typed.get(pid, "person_costs") is None:
@@ -163,9 +169,16 @@ def _typed(
 
 
 def _store_facts(
-    store: Store, lt: LoadedTerms, typed: Typed, fys: dict[int, str], cohort: str | None
+    store: Store,
+    lt: LoadedTerms,
+    typed: Typed,
+    fys: dict[int, str],
+    cohort: str | None,
+    *,
+    outturns: bool = True,
 ) -> None:
-    for fy, (value, source) in sources.outturns_from_store(store, cohort).items():
+    found = sources.outturns_from_store(store, cohort) if outturns else {}
+    for fy, (value, source) in found.items():
         if fy in fys and typed.get(fys[fy], "outturn") is None:
             typed.put(fys[fy], "outturn", value, source)
     mechanisms = [lt.terms.mechanisms[k] for k in lt.terms.apply]
@@ -245,20 +258,30 @@ def outturn_draws(
         return sim.stated(mean, sd, opts.draws, rng, opts.distribution)
     first = found[0].terms.periods[0]
     fy = opts.fy or first.fy
-    if opts.min_ltc is None and fy is not None:
+    thresholds = [
+        m.threshold for lt in found for m in lt.terms.mechanisms.values() if m.type == "stop_loss"
+    ]
+    # stop-loss terms need each draw's cost above the threshold: a register cohort is then
+    # bootstrapped from its members' costs rather than drawn from the budget's quantiles
+    members = (
+        opts.min_ltc is None
+        and opts.cohort is not None
+        and fy is not None
+        and bool(thresholds)
+        and store.exists("activity_tag")
+    )
+    if opts.min_ltc is None and fy is not None and not members:
         probs, levels = sources.cover_quantiles(store, opts.cohort, fy)
         if probs.size >= 2:
             u = rng.uniform(probs.min(), probs.max(), opts.draws)
             how = f"money stage budget bootstrap (budget_cover {fy}), inverse-CDF draws"
             return sim.Draws(sim._pence(np.interp(u, probs, levels)), how)
-    if opts.min_ltc is not None:
-        cohort = sources.cohort_costs(store, opts.min_ltc, opts.fy)
-        thresholds = [
-            m.threshold
-            for lt in found
-            for m in lt.terms.mechanisms.values()
-            if m.type == "stop_loss"
-        ]
+    if opts.min_ltc is not None or members:
+        cohort = (
+            sources.cohort_costs(store, opts.min_ltc, opts.fy)
+            if opts.min_ltc is not None
+            else sources.register_costs(store, opts.cohort, fy)
+        )
         baseline = float(found[0].terms.baseline(first))
         extra = _spread(spread, 1.0) if spread else 0.0
         return sim.bootstrap(
