@@ -123,7 +123,8 @@ def test_negative_cost_is_blanked_and_reported(loaded, tmp_path):
     assert f.counts["rows_loaded"] == 2
     assert f.reasons == {"corrected:out_of_range": 1}
     assert f.first_problem == (
-        "file amb_neg.csv, row 3, column COST: COST '-40' is out of range (expected at least 0)"
+        "file amb_neg.csv, row 3, column COST: COST '-40' is out of range (expected at least 0 "
+        "and at most 1e+08, the largest plausible value; --max-value sets another)"
     )
     loaded_rows = table(store, "activity")
     assert loaded_rows[loaded_rows.activity_id == f"{f.load_id}-k2"].cost.isna().all()

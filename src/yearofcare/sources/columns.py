@@ -210,7 +210,7 @@ def check_column(
 
         limits = [f"at least {minimum:g}", f"at most {maximum:g}"]
         if col.maximum is None:
-            limits[1] += " (the largest plausible value; --max-value states another)"
+            limits[1] += ", the largest plausible value; --max-value sets another"
         return Checked(
             name,
             req,
