@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.exceptions import TyperException
 
-from yearofcare import __version__
+from yearofcare import __version__, interrupt
 from yearofcare.config.paths import DEFAULT_DATA_DIR
 from yearofcare.errors import YocError
 
@@ -129,7 +129,12 @@ def open_store(ctx: typer.Context):
     from yearofcare.store import open_store as _open
 
     opts = options(ctx)
-    return _open(opts.engine, opts.data_dir)
+    store = _open(opts.engine, opts.data_dir)
+    if store.recovered:
+        console.print(
+            f"[bold yellow]Note:[/] {escape(store.recovered.describe())}", highlight=False
+        )
+    return store
 
 
 for _name in COMMAND_MODULES:
@@ -139,10 +144,19 @@ for _name in COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app and turn user errors into one clear line."""
     args = sys.argv[1:] if argv is None else argv
+    with interrupt.handled():
+        return _main(args)
+
+
+def _main(args: list[str]) -> int:
     debug = "--debug" in args
     try:
         app(args=args, standalone_mode=False)
+    except (KeyboardInterrupt, typer.Abort):
+        return _interrupted()
     except YocError as exc:
+        if interrupt.requested():
+            return _interrupted()
         console.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False)
         if exc.hint:
             console.print(f"[bold]Hint:[/] {escape(exc.hint)}", highlight=False)
@@ -150,17 +164,15 @@ def main(argv: list[str] | None = None) -> int:
             console.print_exception()
         return exc.exit_code
     except typer.Exit as exc:
+        if interrupt.requested():
+            return _interrupted()
         return exc.exit_code
-    except typer.Abort:
-        console.print("Aborted.")
-        return 130
-    except KeyboardInterrupt:
-        console.print("Interrupted; the store is unchanged by the unfinished stage.")
-        return 130
     except TyperException as exc:  # usage errors: unknown option, bad value, missing argument
         exc.show()
         return exc.exit_code
     except Exception as exc:  # noqa: BLE001 - unexpected failures: one line, no traceback
+        if interrupt.requested():  # an engine's own exception for a cancelled query
+            return _interrupted()
         console.print(
             f"[bold red]Internal error:[/] {type(exc).__name__}: {escape(str(exc))}",
             highlight=False,
@@ -171,7 +183,14 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             console.print_exception()
         return 70
+    if interrupt.requested():  # Ctrl-C reached code that swallowed it: still an interrupt
+        return _interrupted()
     return 0
+
+
+def _interrupted() -> int:
+    console.print("Interrupted; the store is unchanged by the unfinished stage.")
+    return 130
 
 
 if __name__ == "__main__":

@@ -186,6 +186,12 @@ def link(
     opts = cli_options(LinkOptions, threshold=threshold, apply=apply)
     store = open_store(ctx)
     s = run_link(store, opts, progress=RichProgress())
+    if s.get("up_to_date"):
+        console.print(
+            f"Linkage is up to date: nothing changed since link run {escape(s['link_run_id'])} "
+            "with these settings; its results stand (shown below).",
+            highlight=False,
+        )
     t = Table("measure", "value", title="yoc link")
     for k in (
         "unlinked_people",

@@ -167,7 +167,7 @@ class _Batch:
             listed = optout.read_optouts(opts.optouts_file, hasher)
             self.run.parameters["optouts_listed"] = listed.numbers
             self.run.parameters["optouts_invalid_lines"] = listed.invalid_lines
-        con = scratch(opts.threads)
+        con = scratch(opts.threads, spill=self.run.scratch() / "spill")
         results: dict[str, FileResult] = {}
         try:
             with self.progress.task(f"loading {adapter.name}", len(todo)) as t:

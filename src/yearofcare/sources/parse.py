@@ -98,11 +98,17 @@ class Parsed:
         return self.counts.get("rows_loaded", 0)
 
 
-def scratch(threads: int | None = None, memory: str | None = None):
-    """A private in-memory DuckDB for one ingest (raw identifiers live only here)."""
+def scratch(threads: int | None = None, memory: str | None = None, spill: Path | None = None):
+    """A private in-memory DuckDB for one ingest (raw identifiers live only here).
+
+    `spill` is where it may write what does not fit in memory: the run's scratch folder
+    inside the data directory (removed with the run, swept if the run dies), never /tmp.
+    """
     con = ibis.duckdb.connect(threads=threads) if threads else ibis.duckdb.connect()
     if memory:
         con.raw_sql(_set("memory_limit", memory))
+    if spill is not None:
+        con.raw_sql(_set("temp_directory", str(spill)))
     return con
 
 
