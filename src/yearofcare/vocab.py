@@ -148,3 +148,26 @@ NON_EMERGENCY_ADMISSIONS: tuple[str, ...] = (
     "other_non_elective",
     "other",
 )
+
+#: Why a patient medically fit for discharge stayed in hospital: the four reasons of the RRR
+#: clinical audits (seed 004 §6.3, Figure 10), and `other` for anything else (patient or family
+#: choice, disputes, public funding). The delayed-discharge adapter maps the NHS delayed
+#: transfers of care reason codes (A–I) onto them.
+DELAY_REASONS: tuple[str, ...] = (
+    "no_community_service",
+    "awaiting_assessment",
+    "awaiting_placement",
+    "awaiting_home_or_care_package",
+    "other",
+)
+
+DELAY_REASON_LABELS: dict[str, str] = {
+    "no_community_service": "Suitable services did not exist in the community",
+    "awaiting_assessment": "Waiting for an assessment (community, mental health or social care)",
+    "awaiting_placement": "Waiting for residential accommodation (step-down, nursing or care home)",
+    "awaiting_home_or_care_package": "Home not ready or care package not in place",
+    "other": "Other reasons (patient choice, disputes, funding)",
+}
+
+#: Tiers of the RRR tariff: the level of need assessed before the acute phase ends (000 annex 5).
+RRR_TIERS: tuple[str, ...] = ("Low", "Medium", "High")

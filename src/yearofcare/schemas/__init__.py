@@ -13,6 +13,7 @@ from yearofcare.schemas import (
     finance,
     ingest,
     outcomes,
+    planning,
     population,
     quality,
     segmentation,
@@ -48,6 +49,8 @@ for _t in (
     *contracts.TABLES,
     *outcomes.CANONICAL,
     *outcomes.TABLES,
+    *planning.CANONICAL,
+    *planning.TABLES,
 ):
     register(_t)
 
