@@ -30,6 +30,7 @@ import resource
 import shutil
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -186,6 +187,38 @@ def timed(label: str, fn, results: dict) -> object:
     return out
 
 
+class Steps:
+    """A Progress recording the wall time between the build's `advance` calls (its pieces)."""
+
+    NAMES = (
+        "read inputs, checks",
+        "activity aggregate (cached)",
+        "registrations clipped, person-year base (cached)",
+        "person_condition (written), flag and Charlson expressions",
+        "person_year (joins, derived columns, written)",
+        "data-quality findings, meta",
+    )
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    @contextmanager
+    def task(self, description: str, total: float | None = None):
+        last = [time.perf_counter()]
+        seconds = self.seconds
+
+        class _T:
+            def advance(self, amount: float = 1) -> None:
+                now = time.perf_counter()
+                seconds.append(now - last[0])
+                last[0] = now
+
+        yield _T()
+
+    def table(self) -> list[tuple[str, float]]:
+        return list(zip(self.NAMES, self.seconds, strict=False))
+
+
 def floor(store: Store) -> None:
     store.engine.raw.execute(
         "CREATE OR REPLACE TEMP TABLE bench_floor AS "
@@ -248,6 +281,9 @@ def main() -> None:
         default=None,
         help="copy the store of this directory (e.g. /work/bench/shared) into --data-dir and reuse it",
     )
+    ap.add_argument(
+        "--memory-limit", default="6GB", help="DuckDB memory_limit (the machine is shared)"
+    )
     ap.add_argument("--simple", action="store_true", help="use the simple NumPy population")
     ap.add_argument(
         "--no-limit",
@@ -268,6 +304,7 @@ def main() -> None:
     if not args.reuse:
         shutil.rmtree(args.data_dir, ignore_errors=True)
     store = Store(connect("duckdb", args.data_dir, threads=args.threads))
+    store.engine.raw.execute(f"SET memory_limit = '{args.memory_limit}'")
     results: dict[str, float] = {}
     if not args.reuse:
         try:
@@ -291,7 +328,8 @@ def main() -> None:
     print(counts, flush=True)
     load_start = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     timed("floor: DuckDB scan and group-by", lambda: floor(store), results)
-    res = timed("build: person_year (default)", lambda: build(store), results)
+    steps = Steps()
+    res = timed("build: person_year (default)", lambda: build(store, progress=steps), results)
     timed("floor: DuckDB scan and group-by (again)", lambda: floor(store), results)
     limit_steps, same = {}, {}
     if not args.no_limit:
@@ -327,6 +365,7 @@ def main() -> None:
     print("|---|---:|---:|---:|")
     for label, secs in results.items():
         print(f"| {label} | {secs:.1f} | {CPU[label]:.1f} | {secs / fl:.1f} |")
+    print("build pieces (wall): " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.table()))
     if limit_steps:
         lim = results["limit: person_year by hand-written DuckDB SQL"]
         b = results["build: person_year (default)"]

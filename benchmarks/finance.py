@@ -72,6 +72,9 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=100_000)
     ap.add_argument("--replicates", type=int, default=1000)
     ap.add_argument("--dir", type=Path, default=Path("/work/bench/money/store"))
+    ap.add_argument(
+        "--memory-limit", default="6GB", help="DuckDB memory_limit (the machine is shared)"
+    )
     ap.add_argument("--reuse", action="store_true")
     ap.add_argument(
         "--from-store",
@@ -85,6 +88,7 @@ def main() -> None:
         copy_store(args.from_store, args.dir)
         args.reuse = True
     store = Store(connect("duckdb", args.dir))
+    store.engine.raw.execute(f"SET memory_limit = '{args.memory_limit}'")
     prep: list = []
     if not (args.reuse and store.exists("cohort_member")):
         timed(

@@ -8,7 +8,7 @@ Steps, in one process, each logged with its wall time and the load average:
 1. the synthetic generator in chunks of `--chunk` people (`benchmarks/build.py`'s
    `synthetic_population`: person, practice, registration, activity, coded_event);
 2. `yoc build` (person_year and friends);
-3. `yoc analyse --by practice` (what the web benchmark reads);
+3. with `--analyse`, `yoc analyse --by practice` (what the web benchmark reads);
 4. the need stage: `yoc risk fit`, `yoc risk score` (levels, matrix, rising risk, change),
    `yoc currency` (every configured currency);
 5. the demo cohort (`complex_care`) through both stages of selection from the first year, with
@@ -106,6 +106,21 @@ def main() -> None:
     ap.add_argument("--data-dir", type=Path, default=Path("/work/bench/shared"))
     ap.add_argument("--seed", type=int, default=20261123)
     ap.add_argument("--no-money", action="store_true")
+    ap.add_argument(
+        "--analyse",
+        action="store_true",
+        help="also run `yoc analyse --by practice` (memory-hungry)",
+    )
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the generated tables and person_year already in --data-dir; run the rest",
+    )
+    ap.add_argument(
+        "--memory-limit",
+        default="5GB",
+        help="DuckDB memory_limit (the default, 80%% of RAM, is too much on a shared machine)",
+    )
     args = ap.parse_args()
     from yearofcare.cohorts.stability import run_stability  # noqa: F401  (import check)
     from yearofcare.population.analysis import AnalysisOptions, run_analyses
@@ -116,14 +131,26 @@ def main() -> None:
     ready = args.data_dir / "READY"
     ready.unlink(missing_ok=True)
     store = Store(connect("duckdb", args.data_dir))
+    store.engine.raw.execute(f"SET memory_limit = '{args.memory_limit}'")
     t0 = time.perf_counter()
-    source = step(
-        "generate and load",
-        lambda: synthetic_population(store, args.people, args.years, args.chunk),
-    )
-    store.engine.raw.execute("CHECKPOINT")
-    step("yoc build", lambda: build(store))
-    step("yoc analyse --by practice", lambda: run_analyses(store, AnalysisOptions(by="practice")))
+    if args.resume and store.exists("person_year"):
+        source = (
+            f"synthetic generator (yearofcare.synth), chunks of up to {args.chunk:,} people "
+            "(generated and built by an earlier run of this script, resumed)"
+        )
+        LOG.append("generate and load, yoc build: done by an earlier run (resumed)")
+    else:
+        source = step(
+            "generate and load",
+            lambda: synthetic_population(store, args.people, args.years, args.chunk),
+        )
+        store.engine.raw.execute("CHECKPOINT")
+        step("yoc build", lambda: build(store))
+    if args.analyse:
+        step(
+            "yoc analyse --by practice",
+            lambda: run_analyses(store, AnalysisOptions(by="practice")),
+        )
     step("yoc risk fit", lambda: run_risk_fit(store))
     step("yoc risk score", lambda: run_risk_score(store))
     step("yoc currency", lambda: run_currency(store))
@@ -157,7 +184,10 @@ def main() -> None:
         f"git commit: {commit} (branch bench)",
         "command: nice -n 5 .venv/bin/python benchmarks/shared_store.py "
         f"--people {args.people} --years {args.years} --chunk {args.chunk} "
-        f"--data-dir {args.data_dir}" + (" --no-money" if args.no_money else ""),
+        f"--data-dir {args.data_dir}"
+        + (" --no-money" if args.no_money else "")
+        + (" --analyse" if args.analyse else "")
+        + (" --resume" if args.resume else ""),
         "which ran (in one process, Python functions behind the commands):",
         *[f"  {x}" for x in LOG],
         "",
