@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests import analysis_data  # noqa: E402
 from yearofcare.engine import connect  # noqa: E402
+from yearofcare.population.analysis.costed import costed_activity  # noqa: E402
 from yearofcare.population.analysis.report import write_analysis_report  # noqa: E402
 from yearofcare.population.analysis.run import (  # noqa: E402
     ANALYSES,
@@ -63,10 +64,20 @@ def main() -> None:
 
     pyt = store.table("person_year")
     fys = (2022, 2023, 2024)
+    costed = costed_activity(store, store.table, fys).rows
     for by in (None, args.by):
         opts = AnalysisOptions.build(by=by)
+        members = opts.population.members(pyt)
         inp = Inputs(
-            pyt, pyt.filter(pyt.fy == 2024), 2024, fys, store.table("activity"), None, None, opts
+            members,
+            members.filter(members.fy == 2024),
+            2024,
+            fys,
+            store.table("activity"),
+            None,
+            None,
+            opts,
+            costed=costed,
         )
         for a in ANALYSES:
             built = a.build(inp)

@@ -6,8 +6,10 @@ Writes the raw extracts first (in a child process, so its memory is not counted;
 DIR already holds them), then loads them all into a fresh DuckDB store by their plan, and
 prints per format: rows read, seconds, rows/s; overall rows/s end to end (preflight, hash,
 read, pseudonymise, type, check, build, write, bookkeeping) and the peak resident memory of
-the ingesting process. The floor is a bare DuckDB `count(*)` over every CSV (read and parse
-only) in the same process.
+the ingesting process. Measured in the same process afterwards: the floor, a bare DuckDB
+`count(*)` over every CSV (read and parse only), and the engine's limit for this work, one
+hand-written DuckDB statement per file that reads, types, pseudonymises and stores its rows
+(`benchmarks/ingest_limit.py`). The load average of the machine is printed with the figures.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def _generate(people: int, years: int, raw: str) -> None:
@@ -78,6 +81,8 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--raw", type=Path, default=None)
+    parser.add_argument("--work", type=Path, default=None, help="where the stores go")
+    parser.add_argument("--no-limit", action="store_true", help="skip the engine-limit run")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     raw = args.raw or Path(tempfile.mkdtemp()) / "raw"
@@ -92,12 +97,15 @@ def main() -> None:
     size = sum(f.stat().st_size for f in raw.rglob("*.csv"))
     print(f"raw extracts: {raw} ({size / 1e9:.2f} GB)")
 
+    import os
+
     from yearofcare.engine import connect
     from yearofcare.ingest.plan import ingest_plan, read_plan
     from yearofcare.linkage.pseudonym import create_key
     from yearofcare.store import Store
 
-    work = Path(tempfile.mkdtemp())
+    print(f"load average before: {os.getloadavg()}")
+    work = Path(tempfile.mkdtemp(dir=args.work))
     key = create_key(work / "yoc-linkage.key")
     store = Store(connect("duckdb", work / "data", threads=args.threads))
     timer = _Timer()
@@ -119,14 +127,31 @@ def main() -> None:
         print(f"{label:<34}{f'{n:,}' if n else '':>14}{secs:>10.1f}{rate}")
     print(f"{'all (end to end)':<34}{total:>14,}{seconds:>10.1f}{total / seconds:>12,.0f}")
     print(f"peak resident memory of the ingesting process: {peak:.2f} GB")
+    print(f"load average after the ingest: {os.getloadavg()}")
+    for name in ("activity", "coded_event", "person", "registration", "ingest_reject"):
+        if store.exists(name):
+            print(f"  {name}: {store.count(name):,} rows")
+    store.close()
     floor_rows, floor_s = _floor(raw, args.threads)
     print(
         f"floor (DuckDB count(*) over every CSV): {floor_rows:,} rows in {floor_s:.1f}s "
         f"= {floor_rows / floor_s:,.0f} rows/s"
     )
-    for name in ("activity", "coded_event", "person", "registration", "ingest_reject"):
-        if store.exists(name):
-            print(f"  {name}: {store.count(name):,} rows")
+    if not args.no_limit:
+        from ingest_limit import run as limit
+        from yearofcare.linkage.pseudonym import load_key
+
+        files = [(s["source"], f) for s in read_plan(raw) for f in s["files"]]
+        limit_rows, limit_s = limit(files, work / "limit.duckdb", load_key(key), args.threads)
+        print(
+            f"engine limit (one hand-written DuckDB statement per file: read, type, "
+            f"pseudonymise, store): {limit_rows:,} rows in {limit_s:.1f}s = "
+            f"{limit_rows / limit_s:,.0f} rows/s; ingest takes {seconds / limit_s:.1f}x that"
+        )
+    print(f"load average at the end: {os.getloadavg()}")
+    import shutil
+
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

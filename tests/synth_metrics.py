@@ -6,7 +6,8 @@ notes in docs/performance.md. Definitions:
 - registered at a date: a registration spell covers it;
 - a person-year: a person registered on at least one day of a financial year; their cost is the
   cost of activity starting in that year, their LTC count the conditions active on their last
-  registered day of the year (ground truth, `truth_condition`);
+  registered day of the year (ground truth, `truth_condition`; registers such as palliative care
+  are not conditions and are not counted);
 - rates per 1,000: events starting in the window over registered person-years.
 """
 
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from yearofcare.fy import fy_end, fy_start
+from yearofcare.schemas.population import counted_condition_ids
 
 QOF_DENOMINATOR_AGE = {"depression": 18, "diabetes": 17, "ckd": 18}
 HOSPITAL_BED_SETTINGS = (
@@ -77,6 +79,8 @@ def connect(population) -> Measures:
            SELECT person_idx, CAST(condition_id AS VARCHAR) AS condition_id, onset_date,
                   resolved_date FROM truth_condition"""
     )
+    counted = ", ".join(f"'{c}'" for c in counted_condition_ids())
+    con.execute(f"CREATE TEMP TABLE ltcs AS SELECT * FROM conds WHERE condition_id IN ({counted})")
     # person-years: last registered day in each year
     con.execute(
         """CREATE TEMP TABLE py AS
@@ -93,7 +97,7 @@ def connect(population) -> Measures:
            SELECT py.*, coalesce(n.ltc, 0) AS ltc,
                   date_diff('year', make_date(p.birth_year, p.birth_month, 1), py.last_day) AS age
            FROM py JOIN person p USING (person_idx)
-           LEFT JOIN (SELECT py.person_idx, py.fy, count(*) AS ltc FROM py JOIN conds c
+           LEFT JOIN (SELECT py.person_idx, py.fy, count(*) AS ltc FROM py JOIN ltcs c
                         ON c.person_idx = py.person_idx AND c.onset_date <= py.last_day
                        AND (c.resolved_date IS NULL OR c.resolved_date > py.last_day)
                       GROUP BY 1, 2) n USING (person_idx, fy)"""
@@ -160,9 +164,11 @@ def prevalence(m: Measures) -> dict[str, float]:
 
 
 def multimorbidity(m: Measures) -> dict[str, float]:
+    """Shares of the registered population at the end of the window by LTC count (registers such
+    as palliative care not counted), Barnett et al. 2012's measures among them."""
     reg = registered_at(m, m.t1)
     act = active_at(m, m.t1)
-    act = act[act.person_idx.isin(reg.person_idx)]
+    act = act[act.person_idx.isin(reg.person_idx) & act.condition_id.isin(counted_condition_ids())]
     count = act.groupby("person_idx").size().reindex(reg.person_idx, fill_value=0)
     age = reg.set_index("person_idx").age
     out = {
@@ -170,6 +176,7 @@ def multimorbidity(m: Measures) -> dict[str, float]:
         "exactly_one": float((count == 1).mean()),
         "two_plus": float((count >= 2).mean()),
         "65+_two_plus": float((count[age >= 65] >= 2).mean()),
+        "85+_two_plus": float((count[age >= 85] >= 2).mean()),
         "75+_three_plus": float((count[age >= 75] >= 3).mean()),
     }
     for cid in ("copd", "diabetes", "dementia"):
@@ -282,3 +289,59 @@ def last_year_of_life(m: Measures) -> pd.Series:
         .set_index("months_before")
         .cost
     )
+
+
+#: length-of-stay bands (bed days) for spell cost by length of stay
+LOS_BANDS = ((0, 1), (2, 4), (5, 9), (10, 10_000))
+
+
+def hospital_mix(m: Measures) -> dict[str, float]:
+    """Admissions per 1,000 person-years, spend by kind of admission, cheap emergency spells."""
+    py = person_years(m)
+    d = m.q(
+        """SELECT setting_s, count(*) AS n, sum(cost) AS cost,
+                  avg(CASE WHEN cost < 300 THEN 1 ELSE 0 END) AS under_300
+           FROM act WHERE setting_s LIKE 'acute%' GROUP BY 1"""
+    ).set_index("setting_s")
+    return {
+        "elective_per_1000": 1000 * d.n["acute_elective"] / py,
+        "day_case_per_1000": 1000 * d.n["acute_day_case"] / py,
+        "non_elective_per_1000": 1000 * d.n["acute_non_elective"] / py,
+        "non_elective_spend": float(d.cost["acute_non_elective"]),
+        "elective_and_day_case_spend": float(d.cost["acute_elective"] + d.cost["acute_day_case"]),
+        "non_elective_under_300": float(d.under_300["acute_non_elective"]),
+    }
+
+
+def spell_cost_by_los(m: Measures, setting: str) -> pd.Series:
+    """Mean cost of the setting's spells by length-of-stay band (bed days)."""
+    band = " ".join(
+        f"WHEN coalesce(bed_days, 0) BETWEEN {lo} AND {hi} THEN {i}"
+        for i, (lo, hi) in enumerate(LOS_BANDS)
+    )
+    return (
+        m.q(
+            f"""SELECT CASE {band} END AS band, avg(cost) AS cost FROM act
+                WHERE setting_s = '{setting}' AND service_s <> 'delivery' GROUP BY 1"""
+        )
+        .set_index("band")
+        .cost.sort_index()
+    )
+
+
+def antidiabetic_prescribing(m: Measures) -> dict[str, float]:
+    """People registered at the end of the window with an antidiabetic item (BNF 6.1.1 insulins,
+    6.1.2 oral antidiabetics) in its last financial year, and people with diabetes (truth)."""
+    reg = registered_at(m, m.t1)
+    rx = m.q(
+        f"""SELECT DISTINCT person_idx FROM act
+            WHERE setting_s = 'prescribing' AND fy = {m.end_fy}
+              AND (CAST(primary_code AS VARCHAR) LIKE '060101%'
+                   OR CAST(primary_code AS VARCHAR) LIKE '060102%')"""
+    )
+    dia = active_at(m, m.t1)
+    dia = dia[dia.condition_id == "diabetes"]
+    return {
+        "antidiabetic": float(reg.person_idx.isin(rx.person_idx).mean()),
+        "diabetes": float(reg.person_idx.isin(dia.person_idx).mean()),
+    }

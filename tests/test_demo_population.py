@@ -3,11 +3,14 @@ ingest, linkage, quality and build), the analyses reproduce Kent's findings (see
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from scipy.stats import poisson
 
 from yearofcare.demo import DemoOptions, run_demo
 from yearofcare.engine import connect
+from yearofcare.population.england import LOS_BANDS
 from yearofcare.store import Store
 
 DEMO_SEED = 20261123  # the Makefile's default SEED
@@ -34,6 +37,20 @@ def test_demo_population_reproduces_kent_findings(demo):
     # 2. the excess cost of people with many LTCs is mostly non-elective acute care
     assert kent["compared_bands"] == ("0", "5+")
     assert kent["largest_excess_setting"] == "non_elective"
+    assert kent["largest_excess_margin"] >= 1.3 and kent["excess_mostly_non_elective"]
+    # the economy beside England's figures, as the demo prints them (issue 9)
+    facts = result.england.set_index("measure").value
+    assert 25 <= facts["Elective admissions per 1,000"] <= 30
+    assert 105 <= facts["Day-case admissions per 1,000"] <= 125
+    assert facts["Non-elective spend / elective and day-case spend"] > 1
+    assert facts["Non-elective spells costing under £300 (%)"] < 2
+    by_los = [facts[f"Mean non-elective spell cost (£), {b}"] for b, _, _ in LOS_BANDS]
+    assert by_los == sorted(by_los)
+    assert 0.75 <= facts["People with an antidiabetic item / people with diabetes"] <= 1.05
+    # multimorbidity found from codes after ingest reads like Barnett et al. 2012
+    assert abs(facts["1+ LTC (%)"] - 42.2) <= 3
+    assert abs(facts["2+ LTCs (%)"] - 23.2) <= 3
+    assert abs(facts["2+ LTCs, aged 85+ (%)"] - 81.5) <= 3
     # the summary the demo prints: QOF-like prevalence found from codes after ingest
     prevalence = result.summary.prevalence.set_index("condition").percent
     assert 11 < prevalence["Hypertension"] < 17
@@ -86,7 +103,7 @@ def test_demo_population_need_and_cohorts(demo):
     assert (ratios - 1).abs().max() <= 0.30
     nl = store.table("need_level")
     last = store.to_pandas(
-        nl.filter(nl.has_ltc & nl.level.notnull()).group_by(["fy", "level"]).aggregate(n=nl.count())
+        nl.filter(nl.has_ltc & nl.level.notnull()).group_by(["fy", "level"]).aggregate(n=lambda t: t.count())
     )
     for fy, g in last.groupby("fy"):
         share = g.set_index("level").n / g.n.sum()
@@ -106,3 +123,38 @@ def test_demo_population_need_and_cohorts(demo):
     assert {"died", "stepped_down", "changed_currency"} <= set(members.leave_reason.dropna())
     assert store.count("analysis_risk_overlap") > 0  # filled now that scores exist
     assert store.count("person_currency") == 4 * store.count("person_year")
+
+
+@pytest.mark.slow
+def test_demo_population_money(demo):
+    """Issue 12's done-when on the demo population: tariffs, a three-year budget with its
+    schedule, tags and a reconciliation; every planted double payment found and no correctly
+    billed line flagged; the tariff interval narrows as 1/√N with cohort size."""
+    import numpy as np
+
+    from yearofcare.finance.bootstrap import Pool, generator, interval, ratio_replicates
+
+    store, result = demo
+    steps = dict(result.steps)
+    assert {"tariffs", "budget", "tag", "reconcile", "finance workbook"} <= set(steps)
+    budget = store.to_pandas(store.table("budget"))
+    totals = budget[budget.step == "total"].set_index("fy").running_total_pence
+    assert len(totals) == 3
+    schedule = store.to_pandas(store.table("payment_schedule")).groupby("fy").amount_pence.sum()
+    assert (schedule == totals.loc[schedule.index]).all()
+    truth = store.to_pandas(store.table("synth_billed_line"))
+    found = set(store.to_pandas(store.table("double_payment")).line_ref)
+    assert len(truth[truth.double_billed]) > 100
+    assert found == set(truth[truth.double_billed].line_ref)
+    rec = store.to_pandas(store.table("reconciliation"))
+    assert ((rec.level == "total") & (rec.month == 12) & rec.complete).any()
+    tp = store.to_pandas(store.table("tariff_person"))
+    tp = tp[(tp.fy == tp.fy.max() - 1) & (tp.months_registered > 0)]
+    pool = Pool.of_people(tp.cost_in_pence.to_numpy(float), tp.months_registered.to_numpy(float))
+    widths = [np.diff(interval(ratio_replicates(pool, n, 2000, generator(1, n)), 0.95))[0]
+              for n in (500, 2000, 8000)]  # fmt: skip
+    assert all(1.6 < a / b < 2.5 for a, b in itertools.pairwise(widths))
+    assert (store.engine.data_dir / "reports" / "tariffs_and_budget.xlsx").is_file()
+    everything = (store.engine.data_dir / "reports" / "report.html").read_text()
+    start = everything.index('<section id="finance_budget">')
+    assert "Not available" not in everything[start : everything.index("</section>", start)]

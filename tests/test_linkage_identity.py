@@ -1,57 +1,50 @@
-"""The trusted identity step: SQL HMAC equals Python's hmac, SQL mod-11 equals the reference."""
+"""The trusted identity step: bulk HMAC equals Python's hmac; validity and pseudonyms at ingest."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
 from tests.ingest_support import make_key, run, table, write
-from yearofcare.linkage import identity, nhs_number, pseudonym
+from yearofcare.linkage import nhs_number, pseudonym
 
 
-def _con(key: bytes) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    identity.install_key(con, key)
-    return con
-
-
-def test_sql_hmac_matches_python_hmac():
+def test_bulk_hmac_matches_python_hmac():
     key = bytes(range(7, 39))
-    con = _con(key)
-    values = ["9434765919", "token:hes:ABC", "é-unicode", "x" * 200]
-    con.register("v", pa.table({"v": values}))
-    got = [r[0] for r in con.execute(f"SELECT {identity.hmac_sql('v')} FROM v").fetchall()]
-    want = [hmac.new(key, v.encode(), hashlib.sha256).hexdigest()[:32] for v in values]
-    assert got == want
+    values = ["9434765919", "token:hes:ABC", "é-unicode", "x" * 200, None]
+    got = pseudonym.Hasher(key).many(values)
+    want = [hmac.new(key, v.encode(), hashlib.sha256).hexdigest()[:32] for v in values[:-1]]
+    assert got == [*want, None]
 
 
 def test_long_keys_are_hashed_first_as_hmac_requires():
     key = bytes(range(100))
-    con = _con(key)
-    got = con.execute(f"SELECT {identity.hmac_sql(repr('abc'))}").fetchone()[0]
+    got = pseudonym.Hasher(key).one("abc")
     assert got == hmac.new(key, b"abc", hashlib.sha256).hexdigest()[:32]
 
 
-def test_sql_modulus_11_matches_the_reference():
+def test_identity_step_checks_and_hashes_every_spelling(duck_store, tmp_path):
+    """Valid numbers (any spacing) link with the reference pseudonym; the rest do not."""
     rng = np.random.default_rng(3)
-    good = list(nhs_number.generate(rng, 3000))
-    noise = [f"{x:010d}" for x in rng.integers(0, 10**10, 3000)]
-    odd = ["943 476 5919", "943-476-5919", "", " ", None, "1111111111", "12345", "abcdefghij"]
+    good = list(nhs_number.generate(rng, 300))
+    noise = [f"{x:010d}" for x in rng.integers(0, 10**10, 300)]
+    odd = ["943 476 5919", "943-476-5919", "", " ", "1111111111", "12345", "abcdefghij"]
     values = good + noise + odd
-    con = _con(b"k" * 32)
-    con.register("v", pa.table({"v": pa.array(values, pa.string())}))
-    n = identity.normalised_nhs_sql("v")
-    got = np.array(
-        [r[0] for r in con.execute(f"SELECT {identity.nhs_valid_sql(n)} FROM v").fetchall()]
-    )
-    assert (got == nhs_number.is_valid(pa.array(values, pa.string()))).all()
-    pseud = [r[0] for r in con.execute(f"SELECT {identity.hmac_sql(n)} FROM v").fetchall()]
-    ref = pseudonym.pseudonymise(nhs_number.normalise(pa.array(values, pa.string())), b"k" * 32)
-    assert pseud == ref.to_pylist()
+    key_file = make_key(tmp_path)
+    key = pseudonym.load_key(key_file)
+    lines = [f'"{v}",i{i},2024-05-01,R1,S&C' for i, v in enumerate(values)]
+    text = "NHS_NUMBER,INCIDENT_ID,INCIDENT_DATE,TRUST_CODE,OUTCOME\n" + "\n".join(lines) + "\n"
+    f = run(duck_store, "ambulance", write(tmp_path / "a.csv", text), key=key_file).files[0]
+    valid = nhs_number.is_valid(pa.array(values, pa.string()))
+    assert f.counts["nhs_number_valid"] == int(valid.sum())
+    assert f.counts["nhs_number_missing"] == 2
+    ref = pseudonym.pseudonymise(nhs_number.normalise(pa.array(values, pa.string())), key)
+    got = table(duck_store, "activity").set_index("activity_id").person_id
+    for i, (ok, p) in enumerate(zip(valid, ref.to_pylist(), strict=True)):
+        assert (got[f"{f.load_id}-i{i}"] == p) == bool(ok)
 
 
 def test_ingest_pseudonym_is_the_one_every_source_shares(duck_store, tmp_path):

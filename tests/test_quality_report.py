@@ -9,7 +9,7 @@ import pytest
 
 from tests.quality_spec import load_row
 from tests.spec import load
-from tests.test_quality_measures import ACTIVITY, CODED, LOAD_A, LOAD_B, PEOPLE, REJECTS
+from tests.spec.quality.test_measures import ACTIVITY, CODED, LOAD_A, LOAD_B, PEOPLE, REJECTS
 from yearofcare.cli import main
 from yearofcare.disclosure import SUPPRESSED
 from yearofcare.errors import StageError

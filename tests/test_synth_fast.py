@@ -256,8 +256,15 @@ def test_codes_are_normalised(small):
     assert icd.str.fullmatch(r"[A-Z][0-9]{2}[0-9A-Z]{0,2}").all()
     assert snomed.str.fullmatch(r"[1-9][0-9]{5,17}").all()
     assert set(codes.source.astype(str)) <= {"hes_apc", "mhsds", "gp_events"}
-    primary = small.activity.to_pandas().primary_code.dropna().astype(str)
-    assert primary.str.fullmatch(r"[A-Z][0-9]{2}[0-9A-Z]{0,2}").all()
+    act = small.activity.to_pandas()
+    system = act.primary_code_system.astype(str)
+    primary = act.primary_code.astype(str)
+    icd_rows = system == "ICD10"
+    assert primary[icd_rows].str.fullmatch(r"[A-Z][0-9]{2}[0-9A-Z]{0,2}").all()
+    # prescribing rows carry the 15-character BNF presentation code of what the items are for
+    rx = act.setting.astype(str) == "prescribing"
+    assert (system[rx] == "BNF").all() and (system[~rx & act.primary_code.notna()] == "ICD10").all()
+    assert primary[rx].str.fullmatch(r"[0-9]{4}[0-9A-Z]{11}").all()
 
 
 def test_costs_and_funding_are_filled(small):

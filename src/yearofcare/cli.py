@@ -48,6 +48,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cohort",
     "outcomes",
     "quality",
+    "finance",
     "settle",
     "report",
     "web",

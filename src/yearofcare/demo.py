@@ -2,6 +2,8 @@
 
 synthesise → raw extracts with defects (outside the store) → ingest by plan, with a national
 data opt-out list → probabilistic linkage (applied) → data quality → person_year → analyses →
+outcomes → the money once currencies and a cohort register exist (finance/demo.py: tariffs,
+budget, tags, billed lines with planted double payment, reconciliation, workbook) →
 risk-share settlement of the 3+ LTC cohort's budget under two sample contracts.
 Every step is an ordinary stage recorded in the run log; the raw extracts, the opt-out list and
 the linkage key stay outside the data directory, so the store never holds an NHS number.
@@ -15,8 +17,10 @@ from typing import Any
 
 import ibis
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
+from yearofcare.errors import InputError, StageError
 from yearofcare.ingest.plan import ingest_plan
 from yearofcare.linkage.probabilistic import LinkOptions, run_link
 from yearofcare.linkage.pseudonym import create_key
@@ -41,6 +45,8 @@ class DemoResult:
     steps: list[tuple[str, str]] = field(default_factory=list)
     summary: Summary | None = None
     kent: dict[str, Any] = field(default_factory=dict)
+    #: the economy beside England's published figures (population/england.py)
+    england: pd.DataFrame | None = None
     #: ground truth of the synthetic economy for validation (never written to the store):
     #: the DST assessors it made upcode
     upcoders: tuple[str, ...] = ()
@@ -97,9 +103,22 @@ def run_demo(store: Store, opts: DemoOptions, progress: Progress = SILENT) -> De
         result,
         progress,
         opts.seed,
-        before_report=lambda: _outcomes(store, population, opts.key_file, result, progress),
+        before_report=lambda: _before_report(store, population, opts, result, progress),
     )
     return result
+
+
+def _before_report(
+    store: Store, population, opts: DemoOptions, result: DemoResult, progress: Progress
+) -> None:
+    """The stages whose sections the report of everything shows: outcomes, then the money."""
+    from yearofcare.finance.demo import demo_money
+
+    _outcomes(store, population, opts.key_file, result, progress)
+    for step, summary in demo_money(
+        store, population, opts.raw_dir, opts.key_file, opts.seed, progress
+    ):
+        result.add(step, summary)
 
 
 def _outcomes(
@@ -134,7 +153,13 @@ def _outcomes(
     services = known_services(store)
     if not services:
         return
-    ev = run_evaluations(store, services, progress=progress)
+    try:
+        ev = run_evaluations(store, services, progress=progress)
+    except (InputError, StageError) as exc:
+        # A small demo population can leave too few people with a year either side of
+        # enrolment; the demo says so and carries on (`yoc evaluate` stops with the same words).
+        result.add("evaluate", f"not run: {exc.message}")
+        return
     s = ev.summary[ev.summary.outcome == "non_elective"]
     for svc in services:
         row = s[(s.service_id == svc) & (s.method == "did")]
@@ -159,6 +184,7 @@ def _later_stages(
     from yearofcare.population.analysis import AnalysisOptions, run_analyses
     from yearofcare.population.analysis.kent import summarise_kent
     from yearofcare.population.analysis.report import write_analysis_report
+    from yearofcare.population.england import england_facts
     from yearofcare.population.person_year import build
     from yearofcare.population.summary import summarise
     from yearofcare.quality import QualityOptions, run_quality
@@ -197,12 +223,21 @@ def _later_stages(
         store.to_pandas(store.table("analysis_cost_by_ltc_setting")),
     )
     result.kent = kent
+    parts = list(kent["excess_by_setting"].items())
+    margin = (
+        f" (£{parts[0][1]:,.0f} a person, {kent['largest_excess_margin']:.1f}× the next, "
+        f"{parts[1][0].replace('_', ' ')} £{parts[1][1]:,.0f})"
+        if kent.get("largest_excess_margin")
+        else ""
+    )
     result.add(
         "Kent findings",
         f"LTC count explains {kent['eta_squared_ltc']:.0%} of cost variance, age "
         f"{kent['eta_squared_age']:.0%}; largest part of the extra cost of "
-        f"{'/'.join(kent['compared_bands'])} LTCs: {kent['largest_excess_setting']}",
+        f"{'/'.join(kent['compared_bands'])} LTCs: "
+        f"{str(kent['largest_excess_setting']).replace('_', ' ')}{margin}",
     )
+    result.england = england_facts(store, a.fy, options.population)
 
 
 def _risk_share(store: Store, reports: Path, result: DemoResult, progress: Progress) -> None:

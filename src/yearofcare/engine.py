@@ -65,14 +65,3 @@ def connect(
     """Open the engine `kind` working in `data_dir`."""
     cls = backend_class(kind)
     return cls.open(prepare_data_dir(Path(data_dir)), threads=threads)
-
-
-def read_only_duckdb(path: Path | str | None = None):
-    """A raw DuckDB connection for readers that never write (the web app): the store file opened
-    read-only, or an in-memory database (for views over a Spark store's Parquet) when `path`
-    is None. Raises duckdb.IOException while a writer holds the file."""
-    import duckdb
-
-    if path is None:
-        return duckdb.connect(":memory:")
-    return duckdb.connect(str(path), read_only=True)

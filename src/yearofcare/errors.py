@@ -39,6 +39,10 @@ class StoreError(YocError):
     exit_code = 4
 
 
+class StoreBusy(StoreError):
+    """The store file is locked by a stage that is writing to it."""
+
+
 class EngineError(YocError):
     """The compute engine is unavailable or misconfigured."""
 

@@ -109,6 +109,7 @@ class Store:
     def stage(self, stage: str, parameters: Mapping[str, Any] | None = None) -> Iterator[StageRun]:
         """Run a stage: tables written through the yielded run are committed together on success."""
         run = StageRun(self, stage, dict(parameters or {}))
+        run.begin()
         try:
             yield run
             run.commit()
@@ -156,9 +157,10 @@ class Store:
 class StageRun:
     """One stage run in progress: what it read, what it wrote.
 
-    `write` replaces a table; `append` adds rows to it (staged as Parquet in the run's scratch
-    folder and inserted at commit, so appending to a large table does not rewrite it). Either
-    way nothing is visible to other readers until the stage commits.
+    `write` replaces a table; `append` adds rows to it without rewriting what is stored
+    (DuckDB: inserted inside the stage's transaction; Spark: staged as Parquet in the run's
+    scratch folder and moved into the table at commit). Either way nothing is visible to other
+    readers until the stage commits, and a failed stage leaves no trace but its run log row.
     """
 
     store: Store
@@ -171,6 +173,7 @@ class StageRun:
     output_rows: dict[str, int] = field(default_factory=dict)
     _pending: list[tuple[str, str]] = field(default_factory=list)
     _appends: dict[str, list[Path]] = field(default_factory=dict)
+    _appended: set[str] = field(default_factory=set)
     _scratch: Path | None = None
 
     @property
@@ -212,7 +215,7 @@ class StageRun:
         return rows
 
     def append(self, name: str, obj: TableLike, *, conform: bool = True) -> int:
-        """Stage rows to add to table `name` (created if absent); returns the rows staged.
+        """Add the rows of `obj` to table `name` (created if absent); returns the rows added.
 
         Rows are conformed exactly to the declared schema when there is one, so every
         append shares the table's physical types.
@@ -222,23 +225,12 @@ class StageRun:
         expr = _as_ibis(obj)
         if conform and _declared(name):
             expr = schemas.get(name).conform(expr, source=f"stage {self.stage}", exact=True)
-        parts = self._appends.setdefault(name, [])
-        folder = self.scratch() / "append" / name
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"part-{len(parts):05d}.parquet"
-        self.backend.to_parquet(expr, path)
-        rows = self.backend.parquet_rows(path)
-        parts.append(path)  # even when empty: the table is created with its columns
+        rows, part = self.backend.append(name, expr, self.scratch() / "append" / name)
+        if part is not None:
+            self._appends.setdefault(name, []).append(part)
+        self._appended.add(name)
         self.output_rows[name] = self.output_rows.get(name, 0) + rows
         return rows
-
-    def appended(self, name: str, *, latest: bool = False) -> ibis.Table | None:
-        """The rows staged by `append` to `name` in this run (`latest`: by the last call that
-        staged any), or None."""
-        paths = self._appends.get(name)
-        if not paths:
-            return None
-        return self.backend.read_parquet(paths[-1:] if latest else paths)
 
     def staged(self, name: str) -> ibis.Table:
         """Table `name` as this run will leave it: written earlier in the run, or the stored
@@ -246,8 +238,9 @@ class StageRun:
         for tmp, n in self._pending:
             if n == name:
                 return self.backend.table(tmp)
-        new = self.appended(name)
-        if new is not None:
+        parts = self._appends.get(name)
+        if parts:
+            new = self.backend.read_parquet(parts)
             if not self.store.exists(name):
                 return new
             old = self.store.table(name)
@@ -255,24 +248,31 @@ class StageRun:
                 old = schemas.get(name).conform(old)
                 new = schemas.get(name).conform(new)
             return ibis.union(old, new.select(*old.columns), distinct=False)
+        if name in self._appended:
+            return self.store.table(name)
         raise StageError(f"stage {self.stage} has not written {name} yet")
+
+    def begin(self) -> None:
+        self.backend.begin()
 
     def commit(self) -> None:
         changes = Changes(list(self._pending), dict(self._appends))
-        if changes.replace or changes.append:
+        try:
             self.backend.commit(changes)
-        self._pending.clear()
-        self._appends.clear()
-        self._end()
+        finally:
+            self._end()
 
     def rollback(self) -> None:
-        for tmp, _ in self._pending:
-            self.backend.drop(tmp)
-        self._pending.clear()
-        self._appends.clear()
-        self._end()
+        changes = Changes(list(self._pending), dict(self._appends))
+        try:
+            self.backend.rollback(changes)
+        finally:
+            self._end()
 
     def _end(self) -> None:
+        self._pending.clear()
+        self._appends.clear()
+        self._appended.clear()
         if self._scratch is not None:
             self.backend.remove_scratch(self._scratch)
             self._scratch = None

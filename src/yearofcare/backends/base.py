@@ -20,11 +20,12 @@ import shutil
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+import duckdb
 import ibis
 import pandas as pd
 import pyarrow as pa
@@ -42,8 +43,28 @@ class Changes:
 
     #: (temporary name, final name): the temporary replaces the table.
     replace: list[tuple[str, str]] = field(default_factory=list)
-    #: final name → Parquet files (or directories of them) whose rows are appended.
+    #: final name → Parquet files (or directories of them) whose rows are appended
+    #: (backends that cannot append inside a transaction stage rows this way).
     append: dict[str, list[Path]] = field(default_factory=dict)
+
+
+class Reader(ABC):
+    """Read-only access to a store for another reader (the web app), always through DuckDB.
+
+    Opening one never starts the engine that wrote the store (no Spark session for a web
+    request) and never locks a writer out for longer than a request.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+
+    @abstractmethod
+    def version(self) -> float:
+        """Changes whenever a stage writes (the newest modification time of the store)."""
+
+    @abstractmethod
+    def connect(self) -> AbstractContextManager[tuple[duckdb.DuckDBPyConnection, list[str]]]:
+        """A read-only DuckDB connection and the store's table names, for one request."""
 
 
 class Backend(ABC):
@@ -63,6 +84,11 @@ class Backend(ABC):
     @abstractmethod
     def open(cls, data_dir: Path, *, threads: int | None = None) -> Backend:
         """Open the store in `data_dir` (which exists and is writable)."""
+
+    @classmethod
+    @abstractmethod
+    def reader(cls, data_dir: Path) -> Reader:
+        """Read-only access to the store in `data_dir` (StoreError when there is none)."""
 
     # ---- tables ------------------------------------------------------------------------------
     @abstractmethod
@@ -86,8 +112,25 @@ class Backend(ABC):
         """Rows in table `name` (cheap: metadata where the engine has it)."""
 
     @abstractmethod
+    def begin(self) -> None:
+        """A stage starts: on DuckDB its writes and appends form one transaction."""
+
+    @abstractmethod
+    def append(self, name: str, expr: ibis.Table, folder: Path) -> tuple[int, Path | None]:
+        """Add the rows of `expr` to table `name` (created if absent) for this stage.
+
+        Returns the rows added and, for a backend that stages them, the Parquet written under
+        `folder` (moved into the table at `commit`); None when the rows are in the table
+        already, visible to this stage only until it commits.
+        """
+
+    @abstractmethod
     def commit(self, changes: Changes) -> None:
-        """Apply `changes` together: on DuckDB in one transaction; on Spark by renames."""
+        """Apply `changes` and end the stage (DuckDB: one transaction; Spark: renames)."""
+
+    @abstractmethod
+    def rollback(self, changes: Changes) -> None:
+        """Undo the stage: its temporaries and appended rows are gone."""
 
     @abstractmethod
     def append_rows(self, name: str, rows: pa.Table) -> None:

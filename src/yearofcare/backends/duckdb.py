@@ -1,7 +1,10 @@
 """The DuckDB backend: every table in one file, `<data-dir>/yoc.duckdb`.
 
-A stage's commit is one transaction: temporaries are renamed over the tables they replace and
-staged Parquet rows are inserted, so a crash part-way leaves every table as it was.
+A stage is one transaction: tables it replaces are written under temporary names and renamed
+over them at commit, rows it appends are inserted straight into their tables (no copy, no
+rewrite of what is stored), and a failure rolls all of it back, so a crash part-way leaves
+every table as it was. Nothing outside the stage sees its changes before the commit. (Any
+failed statement inside a stage aborts the transaction: the stage then fails as a whole.)
 Statements the Ibis API has no word for (rename, insert from Parquet, settings) are built as
 sqlglot expressions, never as text.
 """
@@ -17,8 +20,8 @@ import ibis
 import pyarrow as pa
 import sqlglot.expressions as sge
 
-from yearofcare.backends.base import Backend, Changes
-from yearofcare.errors import StoreError
+from yearofcare.backends.base import Backend, Changes, Reader
+from yearofcare.errors import StoreBusy, StoreError
 
 DUCKDB_FILE = "yoc.duckdb"
 DIALECT = "duckdb"
@@ -26,11 +29,6 @@ DIALECT = "duckdb"
 
 def _table(name: str) -> sge.Table:
     return sge.Table(this=sge.to_identifier(name, quoted=True))
-
-
-def _read_parquet(paths: Sequence[Path]) -> sge.Select:
-    files = sge.Array(expressions=[sge.convert(str(p)) for p in paths])
-    return sge.select(sge.Star()).from_(sge.Table(this=sge.ReadParquet(expressions=[files])))
 
 
 def set_option(raw: duckdb.DuckDBPyConnection, name: str, value: object) -> None:
@@ -42,6 +40,37 @@ def set_option(raw: duckdb.DuckDBPyConnection, name: str, value: object) -> None
 def get_option(raw: duckdb.DuckDBPyConnection, name: str) -> object:
     query = sge.select(sge.func("current_setting", sge.convert(name)))
     return raw.execute(query.sql(DIALECT)).fetchone()[0]
+
+
+class DuckDBReader(Reader):
+    """The store file opened read-only for each request, closed after it."""
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(data_dir)
+        self.path = self.data_dir / DUCKDB_FILE
+        if not self.path.exists():
+            raise StoreError(
+                f"no store at {self.path}",
+                hint="point --data-dir at a store (`yoc demo` makes one), or run `yoc synth` first",
+            )
+
+    def version(self) -> float:
+        wal = self.path.with_name(self.path.name + ".wal")
+        return max(p.stat().st_mtime for p in (self.path, wal) if p.exists())
+
+    @contextmanager
+    def connect(self) -> Iterator[tuple[duckdb.DuckDBPyConnection, list[str]]]:
+        try:
+            raw = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.IOException as exc:
+            raise StoreBusy(
+                "the store is being updated by a stage right now",
+                hint="try again when the `yoc` command writing it has finished",
+            ) from exc
+        try:
+            yield raw, list(ibis.duckdb.from_connection(raw).list_tables())
+        finally:
+            raw.close()
 
 
 class DuckDBBackend(Backend):
@@ -71,6 +100,10 @@ class DuckDBBackend(Backend):
             set_option(raw, "threads", int(threads))
         return cls(raw, data_dir)
 
+    @classmethod
+    def reader(cls, data_dir: Path) -> DuckDBReader:
+        return DuckDBReader(data_dir)
+
     # ---- tables ------------------------------------------------------------------------------
     def list_tables(self) -> list[str]:
         return list(self.con.list_tables())
@@ -87,10 +120,19 @@ class DuckDBBackend(Backend):
     def count(self, name: str) -> int:
         return int(self.con.table(name).count().execute())
 
+    def begin(self) -> None:
+        self.raw.begin()
+
+    def append(self, name: str, expr: ibis.Table, folder: Path) -> tuple[int, Path | None]:
+        if name not in self.list_tables():
+            self.con.create_table(name, expr)
+            return self.count(name), None
+        before = self.count(name)
+        self.con.insert(name, expr)
+        return self.count(name) - before, None
+
     def commit(self, changes: Changes) -> None:
         raw = self.raw
-        present = set(self.list_tables())
-        raw.begin()
         try:
             for tmp, name in changes.replace:
                 raw.execute(sge.Drop(this=_table(name), kind="TABLE", exists=True).sql(DIALECT))
@@ -98,18 +140,13 @@ class DuckDBBackend(Backend):
                     this=_table(tmp), kind="TABLE", actions=[sge.AlterRename(this=_table(name))]
                 )
                 raw.execute(rename.sql(DIALECT))
-                present.add(name)
-            for name, paths in changes.append.items():
-                rows = _read_parquet(paths)
-                if name in present:
-                    stmt = sge.Insert(this=_table(name), expression=rows, by_name=True)
-                else:
-                    stmt = sge.Create(this=_table(name), kind="TABLE", expression=rows)
-                raw.execute(stmt.sql(DIALECT))
             raw.commit()
         except BaseException:
             raw.rollback()
             raise
+
+    def rollback(self, changes: Changes) -> None:
+        self.raw.rollback()
 
     def append_rows(self, name: str, rows: pa.Table) -> None:
         if name not in self.list_tables():

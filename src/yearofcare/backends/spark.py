@@ -11,16 +11,20 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
+import sqlglot.expressions as sge
 
-from yearofcare.backends.base import TMP_PREFIX, Backend, Changes
-from yearofcare.errors import EngineError
+from yearofcare.backends.base import TMP_PREFIX, Backend, Changes, Reader
+from yearofcare.errors import EngineError, StoreError
 
 SPARK_DIR = "spark"
 
@@ -65,6 +69,60 @@ def _session(data_dir: Path, threads: int | None):
     return _SESSION
 
 
+class SparkReader(Reader):
+    """The Parquet folders read through an in-memory DuckDB, one view per table: reading a
+    Spark store never starts Spark."""
+
+    _SKIP = (TMP_PREFIX, "ibis_", "_")
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(data_dir)
+        self.root = self.data_dir / SPARK_DIR
+        if not self.root.is_dir():
+            raise StoreError(
+                f"no Spark store at {self.root}",
+                hint="run the stages with --engine spark first, or serve the DuckDB store",
+            )
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def version(self) -> float:
+        return max((p.stat().st_mtime for p in self.root.iterdir()), default=0.0)
+
+    @contextmanager
+    def connect(self) -> Iterator[tuple[duckdb.DuckDBPyConnection, list[str]]]:
+        with self._lock:
+            if self._con is None:
+                self._con = duckdb.connect(":memory:")
+            cur = self._con.cursor()
+        try:
+            yield cur, self._refresh_views(cur)
+        finally:
+            cur.close()
+
+    def _refresh_views(self, cur: duckdb.DuckDBPyConnection) -> list[str]:
+        names = []
+        for p in sorted(self.root.iterdir()):
+            if not p.is_dir() or p.name.startswith(self._SKIP) or not any(p.glob("*.parquet")):
+                continue
+            files = sge.ReadParquet(
+                expressions=[
+                    sge.convert(str(p / "*.parquet")),
+                    sge.EQ(this=sge.column("union_by_name"), expression=sge.true()),
+                ]
+            )
+            view = sge.Create(
+                this=sge.Table(this=sge.to_identifier(p.name, quoted=True)),
+                kind="VIEW",
+                replace=True,
+                expression=sge.select(sge.Star()).from_(sge.Table(this=files)),
+                properties=sge.Properties(expressions=[sge.TemporaryProperty()]),
+            )
+            cur.execute(view.sql("duckdb"))
+            names.append(p.name)
+        return names
+
+
 class SparkBackend(Backend):
     """PySpark over Parquet: the engine for a region or a nation."""
 
@@ -79,6 +137,10 @@ class SparkBackend(Backend):
     @classmethod
     def open(cls, data_dir: Path, *, threads: int | None = None) -> SparkBackend:
         return cls(_session(data_dir, threads), data_dir)
+
+    @classmethod
+    def reader(cls, data_dir: Path) -> SparkReader:
+        return SparkReader(data_dir)
 
     # ---- tables ------------------------------------------------------------------------------
     def list_tables(self) -> list[str]:
@@ -98,6 +160,19 @@ class SparkBackend(Backend):
 
     def count(self, name: str) -> int:
         return self.parquet_rows(self.root / name)
+
+    def begin(self) -> None:
+        """Nothing to open: a stage's tables and rows are staged as Parquet until `commit`."""
+
+    def append(self, name: str, expr: ibis.Table, folder: Path) -> tuple[int, Path | None]:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"part-{uuid.uuid4().hex[:12]}"
+        self.con.to_parquet(expr, str(path))
+        return self.parquet_rows(path), path
+
+    def rollback(self, changes: Changes) -> None:
+        for tmp, _ in changes.replace:
+            self.drop(tmp)
 
     def commit(self, changes: Changes) -> None:
         for tmp, name in changes.replace:

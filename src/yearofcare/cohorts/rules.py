@@ -371,6 +371,8 @@ def compile_rule(rule: Rule, t: ibis.Table) -> ibis.BooleanValue:
 
     def col(node: exp.Column) -> ibis.Value:
         c = t[lookup[node.name.lower()]]
+        if c.type().is_floating():  # NaN (Spark's 0/0) reads as empty, as DuckDB's NULL does
+            return ibis.ifelse(c.isnan(), ibis.null(c.type()), c)
         return c.fill_null(False) if c.type().is_boolean() else c
 
     def lit(node: exp.Expression, like: ibis.Value | None = None) -> ibis.Value:

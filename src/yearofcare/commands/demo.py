@@ -40,6 +40,8 @@ def demo(
     out.print(t)
     if result.summary is not None:
         print_summary(result.summary)
+    if result.england is not None:
+        print_england(result.england, result.summary.fy if result.summary else None)
     print_web_users(ctx, store, data_dir)
 
 
@@ -70,6 +72,18 @@ def _n(value: float) -> str:
 
 def _pct(value: float) -> str:
     return "" if value != value else f"{value:.1f}%"
+
+
+def print_england(facts, fy: int | None) -> None:
+    """The economy beside England's published figures (population/england.py)."""
+    label = f", {fy}/{(fy + 1) % 100:02d}" if fy is not None else ""
+    t = Table("measure", "here", "England", "source", title=f"Compared with England{label}")
+    for r in facts.itertuples():
+        value = (
+            "" if r.value != r.value else f"{r.value:,.2f}" if r.value < 10 else f"{r.value:,.1f}"
+        )
+        t.add_row(r.measure, value, r.england, r.source)
+    out.print(t)
 
 
 def print_summary(summary) -> None:

@@ -59,7 +59,7 @@ def settle(
 ) -> None:
     """Settle risk-share contracts: every step from baseline to payment, each party's money in
     and out; or, with --simulate, each party's exposure under alternative terms."""
-    from yearofcare.config import settings
+    from yearofcare.config import options as cli_options
     from yearofcare.contracts.run import SettleOptions, SimulateOptions, run_settle, run_simulate
 
     common = {
@@ -76,7 +76,7 @@ def settle(
     store = open_store(ctx)
     target = out_dir or options(ctx).data_dir / "reports" / "settlement"
     if simulate:
-        opts = settings(
+        opts = cli_options(
             SimulateOptions,
             **common,
             draws=draws,
@@ -95,7 +95,7 @@ def settle(
             out.print(f"exposure: {files.html}")
             out.print(f"workbook: {files.xlsx}")
         return
-    result = run_settle(store, settings(SettleOptions, **common), progress=RichProgress())
+    result = run_settle(store, cli_options(SettleOptions, **common), progress=RichProgress())
     for s in result.settlements:
         _print_settlement(s)
     out.print(f"settle run {result.run_id}")

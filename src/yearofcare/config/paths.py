@@ -12,6 +12,9 @@ DEFAULT_DATA_DIR = Path("yoc-data")
 REPORTS_DIR = "reports"
 CONFIG_DIR = "config"
 KEY_FILE_NAME = "yoc-linkage.key"
+SERVICE_MAP_FILE = "service_map.yaml"
+FINANCE_FILE = "finance.yaml"
+FINANCE_WORKBOOK = "tariffs_and_budget.xlsx"
 
 
 def reports_dir(data_dir: Path) -> Path:
@@ -22,6 +25,12 @@ def reports_dir(data_dir: Path) -> Path:
 def config_dir(data_dir: Path) -> Path:
     """Where `yoc init` writes the example configuration files a user edits."""
     return Path(data_dir) / CONFIG_DIR
+
+
+def config_file(data_dir: Path, name: str) -> Path | None:
+    """`<data-dir>/config/<name>` when `yoc init` wrote it (and the user kept it), else None."""
+    path = config_dir(data_dir) / name
+    return path if path.is_file() else None
 
 
 def default_key_file(data_dir: Path) -> Path:

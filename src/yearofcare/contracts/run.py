@@ -67,6 +67,7 @@ class SettleOptions(ConfigModel):
     """What to settle and with which facts (see `yoc settle --help`)."""
 
     config_name: ClassVar[str] = "settle options"
+    config_hint: ClassVar[str | None] = "see `yoc settle --help` and docs/contracts.md"
     terms: tuple[str, ...] = Field((), description="Terms files.")
     examples: tuple[str, ...] = Field((), description="Packaged examples to settle.")
     inputs: str | None = Field(None, description="Settlement inputs file.")

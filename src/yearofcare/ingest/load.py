@@ -26,17 +26,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import ibis
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from yearofcare import sources
 from yearofcare.errors import ConfigError, InputError
 from yearofcare.ingest.options import FileResult, IngestOptions, IngestResult, period_from_name
 from yearofcare.ingest.tables import Parts
-from yearofcare.linkage import groups, identity, optout
-from yearofcare.linkage.pseudonym import load_key
+from yearofcare.linkage import optout
+from yearofcare.linkage.pseudonym import Hasher, load_key
 from yearofcare.progress import SILENT, Progress
 from yearofcare.sources.base import Adapter, BuildContext
 from yearofcare.sources.mapping import check_against, load_mapping
@@ -89,8 +86,8 @@ def ingest_batch(
         "optouts_file_given": any(o.optouts_file is not None for o in requests),
         "strict": any(o.strict for o in requests),
     }
-    with store.stage("ingest", params) as run:
-        batch = _Batch(store, run, Parts(run), progress)
+    with store.engine.bulk_writes(), store.stage("ingest", params) as run:
+        batch = _Batch(store, run, Parts(run, set(store.tables())), progress)
         results = [batch.step(opts) for opts in requests]
         if batch.load_rows:
             with progress.task("writing the store", None):
@@ -138,33 +135,39 @@ class _Batch:
         plans = _plan(self.current, adapter, facts, opts, self.seen_hashes)
         todo = [p for p in plans if p.load_id]
         self.superseded += [p.replaces for p in todo if p.replaces]
+        hasher = Hasher(key)
+        listed = None
+        if opts.optouts_file:
+            listed = optout.read_optouts(opts.optouts_file, hasher)
+            self.run.parameters["optouts_listed"] = listed.numbers
+            self.run.parameters["optouts_invalid_lines"] = listed.invalid_lines
         con = scratch(opts.threads)
         results: dict[str, FileResult] = {}
-        listed = None
         try:
-            identity.install_key(con, key)
-            if opts.optouts_file:
-                listed = optout.load_optouts(con, opts.optouts_file)
-                self.run.parameters["optouts_listed"] = listed.numbers
-                self.run.parameters["optouts_invalid_lines"] = listed.invalid_lines
             with self.progress.task(f"loading {adapter.name}", len(todo)) as t:
                 for p in todo:
                     results[p.load_id] = self._load(
-                        con, adapter, mapping, mapping_hash, p, opts, listed
+                        con, adapter, mapping, mapping_hash, p, opts, hasher, listed
                     )
                     t.advance()
         finally:
-            con.close()
+            con.disconnect()
         files = tuple(results.get(p.load_id or "") or _unchanged(p) for p in plans)
         return IngestResult(self.run.run_id, files, listed.numbers if listed else 0)
 
-    def _load(self, con, adapter, mapping, mapping_hash, p: _Plan, opts, listed) -> FileResult:
+    def _load(
+        self, con, adapter, mapping, mapping_hash, p: _Plan, opts, hasher, listed
+    ) -> FileResult:
         options = ParseOptions(
-            adapter.name, p.load_id, p.facts.sha256, optout.TABLE if listed else None
+            source=adapter.name,
+            load_id=p.load_id,
+            content_hash=p.facts.sha256,
+            hasher=hasher,
+            folder=self.run.scratch(),
+            optouts=listed,
+            late_before=p.period[0] if p.period else None,
         )
         parsed = parse(con, p.facts, adapter, mapping, options)
-        parsed.good, shared = groups.share_person(con, parsed.good, adapter.record_group)
-        parsed.counts["rows_person_shared"] = shared
         self.run.note_input(p.facts.path.name, parsed.counts["rows_read"])
         if opts.strict:
             _strict(p.facts, parsed)
@@ -176,9 +179,9 @@ class _Batch:
             period_start=p.period[0] if p.period else None,
             period_end=p.period[1] if p.period else None,
         )
-        good = parsed.good
-        built = adapter.build(ibis.memtable(good), ctx) if good.num_rows else {}
-        self.parts.add_load(p.load_id, adapter, built, parsed, p.facts.path.name)
+        good = parsed.good(self.store.engine) if parsed.rows_loaded else None
+        built = adapter.build(good, ctx) if good is not None else {}
+        self.parts.add_load(p.load_id, adapter, built, parsed, good, p.facts.path.name)
         row = _load_row(p, parsed, self.run.run_id, self.now, adapter, opts)
         row["mapping_hash"] = mapping_hash
         self.load_rows.append(row)
@@ -263,14 +266,9 @@ def _strict(facts: FileFacts, parsed: Parsed) -> None:
 
 
 def _load_row(p: _Plan, parsed: Parsed, run_id: str, now: datetime, adapter, opts) -> dict:
-    good = parsed.good
     c = dict(parsed.counts)
-    late = 0
-    if p.period and adapter.date_column and good.num_rows:
-        dates = good[adapter.date_column]
-        late = int(pc.sum(pc.less(dates, pa.scalar(p.period[0], pa.date32()))).as_py() or 0)
-    unlinked = int(pc.sum(pc.invert(good["_linked"])).as_py() or 0) if good.num_rows else 0
-    persons = int(pc.count_distinct(good["person_id"]).as_py()) if good.num_rows else 0
+    late = parsed.stats["rows_late"] if p.period and adapter.date_column else 0
+    unlinked, persons = parsed.stats["rows_unlinked"], parsed.stats["persons"]
     f = p.facts
     return {
         "load_id": p.load_id,

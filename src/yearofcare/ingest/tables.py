@@ -1,8 +1,9 @@
 """How an ingest's new rows join what is stored: append, or replace a superseded load exactly.
 
 Rows trace to their load in one of two ways:
-- `activity`, `coded_event`, `assessment` and `survey_response` carry ids prefixed by the
-  load id (`l0a1b2c3d4e5-<record key>`), so a superseded load's rows are removed by prefix;
+- `activity`, `coded_event`, `assessment`, `survey_response` and `billed_line` carry ids
+  prefixed by the load id (`l0a1b2c3d4e5-<record key>`), so a superseded load's rows are
+  removed by prefix;
 - `person`, `registration` and `practice` have no such id: each load's rows are kept in a
   shadow table (`ingest_person`, `ingest_registration`, `ingest_practice`) with its load_id,
   and the canonical table is rebuilt from the shadow.
@@ -30,6 +31,7 @@ ID_TABLES: dict[str, str] = {
     "coded_event": "activity_id",
     "assessment": "assessment_id",
     "survey_response": "response_id",
+    "billed_line": "line_id",
 }
 SHADOWED: dict[str, list[str]] = {
     "registration": ["person_id", "practice_code", "start_date"],
@@ -57,8 +59,9 @@ def _without(t: ibis.Table, col: str, superseded: list[str]) -> ibis.Table:
 class Parts:
     """Each load's rows per table, appended through the stage, with their row counts."""
 
-    def __init__(self, run) -> None:
+    def __init__(self, run, present: set[str]) -> None:
         self.run = run
+        self.present = present  # the tables stored before this ingest
         self.counts: dict[str, dict[str, int]] = {}
         self.tables: set[str] = set()
 
@@ -70,7 +73,7 @@ class Parts:
         self.tables.add(table)
 
     # ---- one load ---------------------------------------------------------------------------
-    def add_load(self, load_id: str, adapter, built: dict, parsed, file_name: str) -> None:
+    def add_load(self, load_id: str, adapter, built: dict, parsed, good, file_name: str) -> None:
         """Write every table one load feeds (canonical rows, shadows, people, keys, rejects)."""
         rej = parsed.rejects
         if rej.num_rows:
@@ -94,13 +97,13 @@ class Parts:
         if "person" in built:
             obs = spine.observations(built["person"], load_id, adapter.name, adapter.person_rank)
             self.add("ingest_person", load_id, obs)
-            obs = self.run.appended("ingest_person", latest=True)
-        if any(c.kind in ("dob", "postcode") for c in adapter.identifiers) and parsed.good.num_rows:
-            self.add("link_key", load_id, self._link_keys(load_id, parsed.good, obs))
+            staged = self.run.staged("ingest_person")
+            obs = staged.filter(staged.load_id == load_id)
+        if any(c.kind in ("dob", "postcode") for c in adapter.identifiers) and good is not None:
+            self.add("link_key", load_id, self._link_keys(load_id, good, obs))
 
-    def _link_keys(self, load_id: str, good: pa.Table, obs: ibis.Table | None) -> ibis.Table:
-        cols = ["person_id", "_linked", "_dob_year", "_dob_month", *LINK_COLUMNS]
-        t = ibis.memtable(good.select(cols))
+    def _link_keys(self, load_id: str, good: ibis.Table, obs: ibis.Table | None) -> ibis.Table:
+        t = good.select("person_id", "_linked", "_dob_year", "_dob_month", *LINK_COLUMNS)
         t = t.filter(ibis.or_(*[t[c].notnull() for c in LINK_COLUMNS])).distinct()
         if obs is None:
             sex = t.mutate(_sex=ibis.null("string"))
@@ -121,7 +124,7 @@ class Parts:
         """Remove superseded loads' rows, rebuild person and the current registrations and
         practices from their shadows, and record the loads."""
         run = self.run
-        present = set(store.tables())
+        present = self.present
         changed: set[str] = set(self.tables)
         keyed = {**ID_TABLES, **{f"ingest_{n}": "load_id" for n in ("person", *SHADOWED)}}
         for name, col in {**keyed, "link_key": "load_id"}.items():

@@ -10,76 +10,50 @@ provider spell number, then provider + SUS spell id); every row of a group takes
 of its best-identified row: a supplied pseudonym or valid NHS number first, then a source
 token, a local id, and only then the row itself (ties to the earliest row of the file).
 
-Runs on the private scratch DuckDB of the ingest (the rows are pseudonymised already), over
-the typed rows as Arrow, before the adapter builds canonical tables; the keys never depend on
-the validity of an identifier.
+An Ibis expression over the parsed rows on the ingest's private scratch (pseudonymised
+already); the keys never depend on the validity of an identifier.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import duckdb
-import pyarrow as pa
+import ibis
 
 #: Strength of a row's own identity (smaller is better): `_id_kind` from the identity step.
 KIND_ORDER = {"pseudonym": 0, "nhs_number": 0, "token": 1, "local": 2, "row": 3}
-_VIEW = "_yoc_group_rows"
+_SEP = "\x1f"
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _group_key(keys: Sequence[Sequence[str]], present: set[str]) -> str | None:
-    """SQL for a row's record key: the first alternative whose columns are all non-blank."""
-    whens = []
+def group_key(t: ibis.Table, keys: Sequence[Sequence[str]]) -> ibis.StringValue | None:
+    """A row's record key: the first alternative whose columns are all non-blank (else NULL)."""
+    branches = []
     for i, cols in enumerate(keys):
-        if not cols or not all(c in present for c in cols):
+        if not cols or not all(c in t.columns for c in cols):
             continue
-        ok = " AND ".join(f"{_q(c)} IS NOT NULL" for c in cols)
-        value = " || chr(31) || ".join(f"CAST({_q(c)} AS VARCHAR)" for c in cols)
-        whens.append(f"WHEN {ok} THEN '{i}' || chr(31) || {value}")
-    return f"CASE {' '.join(whens)} END" if whens else None
+        complete = ibis.and_(*[t[c].notnull() for c in cols])
+        value = ibis.literal(str(i))
+        for c in cols:
+            value = value + _SEP + t[c].cast("string")
+        branches.append((complete, value))
+    return ibis.cases(*branches, else_=ibis.null("string")) if branches else None
 
 
-def share_person(
-    con: duckdb.DuckDBPyConnection, rows: pa.Table, keys: Sequence[Sequence[str]]
-) -> tuple[pa.Table, int]:
-    """`rows` with person_id, `_linked` and `_id_kind` shared within each record group.
+def shared(t: ibis.Table, keys: Sequence[Sequence[str]]) -> ibis.Table | None:
+    """Rows of `t` whose record group's best-identified row is another row.
 
-    Returns the rows (same order, same columns) and how many rows changed person. Rows with no
-    complete key keep their own person.
+    Returns `_row`, `_id_row` (the row whose identity it takes) and that row's `person_id`,
+    `_linked` and `_id_kind` — or None when the adapter declares no group key the file has.
+    `t` needs `_row`, `person_id`, `_linked`, `_id_kind` and the key columns.
     """
-    needed = {"person_id", "_linked", "_id_kind", "_row"}
-    if not keys or rows.num_rows == 0 or not needed <= set(rows.column_names):
-        return rows, 0
-    key = _group_key(keys, set(rows.column_names))
+    key = group_key(t, keys)
     if key is None:
-        return rows, 0
-    rank = "CASE _id_kind " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in KIND_ORDER.items())
-    rank += " ELSE 9 END"
-    window = f"PARTITION BY _g ORDER BY {rank}, _row"
-    con.register(_VIEW, rows)
-    try:
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _yoc_grouped AS
-            SELECT * REPLACE (
-                CASE WHEN _g IS NULL THEN person_id
-                     ELSE first_value(person_id) OVER ({window}) END AS person_id,
-                CASE WHEN _g IS NULL THEN _linked
-                     ELSE first_value(_linked) OVER ({window}) END AS _linked,
-                CASE WHEN _g IS NULL THEN _id_kind
-                     ELSE first_value(_id_kind) OVER ({window}) END AS _id_kind),
-                person_id AS _own_person
-            FROM (SELECT *, {key} AS _g FROM {_VIEW})"""
-        )
-        changed = con.execute(
-            "SELECT count(*) FROM _yoc_grouped WHERE person_id <> _own_person"
-        ).fetchone()[0]
-        cols = ", ".join(_q(c) for c in rows.column_names)
-        out = con.execute(f"SELECT {cols} FROM _yoc_grouped ORDER BY _row").to_arrow_table()
-    finally:
-        con.unregister(_VIEW)
-        con.execute("DROP TABLE IF EXISTS _yoc_grouped")
-    return out.cast(rows.schema), int(changed)
+        return None
+    rank = t._id_kind.cases(*KIND_ORDER.items(), else_=9)
+    g = t.mutate(_g=key, _rank=rank).filter(lambda x: x._g.notnull())
+    w = ibis.window(group_by=g._g, order_by=[g._rank, g._row])
+    g = g.mutate(_id_row=g._row.first().over(w))
+    g = g.filter(g._id_row != g._row).select("_row", "_id_row")
+    best = t.select(_best=t._row, _bp=t.person_id, _bl=t._linked, _bk=t._id_kind)
+    j = g.join(best, g._id_row == best._best)
+    return j.select("_row", "_id_row", person_id=j._bp, _linked=j._bl, _id_kind=j._bk)

@@ -1,9 +1,10 @@
-"""The trusted identity step: identifiers in, pseudonyms out, as SQL on a private DuckDB.
+"""The trusted identity step: identifiers in, pseudonyms out, on the ingest's private scratch.
 
-Ingest reads each raw file into a private in-memory DuckDB connection (never the store). The
-SQL built here turns every identifier column into keyed pseudonyms there — HMAC-SHA-256 with the
-linkage key, computed vectorised from DuckDB's `sha256` (HMAC(K, m) = H(K⊕opad ‖ H(K⊕ipad ‖ m)),
-identical to Python's `hmac` module, which a test checks) — so only pseudonyms leave it.
+Ingest reads each raw file on a private in-memory DuckDB (never the store). Here every
+identifier column is normalised (Ibis expressions), its *distinct* values are pulled out once,
+checked and keyed-hashed in bulk in Python (`pseudonym.Hasher`: the key never enters the
+engine), and the small value → pseudonym maps are joined back to the rows. Only pseudonyms and
+keyed hashes leave the scratch.
 
 Who a row belongs to, in order of preference:
 1. a pseudonym supplied with the file, made with our key (32 hex characters): used as it is;
@@ -13,243 +14,257 @@ Who a row belongs to, in order of preference:
    — its own domain, so a token can never collide with an NHS-number pseudonym; it links the
    source's records to each other, not to the spine;
 4. a local person identifier (e.g. an ASC-CLD client id): HMAC of `local:<source>:<id>`;
-5. otherwise the record itself: HMAC of `row:<file hash>:<row>` — one unlinked person per row.
+5. otherwise the record itself: HMAC of `row:<file hash>:<row>` — one unlinked person per row
+   (`person_id` is left NULL here and filled once the rows are checked: `sources.parse`).
 Rows identified by 3–5 are *unlinked* (`linked` false) and are what probabilistic linkage on
 date of birth, sex and postcode (the keyed hashes made here) tries to place on the spine.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
 
-import duckdb
+import ibis
+import pyarrow as pa
 
-from yearofcare.linkage.pseudonym import PSEUDONYM_HEX
+from yearofcare.linkage import nhs_number
+from yearofcare.linkage.optout import OptOuts
+from yearofcare.linkage.pseudonym import PSEUDONYM_HEX, Hasher
 
-BLOCK = 64
-KEY_TABLE = "_yoc_hmac_key"
+POSTCODE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}")
+PSEUDONYM = re.compile(f"[0-9a-f]{{{PSEUDONYM_HEX}}}")
 
-
-def install_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
-    """Put the HMAC pads in a private temp table of `con` (never in SQL text or a log)."""
-    import hashlib
-
-    if len(key) > BLOCK:
-        key = hashlib.sha256(key).digest()
-    k = key.ljust(BLOCK, b"\0")
-    ipad = bytes(b ^ 0x36 for b in k)
-    opad = bytes(b ^ 0x5C for b in k)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {KEY_TABLE} (ipad BLOB, opad BLOB)")
-    con.execute(f"INSERT INTO {KEY_TABLE} VALUES (?, ?)", [ipad, opad])
-
-
-def hmac_sql(message: str) -> str:
-    """SQL for the pseudonym (hex, 32 characters) of a VARCHAR SQL expression."""
-    ipad = f"(SELECT ipad FROM {KEY_TABLE})"
-    opad = f"(SELECT opad FROM {KEY_TABLE})"
-    inner = f"unhex(sha256({ipad} || encode({message})))"
-    return f"left(sha256({opad} || {inner}), {PSEUDONYM_HEX})"
-
-
-def normalised_nhs_sql(col: str) -> str:
-    """Strip spaces and hyphens; blank becomes NULL (as `nhs_number.normalise`)."""
-    return f"nullif(regexp_replace(trim({col}), '[\\s-]', '', 'g'), '')"
+#: Identifier outputs every parsed row carries (NULL where the format has no such column).
+OUTPUT_TYPES: dict[str, str] = {
+    "person_id": "string",
+    "_id_kind": "string",
+    "_linked": "boolean",
+    "_nhs_state": "string",
+    "_optout": "boolean",
+    "_dob_year": "int16",
+    "_dob_month": "int8",
+    "_dob_hash": "string",
+    "_dob_md_hash": "string",
+    "_pc_hash": "string",
+    "_sector_hash": "string",
+    "_district_hash": "string",
+}
 
 
-def nhs_valid_sql(n: str) -> str:
-    """TRUE where the normalised value passes the format and modulus-11 check."""
-    weighted = " + ".join(f"(ascii(substr({n}, {i}, 1)) - 48) * {11 - i}" for i in range(1, 10))
-    check = f"(11 - (({weighted}) % 11))"
-    same = ", ".join(f"'{str(d) * 10}'" for d in range(10))
-    return (
-        f"coalesce(regexp_full_match({n}, '[0-9]{{10}}') AND {check} <> 10 "
-        f"AND {check} % 11 = ascii(substr({n}, 10, 1)) - 48 AND {n} NOT IN ({same}), FALSE)"
-    )
-
-
-def postcode_sql(col: str) -> tuple[str, str]:
-    """(normalised postcode SQL `AB12CD`-style without space, validity SQL)."""
-    norm = f"nullif(upper(regexp_replace({col}, '\\s', '', 'g')), '')"
-    valid = f"regexp_full_match({norm}, '[A-Z]{{1,2}}[0-9][A-Z0-9]?[0-9][A-Z]{{2}}')"
-    return norm, valid
-
-
-def postcode_parts_sql(norm: str) -> dict[str, str]:
-    """Full postcode, sector and district from a valid normalised postcode."""
-    outward = f"left({norm}, length({norm}) - 3)"
-    inward = f"right({norm}, 3)"
-    return {
-        "full": f"({outward} || ' ' || {inward})",
-        "sector": f"({outward} || ' ' || left({inward}, 1))",
-        "district": outward,
-    }
-
-
-# ---- the identity plan: SQL the ingest parse runs ------------------------------------------
 @dataclass(frozen=True)
-class IdColumn:
-    """What one identifier column contributes: typed outputs, an error SQL and its message."""
+class IdError:
+    """A check on one identifier column: its reason code (an expression, NULL when fine)."""
 
-    typed: dict[str, str]
-    error: str | None
+    reason: ibis.StringValue
     message: str
 
 
+@dataclass
+class Identity:
+    """The identity step for one file: the table with its maps joined, and what to select."""
+
+    table: ibis.Table
+    columns: dict[str, ibis.Value]
+    errors: dict[str, IdError] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
-class IdentityPlan:
-    """Statements to run first (`prelude`), the joins for the typed SELECT, the columns."""
+class Spec:
+    """Which raw column holds each identifier kind, and the load's naming."""
 
-    prelude: tuple[str, ...]
-    joins: str
-    columns: dict[str, IdColumn]
-    cleanup: tuple[str, ...]
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    kinds: dict[str, str]  # kind → raw column name (present in the file)
+    source: str
+    token_namespace: str
+    content_hash: str
+    min_date: date
 
 
-def plan(
-    kinds: dict[str, tuple[str, str]],
-    *,
-    source: str,
-    token_namespace: str,
-    content_hash: str,
-    optout_table: str | None,
-    min_date: str,
-) -> IdentityPlan:
-    """The identity step as SQL over temp table/view `raw` (see the module docstring).
+def _memtable(columns: dict[str, pa.Array]) -> ibis.Table:
+    return ibis.memtable(pa.table(columns))
 
-    `kinds` maps an identifier kind (nhs_number, pseudonym, token, local_id, dob, postcode) to
-    (raw column name, SQL giving its blanked value; dob: the parsed date). Keyed hashes are
-    computed once per distinct value (a few hundred thousand NHS numbers for millions of
-    rows), in maps joined back to the rows.
+
+def _distinct(con, expr: ibis.Value, name: str) -> pa.Array:
+    t = expr.name(name).as_table()
+    t = t.filter(t[name].notnull()).distinct()
+    return con.to_pyarrow(t)[name].combine_chunks()
+
+
+def identify(
+    con,
+    t: ibis.Table,
+    values: dict[str, ibis.Value],
+    spec: Spec,
+    hasher: Hasher,
+    optouts: OptOuts | None,
+) -> Identity:
+    """The identity step over `t` (see the module docstring).
+
+    `values` maps each identifier kind present to its blanked raw value (an expression over
+    `t`; for `dob`, the parsed date, with the raw value under `dob_raw`). Runs one distinct
+    query per kind on `con`; returns `t` with the maps joined and the output expressions.
     """
-    ids = ["_row"]
-    prelude: list[str] = []
-    joins = [" JOIN _ids USING (_row)"]
-    cleanup = ["_ids"]
-    cols: dict[str, IdColumn] = {}
-    choices: list[tuple[str, str, str, str]] = []  # condition, person sql, kind, linked
-    optout = "FALSE"
-    nhs_state = "NULL::VARCHAR"
+    cols: dict[str, ibis.Value] = {}
+    errors: dict[str, IdError] = {}
+    choices: list[tuple[ibis.BooleanValue, ibis.Value, str, bool]] = []
+    opted: list[ibis.BooleanValue] = []
+    optout_nhs = optouts.nhs if optouts else frozenset()
+    optout_ps = optouts.pseudonyms if optouts else frozenset()
+    keys: dict[str, ibis.Value] = {}
+    maps: list[tuple[str, ibis.Table]] = []
 
-    def distinct_map(name: str, key: str, select: str) -> None:
-        prelude.append(
-            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {key}, {select} "
-            f"FROM (SELECT DISTINCT {key} FROM _ids WHERE {key} IS NOT NULL)"
-        )
-        joins.append(f" LEFT JOIN {name} ON {name}.{key} = _ids.{key}")
-        cleanup.append(name)
+    def add_map(key: str, expr: ibis.Value, build: Callable[[pa.Array], dict[str, pa.Array]]):
+        keys[key] = expr
+        distinct = _distinct(con, expr, key)
+        maps.append((key, _memtable({f"{key}_k": distinct, **build(distinct)})))
 
-    if "pseudonym" in kinds:
-        raw, v = kinds["pseudonym"]
-        ids.append(f"lower({v}) AS _p")
-        ok = "regexp_full_match(_ids._p, '[0-9a-f]{32}')"
-        choices.append((ok, "_ids._p", "pseudonym", "TRUE"))
-        cols[raw] = IdColumn(
-            {},
-            f"CASE WHEN _ids._p IS NOT NULL AND NOT {ok} THEN 'invalid_pseudonym' END",
-            f"'{raw} is not a pseudonym made with the linkage key (32 hex characters)'",
-        )
-        if optout_table:
-            optout = f"coalesce(_ids._p IN (SELECT pseudonym FROM {optout_table}), FALSE)"
-    if "nhs_number" in kinds:
-        raw, v = kinds["nhs_number"]
-        ids.append(f"{normalised_nhs_sql(v)} AS _n")
-        opt = f"_n IN (SELECT nhs FROM {optout_table})" if optout_table else "FALSE"
-        distinct_map(
-            "_nm",
-            "_n",
-            f"{nhs_valid_sql('_n')} AS _valid, "
-            f"CASE WHEN {nhs_valid_sql('_n')} THEN {hmac_sql('_n')} END AS _h, {opt} AS _opt",
-        )
-        choices.append(("coalesce(_nm._valid, FALSE)", "_nm._h", "nhs_number", "TRUE"))
-        nhs_state = (
-            "CASE WHEN _ids._n IS NULL THEN 'missing' WHEN _nm._valid THEN 'valid' "
-            "ELSE 'invalid' END"
-        )
-        optout = f"({optout} OR coalesce(_nm._opt, FALSE))"
-        cols[raw] = IdColumn({}, None, "''")
-    for kind, key, prefix, label in (
-        ("token", "_tk", f"token:{token_namespace}:", "token"),
-        ("local_id", "_lc", f"local:{source}:", "local"),
+    if "pseudonym" in values:
+
+        def pseudonym_map(v: pa.Array) -> dict[str, pa.Array]:
+            items = v.to_pylist()
+            return {
+                "_pv": pa.array([PSEUDONYM.fullmatch(x) is not None for x in items]),
+                "_po": pa.array([x in optout_ps for x in items]),
+            }
+
+        add_map("_p", values["pseudonym"].lower(), pseudonym_map)
+    if "nhs_number" in values:
+
+        def nhs_map(v: pa.Array) -> dict[str, pa.Array]:
+            valid = nhs_number.is_valid(v)
+            items = v.to_pylist()
+            hashes = hasher.many(x if ok else None for x, ok in zip(items, valid, strict=True))
+            return {
+                "_nv": pa.array(valid),
+                "_nh": pa.array(hashes, pa.string()),
+                "_no": pa.array([x in optout_nhs for x in items]),
+            }
+
+        add_map("_n", values["nhs_number"].re_replace(r"[\s-]", "").nullif(""), nhs_map)
+    for kind, key, prefix in (
+        ("token", "_tk", f"token:{spec.token_namespace}:"),
+        ("local_id", "_lc", f"local:{spec.source}:"),
     ):
-        if kind in kinds:
-            raw, v = kinds[kind]
-            ids.append(f"{v} AS {key}")
-            table = f"_m{key}"
-            distinct_map(table, key, f"{hmac_sql(repr(prefix) + ' || ' + key)} AS _h")
-            choices.append((f"_ids.{key} IS NOT NULL", f"{table}._h", label, "FALSE"))
-            cols[raw] = IdColumn({}, None, "''")
-    row = hmac_sql(f"'row:{content_hash}:' || _row::VARCHAR")
-    whens = " ".join(f"WHEN {c} THEN {p}" for c, p, _, _ in choices)
-    cols["__identity"] = IdColumn(
-        {
-            "person_id": f"CASE {whens} ELSE {row} END" if choices else row,
-            "_id_kind": "CASE "
-            + " ".join(f"WHEN {c} THEN '{k}'" for c, _, k, _ in choices)
-            + " ELSE 'row' END"
-            if choices
-            else "'row'",
-            "_linked": "CASE "
-            + " ".join(f"WHEN {c} THEN {lk}" for c, _, _, lk in choices)
-            + " ELSE FALSE END"
-            if choices
-            else "FALSE",
-            "_nhs_state": nhs_state,
-            "_optout": optout,
-        },
-        None,
-        "''",
-    )
-    if "dob" in kinds:
-        raw, (v, d) = kinds["dob"][0], kinds["dob"][1]
-        ids.append(f"{v} AS _dob_raw")
-        ids.append(f"{d} AS _dob")
-        ok = f"_dob BETWEEN DATE '{min_date}' AND current_date"
-        distinct_map(
-            "_dm",
-            "_dob",
-            f"{ok} AS _ok, "
-            f"CASE WHEN {ok} THEN {hmac_sql(repr('dob:') + ' || strftime(_dob, ' + repr('%Y-%m-%d') + ')')} END AS _dh, "
-            f"CASE WHEN {ok} THEN {hmac_sql(repr('dobmd:') + ' || strftime(_dob, ' + repr('%m-%d') + ')')} END AS _dmh",
-        )
-        good = "CASE WHEN _dm._ok THEN _ids._dob END"
-        cols[raw] = IdColumn(
-            {
-                "_dob_year": f"year({good})::SMALLINT",
-                "_dob_month": f"month({good})::TINYINT",
-                "_dob_hash": "_dm._dh",
-                "_dob_md_hash": "_dm._dmh",
-            },
-            "CASE WHEN _ids._dob_raw IS NOT NULL AND _ids._dob IS NULL THEN 'invalid_date' "
-            "WHEN _ids._dob_raw IS NOT NULL AND NOT _dm._ok THEN 'impossible_date' END",
-            f"'{raw} is not a valid date of birth (value not shown)'",
-        )
-    if "postcode" in kinds:
-        raw, v = kinds["postcode"]
-        norm, _ = postcode_sql(v)
-        ids.append(f"{norm} AS _pc")
-        ok = "regexp_full_match(_pc, '[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}')"
-        parts = postcode_parts_sql("_pc")
-        distinct_map(
-            "_pm",
-            "_pc",
-            f"{ok} AS _ok, "
-            + ", ".join(
-                f"CASE WHEN {ok} THEN {hmac_sql(repr(p) + ' || ' + parts[k])} END AS {c}"
-                for k, p, c in (
-                    ("full", "pc:", "_pch"),
-                    ("sector", "pcs:", "_sch"),
-                    ("district", "pcd:", "_dih"),
+        if kind in values:
+            add_map(
+                key,
+                values[kind],
+                lambda v, p=prefix, k=key: {f"{k}h": pa.array(hasher.many(v.to_pylist(), p))},
+            )
+    if "dob" in values:
+        today = date.today()
+
+        def dob_map(v: pa.Array) -> dict[str, pa.Array]:
+            days = v.to_pylist()
+            ok = [spec.min_date <= d <= today for d in days]
+            return {
+                "_dok": pa.array(ok),
+                "_dh": pa.array(
+                    [
+                        hasher.one(f"dob:{d:%Y-%m-%d}") if g else None
+                        for d, g in zip(days, ok, strict=False)
+                    ],
+                    pa.string(),
+                ),
+                "_dmh": pa.array(
+                    [
+                        hasher.one(f"dobmd:{d:%m-%d}") if g else None
+                        for d, g in zip(days, ok, strict=False)
+                    ],
+                    pa.string(),
+                ),
+            }
+
+        add_map("_dob", values["dob"], dob_map)
+    if "postcode" in values:
+
+        def postcode_map(v: pa.Array) -> dict[str, pa.Array]:
+            items = v.to_pylist()
+            ok = [POSTCODE.fullmatch(x) is not None for x in items]
+            out = {"_pok": pa.array(ok)}
+            for col, prefix, part in (
+                ("_pch", "pc:", lambda x: f"{x[:-3]} {x[-3:]}"),
+                ("_sch", "pcs:", lambda x: f"{x[:-3]} {x[-3]}"),
+                ("_dih", "pcd:", lambda x: x[:-3]),
+            ):
+                out[col] = pa.array(
+                    [
+                        hasher.one(prefix + part(x)) if g else None
+                        for x, g in zip(items, ok, strict=False)
+                    ],
+                    pa.string(),
                 )
+            return out
+
+        add_map("_pc", values["postcode"].re_replace(r"\s", "").upper().nullif(""), postcode_map)
+
+    j = t.mutate(**keys)
+    for key, m in maps:
+        j = j.left_join(m, j[key] == m[f"{key}_k"]).drop(f"{key}_k")
+
+    if "pseudonym" in values:
+        choices.append((j._pv.fill_null(False), j._p, "pseudonym", True))
+        opted.append(j._po.fill_null(False))
+        errors[spec.kinds["pseudonym"]] = IdError(
+            ibis.ifelse(
+                j._p.notnull() & ~j._pv.fill_null(False), "invalid_pseudonym", ibis.null("string")
             ),
+            f"{spec.kinds['pseudonym']} is not a pseudonym made with the linkage key "
+            f"({PSEUDONYM_HEX} hex characters)",
         )
-        cols[raw] = IdColumn(
-            {"_pc_hash": "_pm._pch", "_sector_hash": "_pm._sch", "_district_hash": "_pm._dih"},
-            "CASE WHEN _ids._pc IS NOT NULL AND NOT _pm._ok THEN 'invalid_code' END",
-            f"'{raw} is not a valid UK postcode (value not shown)'",
+    if "nhs_number" in values:
+        choices.append((j._nv.fill_null(False), j._nh, "nhs_number", True))
+        opted.append(j._no.fill_null(False))
+        cols["_nhs_state"] = ibis.cases(
+            (j._n.isnull(), "missing"), (j._nv, "valid"), else_="invalid"
         )
-    prelude.insert(0, f"CREATE OR REPLACE TEMP TABLE _ids AS SELECT {', '.join(ids)} FROM raw")
-    return IdentityPlan(tuple(prelude), "".join(joins), cols, tuple(cleanup))
+    if "token" in values:
+        choices.append((j._tk.notnull(), j._tkh, "token", False))
+    if "local_id" in values:
+        choices.append((j._lc.notnull(), j._lch, "local", False))
+    cols["person_id"] = (
+        ibis.cases(*[(c, v) for c, v, _, _ in choices], else_=ibis.null("string"))
+        if choices
+        else ibis.null("string")
+    )
+    cols["_id_kind"] = (
+        ibis.cases(*[(c, k) for c, _, k, _ in choices], else_="row") if choices else "row"
+    )
+    cols["_linked"] = (
+        ibis.cases(*[(c, lk) for c, _, _, lk in choices], else_=False) if choices else False
+    )
+    cols["_optout"] = ibis.or_(*opted) if opted else False
+    if "dob" in values:
+        good = ibis.ifelse(j._dok.fill_null(False), j._dob, ibis.null("date"))
+        cols.update(
+            _dob_year=good.year(), _dob_month=good.month(), _dob_hash=j._dh, _dob_md_hash=j._dmh
+        )
+        raw = values["dob_raw"].name("_dob_raw")
+        j = j.mutate(_dob_raw=raw)
+        errors[spec.kinds["dob"]] = IdError(
+            ibis.cases(
+                (j._dob_raw.notnull() & j._dob.isnull(), "invalid_date"),
+                (j._dob_raw.notnull() & ~j._dok.fill_null(False), "impossible_date"),
+                else_=ibis.null("string"),
+            ),
+            f"{spec.kinds['dob']} is not a valid date of birth (value not shown)",
+        )
+    if "postcode" in values:
+        cols.update(_pc_hash=j._pch, _sector_hash=j._sch, _district_hash=j._dih)
+        errors[spec.kinds["postcode"]] = IdError(
+            ibis.ifelse(
+                j._pc.notnull() & ~j._pok.fill_null(False), "invalid_code", ibis.null("string")
+            ),
+            f"{spec.kinds['postcode']} is not a valid UK postcode (value not shown)",
+        )
+    out = {
+        name: _expr(cols[name]).cast(typ) if name in cols else ibis.null(typ)
+        for name, typ in OUTPUT_TYPES.items()
+    }
+    return Identity(j, out, errors)
+
+
+def _expr(value: object) -> ibis.Value:
+    return value if isinstance(value, ibis.Expr) else ibis.literal(value)

@@ -1,9 +1,9 @@
 """National data opt-outs: NHS numbers whose records are removed before anything is stored.
 
 The list is a text file with one NHS number per line (spaces and hyphens allowed; a header line
-such as `nhs_number` and blank lines are ignored). It is read into the private scratch DuckDB of
-an ingest, together with the pseudonyms of its numbers (so files that arrive already
-pseudonymised with our key are filtered too). Rows that match are dropped before typing and
+such as `nhs_number` and blank lines are ignored). It is read into memory together with the
+pseudonyms of its numbers (so files that arrive already pseudonymised with our key are filtered
+too); the ingest's identity step checks each distinct identifier against it. Rows that match are dropped before typing and
 counted (`ingest_load.rows_opted_out`, run log); they are never quarantined or stored.
 
 `apply_to_store` applies a new list to what is already stored, for opt-outs registered after
@@ -15,29 +15,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import ibis
+import pyarrow as pa
 
 from yearofcare.errors import InputError
-from yearofcare.linkage import identity as idsql
-
-TABLE = "_yoc_optout"
+from yearofcare.linkage import nhs_number
+from yearofcare.linkage.pseudonym import Hasher
 
 
 @dataclass(frozen=True)
 class OptOuts:
-    """The opt-out list as loaded into a scratch connection."""
+    """The opt-out list: normalised NHS numbers and their pseudonyms."""
 
-    table: str
-    numbers: int
+    nhs: frozenset[str]
+    pseudonyms: frozenset[str]
     invalid_lines: int
 
+    @property
+    def numbers(self) -> int:
+        return len(self.nhs)
 
-def load_optouts(con: duckdb.DuckDBPyConnection, path: Path) -> OptOuts:
-    """Read the list into temp table `_yoc_optout(nhs, pseudonym)` of the scratch `con`.
 
-    The linkage key must already be installed on `con` (identity.install_key).
-    """
+def read_optouts(path: Path, hasher: Hasher) -> OptOuts:
+    """Read the list (see the module docstring); lines that are not valid numbers are counted."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"opt-out file {path} not found", hint="check the --optouts path")
@@ -50,27 +50,12 @@ def load_optouts(con: duckdb.DuckDBPyConnection, path: Path) -> OptOuts:
             hint="the list should be plain text, one NHS number per line",
         ) from None
     lines = [ln.strip() for ln in text.splitlines()]
-    entries = [ln for ln in lines if ln and any(ch.isdigit() for ch in ln)]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {TABLE}_raw (v VARCHAR)")
-    if entries:
-        con.executemany(f"INSERT INTO {TABLE}_raw VALUES (?)", [(e,) for e in entries])
-    n = idsql.normalised_nhs_sql("v")
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {TABLE} AS
-            SELECT DISTINCT {n} AS nhs, {idsql.hmac_sql(n)} AS pseudonym
-            FROM {TABLE}_raw WHERE {idsql.nhs_valid_sql(n)}"""
+    entries = pa.array([ln for ln in lines if ln and any(ch.isdigit() for ch in ln)], pa.string())
+    valid = nhs_number.is_valid(entries)
+    numbers = frozenset(
+        v for v in nhs_number.normalise(entries).filter(pa.array(valid)).to_pylist()
     )
-    numbers = con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
-    invalid = con.execute(
-        f"SELECT count(*) FROM {TABLE}_raw WHERE NOT {idsql.nhs_valid_sql(n)}"
-    ).fetchone()[0]
-    con.execute(f"DROP TABLE {TABLE}_raw")
-    return OptOuts(TABLE, int(numbers), int(invalid))
-
-
-def pseudonyms(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The opt-out list's pseudonyms (safe to hold: keyed one-way hashes)."""
-    return [r[0] for r in con.execute(f"SELECT pseudonym FROM {TABLE}").fetchall()]
+    return OptOuts(numbers, frozenset(hasher.many(sorted(numbers))), int((~valid).sum()))
 
 
 def apply_to_store(store, path: Path, key_file: Path) -> dict[str, int]:
@@ -82,13 +67,8 @@ def apply_to_store(store, path: Path, key_file: Path) -> dict[str, int]:
     from yearofcare.linkage.pseudonym import load_key
 
     key = load_key(key_file, store_dir=store.engine.data_dir)
-    con = duckdb.connect(":memory:")
-    try:
-        idsql.install_key(con, key)
-        listed = load_optouts(con, path)
-        opted_out = pseudonyms(con)
-    finally:
-        con.close()
+    listed = read_optouts(path, Hasher(key))
+    opted_out = sorted(listed.pseudonyms)
     params = {"listed": listed.numbers, "invalid_lines": listed.invalid_lines}
     removed: dict[str, int] = {}
     with store.stage("optout", params) as run:

@@ -7,9 +7,9 @@ pseudonym cannot be reversed or recomputed from a guessed NHS number.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
@@ -63,12 +63,37 @@ def load_key(path: Path, *, store_dir: Path | None = None) -> bytes:
     return key
 
 
+class Hasher:
+    """Keyed hashes of many values with one key: HMAC-SHA-256, hex, first `PSEUDONYM_HEX`.
+
+    The key's inner and outer pads are hashed once and copied for every value (the HMAC
+    construction, RFC 2104: H(K⊕opad ‖ H(K⊕ipad ‖ m))), so a million values take about a
+    second; results equal Python's `hmac` module (a test checks). The key stays in this
+    object: it never enters a database engine or an SQL text.
+    """
+
+    BLOCK = 64
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > self.BLOCK:
+            key = hashlib.sha256(key).digest()
+        k = key.ljust(self.BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in k))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in k))
+
+    def one(self, message: str) -> str:
+        inner = self._inner.copy()
+        inner.update(message.encode("utf-8"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()[:PSEUDONYM_HEX]
+
+    def many(self, messages: Iterable[str | None], prefix: str = "") -> list[str | None]:
+        """The keyed hash of `prefix + m` for each message (None stays None)."""
+        one = self.one
+        return [None if m is None else one(prefix + m) for m in messages]
+
+
 def pseudonymise(nhs_numbers: pa.Array | pa.ChunkedArray, key: bytes) -> pa.Array:
     """Pseudonyms for normalised NHS numbers (nulls stay null)."""
-    values = nhs_numbers.to_pylist()
-    digest = hashlib.sha256
-    out = [
-        None if v is None else hmac.new(key, v.encode("ascii"), digest).hexdigest()[:PSEUDONYM_HEX]
-        for v in values
-    ]
-    return pa.array(out, type=pa.string())
+    return pa.array(Hasher(key).many(nhs_numbers.to_pylist()), type=pa.string())

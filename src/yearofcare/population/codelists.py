@@ -25,7 +25,6 @@ heart failure, is both hypertension and heart failure): every match counts.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources.abc import Traversable
@@ -33,14 +32,14 @@ from importlib.resources.abc import Traversable
 import ibis
 import pandas as pd
 
-from yearofcare import vocab
+from yearofcare import codes, vocab
 from yearofcare.errors import ConfigError, InputError
 from yearofcare.population.refdata import RefFile, available, fingerprint, read_csv, reference_dir
 from yearofcare.schemas.population import catalogue_rows
 
 ROLES: tuple[str, ...] = ("diagnosis", "resolved")
 ANCHORS: tuple[str, ...] = ("latest", "first")
-PREFIX_SYSTEMS: frozenset[str] = frozenset({"ICD10", "BNF"})
+PREFIX_SYSTEMS: frozenset[str] = codes.PREFIX_SYSTEMS
 CODE_COLUMNS = ("condition_id", "role", "code_system", "code", "term", "source_id")
 RULE_COLUMNS = (
     "condition_id",
@@ -50,11 +49,6 @@ RULE_COLUMNS = (
     "min_prescriptions",
 )
 SOURCE_COLUMNS = ("source_id", "publisher", "title", "version", "retrieved_from", "licence")
-
-_ICD10 = re.compile(r"^[A-Z][0-9]{2}[0-9A-Z]{0,3}$")
-_SNOMED = re.compile(r"^[0-9]{6,18}$")
-_READ2 = re.compile(r"^[A-Za-z0-9.]{5}$")
-_BNF = re.compile(r"^[0-9A-Z]{2,15}$")
 
 
 def normalise_icd10(code: str) -> str:
@@ -77,8 +71,8 @@ def normalise(system: str, code: str) -> str:
 
 
 def _valid(system: str, code: str) -> bool:
-    pattern = {"ICD10": _ICD10, "SNOMED": _SNOMED, "READ2": _READ2, "BNF": _BNF}.get(system)
-    return bool(pattern.match(code)) if pattern else bool(code)
+    """A valid code-list entry of `system` (`yearofcare.codes`: a code, or a prefix)."""
+    return codes.system(system).valid_prefix(code)
 
 
 @dataclass(frozen=True)
@@ -312,7 +306,8 @@ def match_codes(
 ) -> ibis.Table:
     """Coded events joined to a code table (`code_system`, `code` and `payload` columns).
 
-    Returns person_id, event_date and the payload columns. One equi-join per code system (and
+    Returns person_id, event_date (and `n`, the events each row stands for, when the events
+    have it) and the payload columns. One equi-join per code system (and
     per entry length for prefix systems), unioned — no pattern matching, so it stays fast on
     both engines. Entries covered by a shorter entry must have been removed beforehand, or an
     event would match twice.
@@ -320,7 +315,8 @@ def match_codes(
     frame = codes[["code_system", "code", *payload]].rename(columns={"code": "key"}).copy()
     frame["key_len"] = frame.key.str.len().astype("int32")
     table = ibis.memtable(frame)
-    ev = coded_event.select("person_id", "event_date", "code_system", "code")
+    weight = ("n",) if "n" in coded_event.columns else ()
+    ev = coded_event.select("person_id", "event_date", "code_system", "code", *weight)
     parts = []
     for system in sorted(frame.code_system.unique()):
         lengths = sorted(frame.loc[frame.code_system == system, "key_len"].unique())
@@ -332,7 +328,8 @@ def match_codes(
             if length is not None:
                 c = c.filter(c.key_len == int(length))
             c = c.select("key", *payload)
-            parts.append(keyed.join(c, "key").select("person_id", "event_date", *payload))
+            j = keyed.join(c, "key")
+            parts.append(j.select("person_id", "event_date", *weight, *payload))
     return ibis.union(*parts, distinct=False)
 
 

@@ -11,7 +11,7 @@ For a person, a condition and a financial year ending on 31 March (year end E):
   years ending at E; empty = ever;
 - **prescriptions**: a condition defined (also) by prescriptions (BNF codes) needs either a
   coded diagnosis inside the look-back window or at least `min_prescriptions` prescriptions
-  inside it (Cambridge Multimorbidity Score style: "a code, or 4+ prescriptions in the last
+  (items dispensed: a prescribing row counts its items) inside it (Cambridge Multimorbidity Score style: "a code, or 4+ prescriptions in the last
   12 months");
 - **minimum age**: age at E at least the minimum (QOF ages are on the achievement date, 31
   March); a person whose birth year is unknown does not meet a minimum age.
@@ -45,10 +45,13 @@ def age_on(
 
 
 def yearly(matched: ibis.Table, keys: tuple[str, ...]) -> ibis.Table:
-    """Matched events summarised per keys × financial year of the event (first, last, count)."""
+    """Matched events summarised per keys × financial year of the event (first, last, count).
+
+    The count adds up `n` when the events carry it (a prescribing row stands for its items)."""
     t = matched.mutate(efy=fy_expr(matched.event_date).cast("int32"))
+    n = t.n.sum() if "n" in t.columns else t.count().cast("float64")
     return t.group_by([*keys, "efy"]).aggregate(
-        first_date=t.event_date.min(), last_date=t.event_date.max(), n=t.count()
+        first_date=t.event_date.min(), last_date=t.event_date.max(), n=n
     )
 
 

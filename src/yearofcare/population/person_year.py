@@ -214,20 +214,24 @@ def _any(values) -> ibis.BooleanValue:
 
 
 def with_prescriptions(events: ibis.Table, activity: ibis.Table) -> ibis.Table:
-    """Coded events and the BNF codes of prescribing activity (one event per dispensing row).
+    """Coded events and the BNF codes of prescribing activity, each with `n`, the prescriptions
+    it stands for: a coded event is one; a prescribing row is its items (`units`, at least one),
+    as person-level dispensing data has a row per item line with its number of items.
 
     Prescription extracts carry their BNF code on the activity row (`primary_code`), so the
     prescription-defined conditions (4+ prescriptions in the year) read it from there.
     """
     cols = ("person_id", "event_date", "code_system", "code")
+    coded = events.select(*cols, n=ibis.literal(1.0))
     rx = activity.filter((activity.primary_code_system == "BNF") & activity.primary_code.notnull())
     rx = rx.select(
         "person_id",
         event_date=rx.start_date,
         code_system=ibis.literal("BNF"),
         code=rx.primary_code,
+        n=ibis.greatest(rx.units.fill_null(1.0), 1.0).cast("float64"),
     )
-    return ibis.union(events.select(*cols), rx, distinct=False)
+    return ibis.union(coded, rx, distinct=False)
 
 
 def membership(reg_years: ibis.Table | None, acts: ibis.Table) -> ibis.Table:

@@ -43,6 +43,7 @@ SECTION_MODULES: tuple[str, ...] = (
     "yearofcare.cohorts.report",
     "yearofcare.contracts.report",
     "yearofcare.outcomes.report",
+    "yearofcare.finance.report",
 )
 
 

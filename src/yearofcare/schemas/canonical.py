@@ -11,6 +11,7 @@ PERSON_ID = C(
     "string",
     "Keyed pseudonym of the NHS number (never the number itself).",
     nullable=False,
+    role="identifier",
 )
 
 person = table(
@@ -89,6 +90,7 @@ activity = table(
             "string",
             "Identifier unique within the store (source-prefixed).",
             nullable=False,
+            role="identifier",
         ),
         PERSON_ID,
         C(
@@ -124,6 +126,7 @@ activity = table(
             "float64",
             "Cost in pounds; empty when the source gives none (costing fills it).",
             minimum=0,
+            role="money",
         ),
         C("cost_basis", "string", "How `cost` was obtained.", allowed=vocab.COST_BASES),
         C("funding_route", "string", "Who pays and how.", allowed=vocab.FUNDING_ROUTES),
@@ -157,7 +160,12 @@ coded_event = table(
             nullable=False,
         ),
         C("source", "string", "Extract the code came from.", nullable=False),
-        C("activity_id", "string", "The activity row the code belongs to, if any."),
+        C(
+            "activity_id",
+            "string",
+            "The activity row the code belongs to, if any.",
+            role="identifier",
+        ),
         C("value", "float64", "Numeric value recorded with the code (e.g. eGFR), if any."),
     ],
 )
@@ -178,7 +186,13 @@ assessment = table(
     "one row per person × assessment",
     "Individual assessments with the NHS CHC Decision Support Tool's eleven care domains.",
     [
-        C("assessment_id", "string", "Identifier of the assessment.", nullable=False),
+        C(
+            "assessment_id",
+            "string",
+            "Identifier of the assessment.",
+            nullable=False,
+            role="identifier",
+        ),
         PERSON_ID,
         C("assessment_date", "date", "Date of the assessment.", nullable=False),
         C("assessor_id", "string", "Pseudonymous identifier of the assessor."),
@@ -213,7 +227,13 @@ survey_response = table(
     "one row per person × survey",
     "Answers to the LTC6 questionnaire: six questions each scored 0–3.",
     [
-        C("response_id", "string", "Identifier of the response.", nullable=False),
+        C(
+            "response_id",
+            "string",
+            "Identifier of the response.",
+            nullable=False,
+            role="identifier",
+        ),
         PERSON_ID,
         C("survey", "string", "Questionnaire name.", nullable=False, allowed=("LTC6",)),
         C("response_date", "date", "Date answered.", nullable=False),

@@ -19,6 +19,12 @@ from yearofcare.errors import InputError
 TYPES = frozenset(
     {"string", "int8", "int16", "int32", "int64", "float64", "date", "timestamp", "boolean"}
 )
+#: What a column is, beyond its type (None: an ordinary attribute):
+#: - identifier: a key or pseudonym naming a person or record (never shown in outputs);
+#: - count: a number of people, rows or events (small numbers are suppressed in outputs);
+#: - money: an amount in pounds (exact to the penny; totals must reconcile);
+#: - derived: computed by a stage from other columns (a flag, score or band).
+ROLES = ("identifier", "count", "money", "derived")
 
 
 @dataclass(frozen=True)
@@ -32,17 +38,21 @@ class Column:
     allowed: tuple[str, ...] | None = None
     minimum: float | None = None
     maximum: float | None = None
+    role: str | None = None
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
             raise ValueError(f"column {self.name}: unknown type {self.type!r}")
+        if self.role is not None and self.role not in ROLES:
+            raise ValueError(f"column {self.name}: unknown role {self.role!r}; one of {ROLES}")
 
     @property
     def dtype(self) -> dt.DataType:
         return dt.dtype(self.type)
 
     def constraint_text(self) -> str:
-        parts = [] if self.nullable else ["required"]
+        parts = [self.role] if self.role else []
+        parts += [] if self.nullable else ["required"]
         if self.allowed:
             parts.append("one of " + ", ".join(f"`{v}`" for v in self.allowed))
         if self.minimum is not None:
@@ -81,6 +91,12 @@ class TableSchema:
 
     def column(self, name: str) -> Column:
         return self._index[name]
+
+    def with_role(self, role: str) -> tuple[Column, ...]:
+        """The columns declared with `role` (see ROLES)."""
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; one of {ROLES}")
+        return tuple(c for c in self.columns if c.role == role)
 
     def ibis_schema(self) -> ibis.Schema:
         return ibis.schema({c.name: c.dtype for c in self.columns})

@@ -78,7 +78,7 @@ person_year = table(
     "one row per person × financial year in which the person was registered or seen",
     "The person-level year: demographics, long-term conditions, multimorbidity, activity and cost by setting.",
     [
-        C("person_id", "string", "Keyed pseudonym.", nullable=False),
+        C("person_id", "string", "Keyed pseudonym.", nullable=False, role="identifier"),
         C(
             "fy",
             "int16",
@@ -129,38 +129,58 @@ person_year = table(
             "boolean",
             "Died during the year or within six months after it ends, so most of the year fell in the last 12 months of life.",
         ),
-        *[C(f"ltc_{r['condition_id']}", "boolean", _flag_description(r)) for r in catalogue_rows()],
+        *[
+            C(f"ltc_{r['condition_id']}", "boolean", _flag_description(r), role="derived")
+            for r in catalogue_rows()
+        ],
         C(
             "ltc_count",
             "int16",
             "Number of long-term conditions of the catalogue held (registers such as palliative "
             "care are not counted).",
             minimum=0,
+            role="derived",
         ),
-        C("physical_ltc_count", "int16", "Number of physical long-term conditions.", minimum=0),
-        C("mental_ltc_count", "int16", "Number of mental health long-term conditions.", minimum=0),
+        C(
+            "physical_ltc_count",
+            "int16",
+            "Number of physical long-term conditions.",
+            minimum=0,
+            role="derived",
+        ),
+        C(
+            "mental_ltc_count",
+            "int16",
+            "Number of mental health long-term conditions.",
+            minimum=0,
+            role="derived",
+        ),
         C(
             "charlson_charlson",
             "int16",
             "Charlson index, Quan ICD-10 mapping, original Charlson (1987) weights.",
             minimum=0,
+            role="derived",
         ),
         C(
             "charlson_quan",
             "int16",
             "Charlson index, Quan ICD-10 mapping, Quan (2011) updated weights.",
             minimum=0,
+            role="derived",
         ),
         C(
             "charlson_shmi",
             "int16",
             "Charlson index, Quan ICD-10 mapping, UK SHMI weights.",
             minimum=0,
+            role="derived",
         ),
         C(
             "cms_score",
             "float64",
             "Cambridge Multimorbidity Score, general-outcome weights (Payne et al. 2020).",
+            role="derived",
         ),
         *[
             C(
@@ -168,6 +188,7 @@ person_year = table(
                 "int32",
                 f"Activity count: {g.replace('_', ' ')} (spells, attendances, contacts, items or package weeks).",
                 minimum=0,
+                role="count",
             )
             for g in COST_GROUPS
         ],
@@ -179,10 +200,22 @@ person_year = table(
             minimum=0,
         ),
         *[
-            C(f"cost_{g}", "float64", f"Cost in pounds: {g.replace('_', ' ')}.", minimum=0)
+            C(
+                f"cost_{g}",
+                "float64",
+                f"Cost in pounds: {g.replace('_', ' ')}.",
+                minimum=0,
+                role="money",
+            )
             for g in COST_GROUPS
         ],
-        C("cost_total", "float64", "Total health and care cost in pounds.", minimum=0),
+        C(
+            "cost_total",
+            "float64",
+            "Total health and care cost in pounds.",
+            minimum=0,
+            role="money",
+        ),
         C("bed_days_acute", "float64", "Acute hospital bed days in the year.", minimum=0),
         C("bed_days_community", "float64", "Community hospital bed days.", minimum=0),
         C("bed_days_mental_health", "float64", "Mental health inpatient bed days.", minimum=0),

@@ -31,7 +31,7 @@ def render() -> str:
                 parts.append(f"- Key: {', '.join(f'`{k}`' for k in t.key)}")
             if t.produced_by:
                 parts.append(f"- Written by: {t.produced_by}")
-            parts.append("\n| column | type | constraints | description |\n|---|---|---|---|")
+            parts.append("\n| column | type | role, constraints | description |\n|---|---|---|---|")
             for c in t.columns:
                 parts.append(f"| `{c.name}` | {c.type} | {c.constraint_text()} | {c.description} |")
     return "\n".join(parts) + "\n"

@@ -52,4 +52,26 @@ synth_assessor = table(
     produced_by="`yoc synth` (yearofcare.synth)",
 )
 
-TABLES = (synth_condition, synth_assessor)
+synth_billed_line = table(
+    "synth_billed_line",
+    "one row per line of the synthetic billed-lines extract",
+    "Which synthetic billed lines bill care already paid from the capitated budget (planted "
+    "double payment) and which bill care outside it (ground truth for `yoc reconcile`).",
+    [
+        C("line_ref", "string", "The line reference in the extract.", nullable=False),
+        C("provider_code", "string", "Provider that billed.", nullable=False),
+        C("activity_ref", "string", "Synthetic activity the line bills.", nullable=False),
+        C(
+            "double_billed",
+            "boolean",
+            "True when the activity was inside the budget.",
+            nullable=False,
+        ),
+        C("billed_pence", "int64", "Amount billed, in pence.", nullable=False),
+    ],
+    key=["line_ref"],
+    derived=True,
+    produced_by="`yoc synth --billed-lines` (yearofcare.synth)",
+)
+
+TABLES = (synth_condition, synth_assessor, synth_billed_line)

@@ -49,7 +49,7 @@ class Term:
                 forbidden=FUTURE_COLUMNS,
             )
             return _indicator(parsed.compile(t))
-        x = t[self.feature]
+        x = no_nan(t[self.feature])
         if self.transform == "value":
             return x.cast("float64").fill_null(self.fill_value or 0.0)
         if self.transform == "log1p":
@@ -80,6 +80,14 @@ class Term:
             "fill_value": self.fill_value,
             "rule": self.rule,
         }
+
+
+def no_nan(x: ibis.Value) -> ibis.Value:
+    """A floating column with NaN read as empty: Spark gives NaN where DuckDB gives NULL (0/0),
+    and Spark orders NaN above every number, so comparisons would differ between engines."""
+    if x.type().is_floating():
+        return ibis.ifelse(x.isnan(), ibis.null(x.type()), x)
+    return x
 
 
 def _indicator(cond: ibis.BooleanValue) -> ibis.NumericValue:

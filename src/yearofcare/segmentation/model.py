@@ -25,7 +25,7 @@ import pandas as pd
 
 from yearofcare.errors import StageError
 from yearofcare.fy import fy_expr
-from yearofcare.segmentation.features import INTERCEPT, Term, design, linear_predictor
+from yearofcare.segmentation.features import INTERCEPT, Term, design, linear_predictor, no_nan
 
 HASH_BUCKETS = 1_000_003
 #: binary terms need this many people with the term in the sample (else they are left out)
@@ -67,7 +67,7 @@ def pairs(py: ibis.Table, feature_fys: Sequence[int]) -> ibis.Table:
         _pid=py.person_id,
         _fy_prev=(py.fy - 1).cast(py.fy.type()),
         _admitted=(py[EMERGENCY].fill_null(0) > 0),
-        _cost_next=py.cost_total.cast("float64").fill_null(0.0),
+        _cost_next=no_nan(py.cost_total.cast("float64")).fill_null(0.0),
     )
     j = feat.join(nxt, [feat.person_id == nxt._pid, feat.fy == nxt._fy_prev])
     return j.drop("_pid", "_fy_prev")
@@ -122,6 +122,13 @@ def draw_sample(
     keep = ["_admitted", "_cost_next", *extra]
     frame = execute(design(chosen, terms, keep=keep))
     x = frame[[f"_x{i}" for i in range(len(terms))]].to_numpy(dtype="float64")
+    bad = ~np.isfinite(x).all(axis=0)
+    if bad.any():
+        names = ", ".join(terms[i].term for i in np.flatnonzero(bad)[:5])
+        raise StageError(
+            f"model terms with values that are not numbers in person_year: {names}",
+            hint="check the columns these terms read for infinite values",
+        )
     return Sample(
         x=x,
         admitted=frame["_admitted"].to_numpy(dtype=bool),

@@ -20,6 +20,8 @@ FORMATS: tuple[str, ...] = (
     "asc_cld",
     "prescribing",
     "ambulance",
+    "dst",
+    "billed_lines",
     "canonical",
 )
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ibis
 
 from yearofcare.sources import common
-from yearofcare.sources.base import Adapter, BuildContext, RawColumn, Rule
+from yearofcare.sources.base import Adapter, BuildContext, RawColumn, Rule, end_before_start
 
 EVENT_TYPES = {
     "REQUEST": "request",
@@ -137,15 +137,10 @@ ADAPTER = Adapter(
         Rule(
             "excluded",
             "Event_Type",
-            "\"Event_Type\" = 'request'",
+            lambda t: t.Event_Type == "request",
             "request for support: not a service or contact",
         ),
-        Rule(
-            "end_before_start",
-            "Event_End_Date",
-            '"Event_End_Date" < "Event_Start_Date"',
-            "Event_End_Date is before Event_Start_Date",
-        ),
+        end_before_start("Event_End_Date", "Event_Start_Date"),
     ),
     code_maps={
         "Event_Type": EVENT_TYPES,

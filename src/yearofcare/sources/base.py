@@ -17,6 +17,8 @@ from typing import Literal
 
 import ibis
 
+from yearofcare import codes
+
 #: Kinds of raw column. Identifier kinds are consumed by the trusted linkage step and never
 #: reach the store; code kinds are normalised and checked against their code system.
 Kind = Literal[
@@ -38,13 +40,8 @@ Kind = Literal[
     "postcode",
 ]
 IDENTIFIER_KINDS = frozenset({"nhs_number", "token", "pseudonym", "local_id", "dob", "postcode"})
-CODE_SYSTEM_KINDS: dict[str, str] = {
-    "icd10": "ICD10",
-    "opcs4": "OPCS4",
-    "snomed": "SNOMED",
-    "read2": "READ2",
-    "bnf": "BNF",
-}
+#: Code-system column kinds → the system's name (`yearofcare.codes`).
+CODE_SYSTEM_KINDS: dict[str, str] = {kind: s.name for kind, s in codes.BY_KIND.items()}
 ISO_DATE = ("%Y-%m-%d",)
 
 
@@ -80,12 +77,21 @@ def columns(pattern: str, first: int, last: int, kind: Kind, **kw: object) -> li
 
 @dataclass(frozen=True)
 class Rule:
-    """A row rule over typed columns (SQL on the typed row); rows it matches are quarantined."""
+    """A row rule over typed columns; rows it matches are quarantined.
+
+    `condition` takes the table of typed rows (columns named as the contract) and returns an
+    Ibis boolean; NULL counts as not matched.
+    """
 
     reason: str
     column: str
-    condition: str
+    condition: Callable[[ibis.Table], ibis.BooleanValue]
     message: str
+
+
+def end_before_start(end: str, start: str) -> Rule:
+    """The common rule: a period ending before it starts is quarantined."""
+    return Rule("end_before_start", end, lambda t: t[end] < t[start], f"{end} is before {start}")
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import ibis
-import ibis.expr.datatypes as dt
 
+from yearofcare import schemas
 from yearofcare.sources.base import BuildContext, RawColumn
 
 #: HES and SUS date sentinels (HES data dictionary: 1800-01-01 null, 1801-01-01 invalid).
@@ -72,21 +72,23 @@ def coded_events(
     )
 
 
+#: What one row may say about its person: the facts `ingest_person` keeps per load (its
+#: declared columns, less the bookkeeping ones the ingest adds).
+PERSON_FACTS = tuple(
+    c
+    for c in schemas.get("ingest_person").columns
+    if c.name not in ("load_id", "source", "rank", "person_id", "linked")
+)
+
+
 def person_rows(t: ibis.Table, **cols: ibis.Value) -> ibis.Table:
     """Per-row person facts (the ingest aggregates them per person and load)."""
-    spec = {
-        "sex": dt.string,
-        "birth_year": dt.int16,
-        "birth_month": dt.int8,
-        "lsoa": dt.string,
-        "imd_decile": dt.int8,
-        "date_of_death": dt.date,
-        "place_of_death": dt.string,
-        "last_seen": dt.date,
-    }
+    unknown = set(cols) - {c.name for c in PERSON_FACTS}
+    if unknown:
+        raise ValueError(f"person_rows: not person facts of ingest_person: {sorted(unknown)}")
     values = {
-        name: (cols[name] if name in cols else ibis.null(typ)).cast(typ)
-        for name, typ in spec.items()
+        c.name: (cols[c.name] if c.name in cols else ibis.null(c.dtype)).cast(c.dtype)
+        for c in PERSON_FACTS
     }
     return t.select(person_id=t.person_id, linked=t._linked, **values)
 
@@ -142,33 +144,18 @@ def first_code_system(code: ibis.Value, system: str) -> ibis.Value:
 
 
 def activity_frame(t: ibis.Table, ctx: BuildContext, **cols: ibis.Value) -> ibis.Table:
-    """An `activity` selection with every canonical column (missing ones null)."""
-    spec = {
-        "activity_id": dt.string,
-        "person_id": dt.string,
-        "source": dt.string,
-        "setting": dt.string,
-        "service_type": dt.string,
-        "provider_code": dt.string,
-        "start_date": dt.date,
-        "end_date": dt.date,
-        "units": dt.float64,
-        "unit_type": dt.string,
-        "bed_days": dt.float64,
-        "currency": dt.string,
-        "cost": dt.float64,
-        "cost_basis": dt.string,
-        "funding_route": dt.string,
-        "primary_code": dt.string,
-        "primary_code_system": dt.string,
-    }
+    """An `activity` selection with every declared column (missing ones null)."""
+    declared = schemas.get("activity")
+    unknown = set(cols) - set(declared.names)
+    if unknown:
+        raise ValueError(f"activity_frame: not columns of activity: {sorted(unknown)}")
     defaults = {
         "person_id": t.person_id,
         "source": ibis.literal(ctx.source),
         "funding_route": ctx.default("funding_route"),
     }
     values = {}
-    for name, typ in spec.items():
-        v = cols.get(name, defaults.get(name))
-        values[name] = v.cast(typ) if v is not None else ibis.null(typ)
+    for c in declared.columns:
+        v = cols.get(c.name, defaults.get(c.name))
+        values[c.name] = v.cast(c.dtype) if v is not None else ibis.null(c.dtype)
     return t.select(**values)

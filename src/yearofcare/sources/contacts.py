@@ -13,7 +13,7 @@ from __future__ import annotations
 import ibis
 
 from yearofcare.sources import common
-from yearofcare.sources.base import Adapter, BuildContext, RawColumn, Rule
+from yearofcare.sources.base import Adapter, BuildContext, RawColumn, Rule, end_before_start
 
 RECORD_TYPES = {
     "CONTACT": "contact",
@@ -116,15 +116,10 @@ def make_adapter(name: str, description: str, setting: str, funding: str) -> Ada
             Rule(
                 "excluded",
                 "AttendOrDNACode",
-                "\"AttendOrDNACode\" = 'not_attended'",
+                lambda t: t.AttendOrDNACode == "not_attended",
                 "contact not attended (cancelled or did not attend): not a contact",
             ),
-            Rule(
-                "end_before_start",
-                "EndDate",
-                '"EndDate" < "CareContDate"',
-                "EndDate is before CareContDate",
-            ),
+            end_before_start("EndDate", "CareContDate"),
         ),
         code_maps={
             "RecordType": RECORD_TYPES,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ibis
 
+from yearofcare import codes
 from yearofcare.sources import common
 from yearofcare.sources.base import Adapter, BuildContext, RawColumn, Rule
 
@@ -57,10 +58,16 @@ COLUMNS = (
     RawColumn("CONSULTATION_ID", "string", optional=True),
     RawColumn("CONSULTATION_TYPE", "code", optional=True),
 )
-VALID_CODE = (
-    "(\"CODE_SYSTEM\" = 'SNOMED' AND regexp_full_match(\"CODE\", '[0-9]{6,18}')) OR "
-    "(\"CODE_SYSTEM\" = 'READ2' AND regexp_full_match(\"CODE\", '[A-Za-z0-9.]{5}([0-9]{2})?'))"
-)
+
+
+def invalid_code(t: ibis.Table) -> ibis.BooleanValue:
+    """A CODE that is not a valid code of its row's CODE_SYSTEM (a Read v2 code may carry its
+    two-digit term code). NULL, not matched, when the system itself is unknown."""
+    system = t.CODE_SYSTEM
+    valid = ibis.or_(
+        *[(system == s.name) & s.valid_raw_expr(t.CODE) for s in (codes.SNOMED, codes.READ2)]
+    )
+    return t.CODE.notnull() & ~valid
 
 
 def build(t: ibis.Table, ctx: BuildContext) -> dict[str, ibis.Table]:
@@ -116,13 +123,13 @@ ADAPTER = Adapter(
         Rule(
             "invalid_code",
             "CODE",
-            f'"CODE" IS NOT NULL AND NOT ({VALID_CODE})',
+            invalid_code,
             "CODE is not a valid code of its CODE_SYSTEM (SNOMED CT concept id or Read v2 code)",
         ),
         Rule(
             "missing_required",
             "CODE",
-            '"CODE" IS NULL AND "CONSULTATION_ID" IS NULL',
+            lambda t: t.CODE.isnull() & t.CONSULTATION_ID.isnull(),
             "a row needs a CODE or a CONSULTATION_ID",
         ),
     ),

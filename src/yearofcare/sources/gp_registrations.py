@@ -10,7 +10,7 @@ from __future__ import annotations
 import ibis
 
 from yearofcare.sources import common
-from yearofcare.sources.base import Adapter, BuildContext, RawColumn, Rule
+from yearofcare.sources.base import Adapter, BuildContext, RawColumn, end_before_start
 
 END_REASONS = {
     "D": "died",
@@ -91,14 +91,7 @@ ADAPTER = Adapter(
     columns=COLUMNS,
     build=build,
     record_key=("person_id", "PRACTICE_CODE", "REGISTRATION_DATE"),
-    rules=(
-        Rule(
-            "end_before_start",
-            "DEREGISTRATION_DATE",
-            '"DEREGISTRATION_DATE" < "REGISTRATION_DATE"',
-            "DEREGISTRATION_DATE is before REGISTRATION_DATE",
-        ),
-    ),
+    rules=(end_before_start("DEREGISTRATION_DATE", "REGISTRATION_DATE"),),
     code_maps={
         "SEX": common.SEX_CODES,
         "DEREGISTRATION_REASON": END_REASONS,

@@ -20,7 +20,14 @@ from __future__ import annotations
 import ibis
 
 from yearofcare.sources import common
-from yearofcare.sources.base import Adapter, BuildContext, RawColumn, Rule, columns
+from yearofcare.sources.base import (
+    Adapter,
+    BuildContext,
+    RawColumn,
+    Rule,
+    columns,
+    end_before_start,
+)
 
 #: ADMIMETH → admission group (HES data dictionary). 98/99 (not applicable / not known) are
 #: deliberately absent: such rows are quarantined unless a mapping file maps them.
@@ -169,15 +176,10 @@ ADAPTER = Adapter(
         Rule(
             "excluded",
             "EPISTAT",
-            '"EPISTAT" IS NOT NULL AND "EPISTAT" <> \'3\'',
+            lambda t: t.EPISTAT.notnull() & (t.EPISTAT != "3"),
             "unfinished episode (EPISTAT is not 3): HES analysis counts finished episodes only",
         ),
-        Rule(
-            "end_before_start",
-            "DISDATE",
-            '"DISDATE" < "ADMIDATE"',
-            "DISDATE is before ADMIDATE",
-        ),
+        end_before_start("DISDATE", "ADMIDATE"),
     ),
     code_maps={"ADMIMETH": ADMISSION_GROUPS, "SEX": common.SEX_CODES},
     defaults={"funding_route": "pbr"},

@@ -97,7 +97,7 @@ ADAPTER = Adapter(
         Rule(
             "excluded",
             "ATTENDED",
-            "\"ATTENDED\" = 'not_attended'",
+            lambda t: t.ATTENDED == "not_attended",
             "appointment not attended (cancelled or did not attend): not an attendance",
         ),
     ),

@@ -1,500 +1,494 @@
-"""Read a preflighted file, pseudonymise, type and check every value — all vectorised SQL.
+"""Read a preflighted file, pseudonymise, type and check every value — Ibis on a private DuckDB.
 
-The work happens on a private in-memory DuckDB connection (the *scratch*), never the store:
-1. DuckDB's CSV reader loads the file as text (`all VARCHAR`); rows with the wrong number of
-   fields are caught by the reader and quarantined as `malformed_row` with their line number;
-2. the trusted identity step (`linkage.identity`) turns identifiers into pseudonyms and flags
-   opted-out rows, which are dropped and only counted;
-3. each column is typed with `try_cast` / `try_strptime` and checked (dates, numbers, codes,
-   code maps); failures become reject rows with the file's row and column;
-4. duplicates (by the format's record key) and the format's row rules quarantine rows.
-Only pseudonymised, typed rows and masked rejects leave as Arrow tables.
+The work happens on a private in-memory DuckDB connection (the *scratch*, `scratch()`), never
+the store, whichever engine the store uses:
+1. DuckDB's CSV reader reads the file as text; rows with the wrong number of fields are
+   caught by the reader and quarantined as `malformed_row` with their line number;
+2. the trusted identity step (`linkage.identity`) turns identifiers into pseudonyms (in bulk:
+   one keyed hash per distinct value) and flags opted-out rows, which are dropped and counted;
+3. each column is typed and checked in one pass (`columns.py`: dates, numbers, codes, code
+   maps); failures become reject rows naming the file's row and column;
+4. duplicates (by the format's record key) and the format's row rules (Ibis predicates)
+   quarantine rows.
+The pass writes every row, typed and pseudonymised, to one Parquet file in the run's scratch
+folder; `Parsed.good(backend)` reads the rows to load from it on the store's engine. Only
+pseudonymised, typed rows and masked rejects leave the scratch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
-import duckdb
+import ibis
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import sqlglot.expressions as sge
 
-from yearofcare.linkage import identity as idsql
-from yearofcare.sources.base import CODE_SYSTEM_KINDS, Adapter, RawColumn
+from yearofcare.linkage import groups, identity
+from yearofcare.linkage.optout import OptOuts
+from yearofcare.linkage.pseudonym import Hasher
+from yearofcare.sources.base import Adapter
+from yearofcare.sources.columns import (
+    MIN_DATE,
+    QUARANTINE_ALWAYS,
+    VALUE_CHARS,
+    Checked,
+    blank,
+    check_column,
+    parse_date,
+)
 from yearofcare.sources.mapping import Mapping
 from yearofcare.sources.preflight import FileFacts
 
-MIN_DATE = date(1890, 1, 1)
-MAX_DATE = date(2099, 12, 31)
-VALUE_CHARS = 60
-_CODE_PATTERNS = {
-    "icd10": "[A-Z][0-9]{2}[0-9A-Z]{0,2}",
-    "opcs4": "[A-Z][0-9]{2,3}",
-    "snomed": "[0-9]{6,18}",
-    "read2": "[A-Za-z0-9.]{5}",
-    "bnf": "[0-9A-Z]{7,15}",
-}
-#: Codes already in normal form (no filler, no punctuation, upper case): used as they are.
-_CLEAN_CODES = {
-    "icd10": "[A-Z][0-9]{2}[0-9]?",
-    "opcs4": "[A-Z][0-9]{2}[0-9]?",
-    "snomed": "[0-9]{6,18}",
-    "bnf": "[0-9A-Z]{7,15}",
-}
-QUARANTINE_ALWAYS = ("duplicate", "malformed_row", "excluded", "end_before_start")
+__all__ = ["MIN_DATE", "ParseOptions", "Parsed", "parse", "scratch"]
+
+#: Internal columns of the parsed file: quarantined before duplicates are known; any problem.
+_HARD = "_hard"
+_BAD = "_bad"
 
 
 @dataclass(frozen=True)
 class ParseOptions:
-    """What the parse needs beyond the contract: the load's identity and the opt-out list."""
+    """What the parse needs beyond the contract: the load's identity, key and opt-outs."""
 
     source: str
     load_id: str
     content_hash: str
-    optout_table: str | None = None
+    hasher: Hasher
+    folder: Path  # where the parsed rows are written (the run's scratch)
+    optouts: OptOuts | None = None
+    late_before: date | None = None  # rows whose date column is earlier count as late
 
 
 @dataclass
 class Parsed:
     """The outcome of parsing one file."""
 
-    good: pa.Table
+    path: Path  # every parsed row (Parquet), with `_optout` and `_hard` (quarantined) flags
     rejects: pa.Table
     counts: dict[str, int] = field(default_factory=dict)
+    stats: dict[str, int] = field(default_factory=dict)  # rows_late, rows_unlinked, persons
+    fixes: pa.Table | None = None  # rows whose person is another row's (`_identity_fixes`)
+    duplicates: pa.Table | None = None  # `_row`, `_dup_of`: rows repeating a record key
+    columns: tuple[str, ...] = ()
+
+    def good(self, backend) -> ibis.Table:
+        """The rows to load, read on the store's engine (`backend.read_parquet`)."""
+        t = backend.read_parquet([self.path])
+        t = t.filter(~t._optout & ~t[_HARD])
+        if self.duplicates is not None:
+            t = t.anti_join(ibis.memtable(self.duplicates.select(["_row"])), "_row")
+        return _apply_fixes(t, self.fixes).select(*self.columns)
+
+    @property
+    def rows_loaded(self) -> int:
+        return self.counts.get("rows_loaded", 0)
 
 
-def q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def scratch(threads: int | None = None) -> duckdb.DuckDBPyConnection:
+def scratch(threads: int | None = None, memory: str | None = None):
     """A private in-memory DuckDB for one ingest (raw identifiers live only here)."""
-    con = duckdb.connect(":memory:")
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
-    con.execute("SET preserve_insertion_order = true")
+    con = ibis.duckdb.connect(threads=threads) if threads else ibis.duckdb.connect()
+    if memory:
+        con.raw_sql(_set("memory_limit", memory))
     return con
 
 
+def _set(name: str, value: object) -> str:
+    item = sge.SetItem(this=sge.EQ(this=sge.column(name), expression=sge.convert(value)))
+    return sge.Set(expressions=[item]).sql("duckdb")
+
+
 # ---- 1. read ------------------------------------------------------------------------------
-def read_raw(con: duckdb.DuckDBPyConnection, facts: FileFacts, adapter: Adapter) -> list[tuple]:
-    """Load the contract's columns as text into temp table `raw` with `_row` (file line).
+#: Malformed lines up to this many are numbered by an inline expression, more by a join.
+_INLINE_LINES = 256
 
-    Returns malformed rows as (line, column, message) tuples.
-    """
-    cols = "{" + ", ".join(f"{lit(h)}: 'VARCHAR'" for h in facts.header) + "}"
-    select = ", ".join(
-        f"{q(facts.resolved[c.name])} AS {q(c.name)}"
-        if c.name in facts.resolved
-        else f"NULL::VARCHAR AS {q(c.name)}"
-        for c in adapter.columns
+
+def _with_rowid(con, table: str, offset: int) -> ibis.Table:
+    """`table` with `_row` = its DuckDB rowid + `offset` (a sqlglot-built SELECT: Ibis has no
+    word for rowid). Rows were inserted in file order, so rowid is the order in the file."""
+    rowid = sge.Add(this=sge.column("rowid"), expression=sge.convert(offset))
+    query = sge.select(rowid.as_("_row"), sge.Star()).from_(
+        sge.Table(this=sge.to_identifier(table, quoted=True))
     )
-    encoding = {"latin-1": "latin-1", "utf-16": "utf-16"}.get(facts.encoding, "utf-8")
-    con.execute("DROP TABLE IF EXISTS raw_src")
+    return con.sql(query.sql("duckdb"), dialect="duckdb")
+
+
+def read_raw(con, facts: FileFacts, adapter: Adapter, name: str) -> tuple[ibis.Table, list]:
+    """The file as text: `_row` (its line in the file) and one column per contract column.
+
+    CSV files are read once, in parallel, into a private temporary table (`name`); every
+    later step scans that table. Returns the table and the malformed rows as (line, column,
+    message) tuples.
+    """
+    present = [c.name for c in adapter.columns if c.name in facts.resolved]
     if facts.kind == "parquet":
-        select = ", ".join(
-            f"CAST({q(facts.resolved[c.name])} AS VARCHAR) AS {q(c.name)}"
-            if c.name in facts.resolved
-            else f"NULL::VARCHAR AS {q(c.name)}"
-            for c in adapter.columns
-        )
-        con.execute(
-            f"CREATE TEMP TABLE raw AS SELECT file_row_number + 1 AS _row, {select} "
-            f"FROM read_parquet({lit(str(facts.path))}, file_row_number = true)"
-        )
-        return []
-    con.execute(
-        f"""CREATE TEMP TABLE raw_src AS SELECT {select} FROM read_csv(
-            {lit(str(facts.path))}, header = true, delim = {lit(facts.delimiter)},
-            quote = '"', escape = '"', columns = {cols}, auto_detect = false,
-            ignore_errors = true, store_rejects = true, null_padding = false,
-            encoding = {lit(encoding)}, max_line_size = 4194304,
-            rejects_table = 'yoc_rejects', rejects_scan = 'yoc_scans')"""
+        src = con.read_parquet(str(facts.path), table_name=name, file_row_number=True)
+        cols = {c: src[facts.resolved[c]].cast("string") for c in present}
+        return src.select(_row=src.file_row_number + 1, **cols), []
+    view = con.read_csv(
+        str(facts.path),
+        table_name=f"{name}_csv",
+        header=True,
+        delim=facts.delimiter,
+        quote='"',
+        escape='"',
+        columns=dict.fromkeys(facts.header, "VARCHAR"),
+        auto_detect=False,
+        ignore_errors=True,
+        null_padding=False,
+        encoding={"latin-1": "latin-1", "utf-16": "utf-16"}.get(facts.encoding, "utf-8"),
+        max_line_size=4194304,
+        store_rejects=True,
+        rejects_table=f"{name}_rejects",
+        rejects_scan=f"{name}_scans",
     )
-    malformed = con.execute(
-        """SELECT line, any_value(column_name), any_value(error_type || ': ' || error_message)
-           FROM yoc_rejects GROUP BY line ORDER BY line"""
-    ).fetchall()
-    n = con.execute("SELECT count(*) FROM raw_src").fetchone()[0]
-    if malformed:
-        bad = np.array([m[0] for m in malformed], dtype=np.int64)
-        lines = np.setdiff1d(np.arange(2, 2 + n + len(bad), dtype=np.int64), bad)[:n]
-        con.register("_yoc_lines", pa.table({"_row": lines}))
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE raw AS SELECT l._row, r.* "
-            "FROM raw_src r POSITIONAL JOIN _yoc_lines l"
-        )
-        con.unregister("_yoc_lines")
-        con.execute("DROP TABLE raw_src")
-    else:  # the usual case: no copy, the line number is the insertion order
-        con.execute("CREATE OR REPLACE TEMP VIEW raw AS SELECT rowid + 2 AS _row, * FROM raw_src")
-    return [(int(line), col, msg) for line, col, msg in malformed]
-
-
-# ---- 2 + 3. identity and typing ------------------------------------------------------------
-@dataclass
-class _Col:
-    """SQL pieces for one contract column.
-
-    `pre` expressions are computed once per row in an inner query (blanked value, parsed date,
-    number, normalised code); `typed` and `error` refer to them by name.
-    """
-
-    typed: dict[str, str]  # output column -> SQL
-    error: str | None  # SQL giving a reason code or NULL
-    message: str  # SQL giving the message when error is not NULL
-    required: bool
-    identifier: bool
-    pre: dict[str, str] = field(default_factory=dict)
-
-
-def _blank(col: RawColumn, nulls: Sequence[str]) -> str:
-    v = f"nullif(trim({q(col.name)}), '')"
-    if nulls:
-        return f"CASE WHEN {v} IN ({', '.join(lit(x) for x in nulls)}) THEN NULL ELSE {v} END"
-    return v
-
-
-def _date_sql(v: str, formats: Sequence[str]) -> str:
-    """Parse with the formats in order; ISO dates take DuckDB's fast cast."""
-    parts = []
-    for f in formats:
-        if f == "%Y-%m-%d":
-            parts.append(f"try_cast({v} AS DATE)")
-        else:
-            parts.append(f"try_strptime({v}, {lit(f)})::DATE")
-    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
-
-
-def _in(values: Sequence[str]) -> str:
-    return ", ".join(lit(x) for x in values) or "NULL"
-
-
-def _column_sql(col: RawColumn, adapter: Adapter, mapping: Mapping) -> _Col:
-    name = col.name
-    blank = _blank(col, (*adapter.null_values, *mapping.null_values))
-    v = q("__v_" + name)
-    pre = {"__v_" + name: blank}
-    shown = f"{lit(name)} || ' ' || quote_val"
-    required_missing = f"WHEN {v} IS NULL THEN 'missing_required'" if col.required else ""
-    missing_msg = f"{lit(name + ' is blank but required')}"
-    kind = col.kind
-    if kind == "date":
-        formats = mapping.date_formats.get(name, col.formats)
-        nulls, invalid = _in(adapter.null_dates), _in(adapter.invalid_dates)
-        p = q("__p_" + name)
-        pre["__p_" + name] = _date_sql(blank, formats)
-        in_range = f"{p} BETWEEN DATE '{MIN_DATE}' AND DATE '{MAX_DATE}'"
-        typed = (
-            f"CASE WHEN {v} IN ({nulls}) OR {v} IN ({invalid}) THEN NULL "
-            f"WHEN {in_range} THEN {p} END"
-        )
-        missing = (
-            f"WHEN ({v} IS NULL OR {v} IN ({nulls})) THEN 'missing_required'"
-            if col.required
-            else f"WHEN {v} IN ({nulls}) THEN NULL"
-        )
-        error = (
-            f"CASE {missing} WHEN {v} IS NULL THEN NULL "
-            f"WHEN {v} IN ({invalid}) THEN 'invalid_date' "
-            f"WHEN {p} IS NULL THEN 'invalid_date' "
-            f"WHEN NOT {in_range} THEN 'impossible_date' END"
-        )
-        expected = " or ".join(
-            f.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD") for f in formats
-        )
-        message = (
-            f"CASE __REASON__ WHEN 'missing_required' THEN {missing_msg} "
-            f"WHEN 'impossible_date' THEN {shown} || ' is outside {MIN_DATE} to {MAX_DATE}' "
-            f"ELSE {shown} || {lit(' is not a valid date (expected ' + expected + ')')} END"
-        )
-        return _Col({name: typed}, error, message, col.required, False, pre)
-    if kind in ("int", "float"):
-        sql_type = "BIGINT" if kind == "int" else "DOUBLE"
-        n = q("__n_" + name)
-        pre["__n_" + name] = f"try_cast({blank} AS DOUBLE)"
-        bounds = []
-        if col.minimum is not None:
-            bounds.append(f"WHEN {n} < {col.minimum} THEN 'out_of_range'")
-        if col.maximum is not None:
-            bounds.append(f"WHEN {n} > {col.maximum} THEN 'out_of_range'")
-        integral = f"WHEN {n} <> trunc({n}) THEN 'invalid_number'" if kind == "int" else ""
-        error = (
-            f"CASE {required_missing} WHEN {v} IS NULL THEN NULL "
-            f"WHEN {n} IS NULL OR isnan({n}) OR isinf({n}) THEN 'invalid_number' "
-            f"{integral} {' '.join(bounds)} END"
-        )
-        limits = []
-        if col.minimum is not None:
-            limits.append(f"at least {col.minimum:g}")
-        if col.maximum is not None:
-            limits.append(f"at most {col.maximum:g}")
-        out_of_range = lit(" is out of range (expected " + " and ".join(limits) + ")")
-        not_number = lit(" is not " + ("a whole number" if kind == "int" else "a number"))
-        message = (
-            f"CASE __REASON__ WHEN 'missing_required' THEN {missing_msg} "
-            f"WHEN 'out_of_range' THEN {shown} || {out_of_range} "
-            f"ELSE {shown} || {not_number} END"
-        )
-        ok = " AND ".join(
-            [f"{n} >= {col.minimum}"] * (col.minimum is not None)
-            + [f"{n} <= {col.maximum}"] * (col.maximum is not None)
-            + ([f"{n} = trunc({n})"] if kind == "int" else [])
-        )
-        typed = f"CASE WHEN {ok or 'TRUE'} AND NOT isnan({n}) AND NOT isinf({n}) THEN {n}::{sql_type} END"
-        return _Col({name: typed}, error, message, col.required, False, pre)
-    if kind in CODE_SYSTEM_KINDS:
-        norm = f"regexp_replace({blank}, '[\\s.*+]', '', 'g')"
-        if kind != "read2":
-            norm = f"upper({norm})"
-        norm = f"nullif(regexp_replace({norm}, '^([A-Z][0-9]{{2}})[X-]+$', '\\1'), '')"
-        norm = f"CASE WHEN regexp_full_match({blank}, '[-&\\s]+') THEN NULL ELSE {norm} END"
-        clean = _CLEAN_CODES.get(kind)
-        if clean:  # most codes arrive clean: skip the rewriting for them
-            norm = f"CASE WHEN regexp_full_match({blank}, '{clean}') THEN {blank} ELSE {norm} END"
-        if kind == "read2":
-            norm = f"left({norm}, 5)"
-        c = q("__c_" + name)
-        pre["__c_" + name] = norm
-        pattern = _CODE_PATTERNS[kind]
-        typed = f"CASE WHEN regexp_full_match({c}, '{pattern}') THEN {c} END"
-        error = (
-            f"CASE {required_missing} WHEN {c} IS NULL THEN NULL "
-            f"WHEN NOT regexp_full_match({c}, '{pattern}') THEN 'invalid_code' END"
-        )
-        system = CODE_SYSTEM_KINDS[kind]
-        message = (
-            f"CASE __REASON__ WHEN 'missing_required' THEN {missing_msg} "
-            f"ELSE {shown} || {lit(' is not a valid ' + system + ' code')} END"
-        )
-        return _Col({name: typed}, error, message, col.required, False, pre)
-    if kind == "code":
-        cmap = {**adapter.code_maps.get(name, {}), **mapping.code_maps.get(name, {})}
-        if cmap:
-            upper = {k.upper(): val for k, val in cmap.items()}
-            cases = " ".join(f"WHEN {lit(k)} THEN {lit(val)}" for k, val in upper.items())
-            m = q("__m_" + name)
-            pre["__m_" + name] = f"CASE upper({blank}) {cases} END"
-            known = ", ".join(list(cmap)[:12]) + (", …" if len(cmap) > 12 else "")
-            error = (
-                f"CASE {required_missing} WHEN {v} IS NULL THEN NULL "
-                f"WHEN {m} IS NULL THEN 'unknown_code' END"
-            )
-            unknown = lit(
-                f" is not a known code (known: {known}); map it under code_maps in a mapping file"
-            )
-            message = (
-                f"CASE __REASON__ WHEN 'missing_required' THEN {missing_msg} "
-                f"ELSE {shown} || {unknown} END"
-            )
-            return _Col({name: m}, error, message, col.required, False, pre)
-    error = f"CASE {required_missing} END" if col.required else None
-    return _Col({name: v}, error, missing_msg, col.required, False, pre)
-
-
-def _identity_plan(adapter: Adapter, mapping: Mapping, opts: ParseOptions) -> idsql.IdentityPlan:
-    """The trusted identity step for this adapter's identifier columns (linkage.identity)."""
-    nulls = (*adapter.null_values, *mapping.null_values)
-    kinds: dict[str, tuple] = {}
-    for c in adapter.identifiers:
-        v = _blank(c, nulls)
-        if c.kind == "dob":
-            formats = mapping.date_formats.get(c.name, c.formats)
-            kinds["dob"] = (c.name, (v, _date_sql(v, formats)))
-        else:
-            kinds[c.kind] = (c.name, v)
-    return idsql.plan(
-        kinds,
-        source=opts.source,
-        token_namespace=adapter.token_namespace,
-        content_hash=opts.content_hash,
-        optout_table=opts.optout_table,
-        min_date=str(MIN_DATE),
+    con.create_table(name, view.select(**{c: view[facts.resolved[c]] for c in present}), temp=True)
+    con.drop_view(f"{name}_csv")
+    rej = con.table(f"{name}_rejects")
+    rej = rej.group_by("line").aggregate(
+        col=rej.column_name.arbitrary(), msg=(rej.error_type + ": " + rej.error_message).arbitrary()
     )
-
-
-def parse(
-    con: duckdb.DuckDBPyConnection,
-    facts: FileFacts,
-    adapter: Adapter,
-    mapping: Mapping,
-    opts: ParseOptions,
-) -> Parsed:
-    """Read, pseudonymise, type and check one file; see the module docstring."""
-    malformed = read_raw(con, facts, adapter)
-    ident = _identity_plan(adapter, mapping, opts)
-    for statement in ident.prelude:
-        con.execute(statement)
-    cols = {
-        name: _Col(c.typed, c.error, c.message, False, True) for name, c in ident.columns.items()
-    }
-    for c in adapter.columns:
-        if not c.is_identifier:
-            cols[c.name] = _column_sql(c, adapter, mapping)
-    inner, outer = ["raw._row"], ["_row"]
-    for name, piece in cols.items():
-        error = [(q("__e_" + name), piece.error)] if piece.error else []
-        if piece.identifier:  # identity SQL refers to the join tables: computed inside
-            for out, sql in [*((q(o), s) for o, s in piece.typed.items()), *error]:
-                inner.append(f"{sql} AS {out}")
-                outer.append(out)
-        else:
-            inner += [f"{sql} AS {q(n)}" for n, sql in piece.pre.items()]
-            outer += [f"{sql} AS {q(o)}" for o, sql in piece.typed.items()]
-            outer += [f"{sql} AS {n}" for n, sql in error]
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE typed AS SELECT {', '.join(outer)} "
-        f"FROM (SELECT {', '.join(inner)} FROM raw{ident.joins})"
-    )
-    for name in ident.cleanup:
-        con.execute(f"DROP TABLE IF EXISTS {name}")
-    n_read = con.execute("SELECT count(*) FROM raw").fetchone()[0] + len(malformed)
-    counts = _identity_counts(con, adapter)
-    if counts["rows_opted_out"]:
-        con.execute("DELETE FROM typed WHERE _optout")
-    _collect_bad_rows(con, cols)
-    reject_parts = _column_rejects(cols, adapter)
-    reject_parts += _rule_rejects(adapter)
-    reject_parts.append(_duplicate_rejects(adapter, facts))
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE rej AS " + " UNION ALL ".join(f"({p})" for p in reject_parts)
-    )
-    if malformed:
-        con.executemany(
-            "INSERT INTO rej VALUES (?, ?, 'malformed_row', ?, NULL, TRUE)",
-            [
-                (line, col or "", f"row could not be read ({msg})"[:300])
-                for line, col, msg in malformed
-            ],
-        )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE quarantined AS SELECT DISTINCT _row FROM rej WHERE hard"
-    )
-    good = con.execute(
-        "SELECT t.* EXCLUDE ("
-        + ", ".join(["_optout", *[q("__e_" + n) for n, p in cols.items() if p.error]])
-        + ") FROM typed t ANTI JOIN quarantined USING (_row)"
-    ).to_arrow_table()
-    rejects = con.execute(
-        """SELECT r._row AS row_number, r.col AS "column", r.reason, r.message,
-                   r.value, CASE WHEN q._row IS NULL THEN 'corrected' ELSE 'quarantined' END AS action
-            FROM rej r LEFT JOIN quarantined q USING (_row) ORDER BY r._row, r.col"""
-    ).to_arrow_table()
-    n_quarantined = con.execute("SELECT count(*) FROM quarantined").fetchone()[0]
-    kinds = dict(
-        con.execute(
-            """SELECT reason, count(DISTINCT _row) FROM rej WHERE hard
-               AND reason IN ('duplicate', 'excluded') GROUP BY reason"""
-        ).fetchall()
-    )
-    corrected = con.execute(
-        "SELECT count(DISTINCT _row) FROM rej ANTI JOIN quarantined USING (_row)"
-    ).fetchone()[0]
-    counts.update(
-        rows_read=n_read,
-        rows_loaded=good.num_rows,
-        rows_quarantined=n_quarantined,
-        rows_duplicate=kinds.get("duplicate", 0),
-        rows_excluded=kinds.get("excluded", 0),
-        rows_corrected=corrected,
-    )
-    kind = con.execute(
-        "SELECT table_type FROM information_schema.tables WHERE table_name = 'raw'"
-    ).fetchone()
-    con.execute(f"DROP {'VIEW' if kind and kind[0] == 'VIEW' else 'TABLE'} IF EXISTS raw")
-    for name in ("raw_src", "typed", "bad", "rej", "quarantined"):
-        con.execute(f"DROP TABLE IF EXISTS {name}")
-    return Parsed(good, rejects, counts)
-
-
-def _collect_bad_rows(con: duckdb.DuckDBPyConnection, cols: dict[str, _Col]) -> None:
-    """Temp table `bad`: rows with any column error, with their raw values (one scan of raw)."""
-    errs = [name for name, p in cols.items() if p.error]
-    raw_cols = [n for n in errs if not cols[n].identifier]
-    select = ", ".join(["t.*", *[f"r.{q(n)} AS {q('__r_' + n)}" for n in raw_cols]])
-    where = " OR ".join(f"t.{q('__e_' + n)} IS NOT NULL" for n in errs) or "FALSE"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE bad AS SELECT {select} "
-        f"FROM typed t JOIN raw r USING (_row) WHERE {where}"
-    )
-
-
-def _identity_counts(con: duckdb.DuckDBPyConnection, adapter: Adapter) -> dict[str, int]:
-    row = con.execute(
-        """SELECT count(*) FILTER (WHERE _optout),
-                  count(*) FILTER (WHERE NOT _optout AND _nhs_state IN ('valid', 'invalid')),
-                  count(*) FILTER (WHERE NOT _optout AND _nhs_state = 'valid'),
-                  count(*) FILTER (WHERE NOT _optout AND _nhs_state = 'invalid'),
-                  count(*) FILTER (WHERE NOT _optout AND coalesce(_nhs_state, 'missing') = 'missing'),
-                  count(*) FILTER (WHERE NOT _optout AND _id_kind = 'pseudonym'),
-                  count(*) FILTER (WHERE NOT _optout AND _id_kind = 'token')
-           FROM typed"""
-    ).fetchone()
-    keys = (
-        "rows_opted_out",
-        "nhs_number_present",
-        "nhs_number_valid",
-        "nhs_number_invalid",
-        "nhs_number_missing",
-        "pseudonym_supplied",
-        "token_linked",
-    )
-    return dict(zip(keys, (int(x) for x in row), strict=True))
-
-
-def _column_rejects(cols: dict[str, _Col], adapter: Adapter) -> list[str]:
-    parts = []
-    for name, p in cols.items():
-        if not p.error:
-            continue
-        e = q("__e_" + name)
-        raw = "t." + q("__r_" + name)
-        value = "NULL::VARCHAR" if p.identifier else f"left({raw}, {VALUE_CHARS})"
-        quote_val = f"'''' || coalesce(left({raw}, {VALUE_CHARS}), '') || ''''"
-        message = p.message.replace("quote_val", quote_val).replace("__REASON__", f"t.{e}")
-        hard = (
-            "TRUE" if p.required else f"t.{e} IN ({', '.join(lit(r) for r in QUARANTINE_ALWAYS)})"
-        )
-        parts.append(
-            f"SELECT t._row, {lit(name)} AS col, t.{e} AS reason, "
-            f"{message} AS message, "
-            f"{value} AS value, {hard} AS hard "
-            f"FROM bad t WHERE t.{e} IS NOT NULL"
-        )
-    return parts
-
-
-def _rule_rejects(adapter: Adapter) -> list[str]:
-    return [
-        f"SELECT _row, {lit(rule.column)} AS col, {lit(rule.reason)} AS reason, "
-        f"{lit(rule.message)} AS message, NULL::VARCHAR AS value, TRUE AS hard "
-        f"FROM typed WHERE coalesce(({rule.condition}), FALSE)"
-        for rule in adapter.rules
+    malformed = [
+        (int(r["line"]), r["col"], r["msg"])
+        for r in con.to_pyarrow(rej.order_by("line")).to_pylist()
     ]
+    for table in (f"{name}_rejects", f"{name}_scans"):
+        con.drop_table(table, force=True)
+    src = _with_rowid(con, name, 2)
+    if not malformed:
+        return src, []
+    # row i (0-based) of what was read is line i + 2 + (malformed lines before it): with
+    # c_j = b_j - 2 - j for the j-th malformed line b_j, that is i + 2 + #{j: c_j <= i}
+    cuts = [line - 2 - j for j, (line, _, _) in enumerate(malformed)]
+    i = src._row - 2
+    if len(cuts) <= _INLINE_LINES:
+        shift = sum(((i >= c).cast("int64") for c in cuts), ibis.literal(0, "int64"))
+        return src.mutate(_row=src._row + shift), malformed
+    n = int(src.count().execute())
+    bad = np.array([m[0] for m in malformed], dtype=np.int64)
+    lines = np.setdiff1d(np.arange(2, 2 + n + len(bad), dtype=np.int64), bad)[:n]
+    lookup = ibis.memtable(pa.table({"_i": np.arange(n, dtype=np.int64), "_line": lines}))
+    j = src.mutate(_i=i).join(lookup, "_i")
+    return j.select(_row=j._line, **{c: j[c] for c in present}), malformed
 
 
-def _duplicate_rejects(adapter: Adapter, facts: FileFacts) -> str:
-    """Rows repeating an earlier row's record key (or every column, when the file has no key)."""
+# ---- 2 + 3. identity, typing, checks --------------------------------------------------------
+def parse(con, facts: FileFacts, adapter: Adapter, mapping: Mapping, opts: ParseOptions) -> Parsed:
+    """Read, pseudonymise, type and check one file; see the module docstring."""
+    name = f"raw_{opts.load_id}"
+    src, malformed = read_raw(con, facts, adapter, name)
+    nulls = (*adapter.null_values, *mapping.null_values)
+    text = {c.name: blank(src[c.name], nulls) for c in adapter.columns if c.name in src.columns}
+    values: dict[str, ibis.Value] = {}
+    kinds: dict[str, str] = {}
+    for c in adapter.identifiers:
+        if c.name not in text:
+            continue
+        kinds[c.kind] = c.name
+        if c.kind == "dob":
+            values["dob"] = parse_date(text[c.name], mapping.date_formats.get(c.name, c.formats))
+            values["dob_raw"] = text[c.name]
+        else:
+            values[c.kind] = text[c.name]
+    spec = identity.Spec(kinds, opts.source, adapter.token_namespace, opts.content_hash, MIN_DATE)
+    ident = identity.identify(con, src, values, spec, opts.hasher, opts.optouts)
+    j = ident.table
+    # the same text expressions over the joined table (the identity step adds columns only)
+    text = {c.name: blank(j[c.name], nulls) for c in adapter.columns if c.name in j.columns}
+    checked: dict[str, Checked] = {}
+    for c in adapter.columns:
+        if c.is_identifier:
+            continue
+        value = text.get(c.name, ibis.null("string"))
+        raw = j[c.name] if c.name in j.columns else ibis.null("string")
+        checked[c.name] = check_column(c, value, raw, adapter, mapping)
+    # layer 1: per-row values computed once (blanked text, parsed dates, numbers, codes)
+    pre: dict[str, ibis.Value] = {"_row": j._row, **ident.columns}
+    for raw_name, err in ident.errors.items():
+        pre[f"__e_{raw_name}"] = err.reason
+    for c in checked.values():
+        pre.update(c.pre)
+        if c.error is not None:
+            pre[f"__t_{c.name}"] = c.raw
+    p = j.select(**pre)
+    # layer 2: typed values and error codes from layer 1
+    typed: dict[str, ibis.Value] = {}
+    errors: dict[str, ibis.Value] = {}
+    for c in checked.values():
+        typed[c.name] = c.typed(p)
+        if c.error is not None:
+            errors[c.name] = c.error(p)
+    layer2 = {n: p[n] for n in ("_row", *identity.OUTPUT_TYPES)}
+    layer2.update(typed)
+    for raw_name in ident.errors:
+        layer2[f"__e_{raw_name}"] = p[f"__e_{raw_name}"]
+    for col, err in errors.items():
+        layer2[f"__e_{col}"] = err
+        layer2[f"__t_{col}"] = p[f"__t_{col}"]
+    t = p.select(**layer2)
+    # the raw text is kept only where a check failed (for the reject's message)
+    t = t.select(
+        *[c for c in t.columns if not c.startswith("__t_")],
+        **{
+            f"__r_{col}": ibis.ifelse(t[f"__e_{col}"].notnull(), t[f"__t_{col}"], None)
+            for col in errors
+        },
+    )
+    # layer 3: row rules, and what is quarantined before duplicates are known
+    rules = {
+        f"_rule_{i}": rule.condition(t).fill_null(False) for i, rule in enumerate(adapter.rules)
+    }
+    t = t.mutate(**rules)
+    hard = [t[r] for r in rules]
+    bad = [t[r] for r in rules]
+    for col in errors:
+        e = t[f"__e_{col}"]
+        hard.append(e.notnull() if checked[col].required else e.isin(QUARANTINE_ALWAYS))
+        bad.append(e.notnull())
+    for raw_name in ident.errors:
+        e = t[f"__e_{raw_name}"]
+        hard.append(e.isin(QUARANTINE_ALWAYS))
+        bad.append(e.notnull())
+    t = t.mutate(
+        **{
+            _HARD: ibis.or_(*[h.fill_null(False) for h in hard]) if hard else False,
+            _BAD: ibis.or_(*bad) if bad else False,
+        }
+    )
+    path = opts.folder / f"{opts.load_id}.parsed.parquet"
+    con.to_parquet(t, str(path), compression="lz4")  # a temporary file: cheap to write
+    if facts.kind != "parquet":
+        con.drop_table(name, force=True)  # the text is not needed any more
+
+    parsed = con.read_parquet(str(path), table_name=f"{name}_parsed")
+    keys, label = _record_key(adapter, facts)
+    dups = _duplicates(con, parsed, keys)
+    marked = parsed
+    if dups is not None:
+        marked = parsed.left_join(ibis.memtable(dups), "_row")
+        marked = marked.select(*parsed.columns, _dup_of=marked._dup_of)
+    else:
+        marked = parsed.mutate(_dup_of=ibis.null("int64"))
+    marked = marked.mutate(
+        _quarantined=~marked._optout & (marked[_HARD] | marked._dup_of.notnull())
+    )
+    rejects = _rejects(con, marked, checked, ident, adapter, keys, label, malformed, name)
+    counts = _counts(con, marked, adapter, opts, len(malformed), rejects)
+    good = marked.filter(~marked._optout & ~marked._quarantined)
+    fixes, counts["rows_person_shared"] = _identity_fixes(con, good, adapter.record_group, opts)
+    stats = {"rows_late": counts.pop("rows_late"), **_stats(con, good, fixes)}
+    columns = ("_row", *identity.OUTPUT_TYPES, *typed)
+    con.drop_view(f"{name}_parsed", force=True)
+    return Parsed(path, rejects, counts, stats, fixes, dups, columns)
+
+
+def _record_key(adapter: Adapter, facts: FileFacts) -> tuple[list[str], str]:
     keyed = adapter.record_key and all(
         k == "person_id" or k in facts.resolved for k in adapter.record_key
     )
     if keyed:
-        keys = [q(k) for k in adapter.record_key]
-        label = ", ".join(adapter.record_key)
-    else:
-        keys = ["person_id", *[q(c.name) for c in adapter.columns if not c.is_identifier]]
-        label = "every column"
-    part = ", ".join(keys)
-    return (
-        f"SELECT _row, {lit(adapter.record_key[0] if keyed else '')} AS col, "
-        f"'duplicate' AS reason, 'duplicate of row ' || first_row::VARCHAR || "
-        f"{lit(' (same ' + label + ')')} AS message, NULL::VARCHAR AS value, TRUE AS hard "
-        f"FROM (SELECT _row, min(_row) OVER (PARTITION BY {part}) AS first_row FROM typed "
-        f"WHERE {' AND '.join(k + ' IS NOT NULL' for k in keys[:1])}) WHERE _row <> first_row"
+        return list(adapter.record_key), ", ".join(adapter.record_key)
+    others = [c.name for c in adapter.columns if not c.is_identifier]
+    return ["person_id", *others], "every column"
+
+
+def _duplicates(con, t: ibis.Table, keys: list[str]) -> pa.Table | None:
+    """Rows repeating an earlier row's record key (among rows not opted out): `_row` and
+    `_dup_of`, the first row with that key. Rows identified only by themselves (`person_id`
+    NULL here) are never duplicates."""
+    k = {f"_k{i}": t[key] for i, key in enumerate(keys)}
+    if "person_id" in keys:
+        k[f"_k{keys.index('person_id')}"] = t.person_id.fill_null("row:" + t._row.cast("string"))
+    rows = t.filter(~t._optout & k["_k0"].notnull()).select(_row=t._row, **k)
+    groups_ = rows.group_by(list(k)).aggregate(_first=rows._row.min(), _n=rows.count())
+    groups_ = groups_.filter(groups_._n > 1)
+    j = rows.join(groups_, [rows[c].identical_to(groups_[c]) for c in k])
+    found = con.to_pyarrow(
+        j.filter(j._row != j._first).select(_row=j._row, _dup_of=j._first.cast("int64"))
     )
+    return found if found.num_rows else None
+
+
+def _rejects(
+    con, t: ibis.Table, checked, ident, adapter: Adapter, keys, label, malformed, name
+) -> pa.Table:
+    """One row per problem found: row, column, reason, message, value (masked for identifiers)
+    and whether the row was quarantined or the value corrected (blanked)."""
+    bad = t.filter(~t._optout & (t[_BAD] | t._dup_of.notnull()))
+    live = con.create_table(f"{name}_bad", bad, temp=True)  # few rows: scanned once per check
+    parts = []
+
+    def part(rows: ibis.Table, column, reason, message, value, act) -> None:
+        parts.append(
+            rows.select(
+                row_number=rows._row,
+                column=ibis.literal(column),
+                reason=reason,
+                message=message,
+                value=value,
+                action=act,
+            )
+        )
+
+    for col, c in checked.items():
+        if c.error is not None:
+            rows = live.filter(live[f"__e_{col}"].notnull())
+            e, raw = rows[f"__e_{col}"], rows[f"__r_{col}"]
+            act = ibis.ifelse(rows._quarantined, "quarantined", "corrected")
+            part(rows, col, e, c.message(e, raw), raw.left(VALUE_CHARS), act)
+    for raw_name, err in ident.errors.items():
+        rows = live.filter(live[f"__e_{raw_name}"].notnull())
+        act = ibis.ifelse(rows._quarantined, "quarantined", "corrected")
+        msg = ibis.literal(err.message)
+        part(rows, raw_name, rows[f"__e_{raw_name}"], msg, ibis.null("string"), act)
+    for i, rule in enumerate(adapter.rules):
+        rows = live.filter(live[f"_rule_{i}"])
+        part(
+            rows,
+            rule.column,
+            ibis.literal(rule.reason),
+            ibis.literal(rule.message),
+            ibis.null("string"),
+            ibis.literal("quarantined"),
+        )
+    rows = live.filter(live._dup_of.notnull())
+    part(
+        rows,
+        keys[0] if label != "every column" else "",
+        ibis.literal("duplicate"),
+        "duplicate of row " + rows._dup_of.cast("string") + f" (same {label})",
+        ibis.null("string"),
+        ibis.literal("quarantined"),
+    )
+    found = con.to_pyarrow(ibis.union(*parts, distinct=False).order_by(["row_number", "column"]))
+    con.drop_table(f"{name}_bad", force=True)
+    if malformed:
+        extra = pa.table(
+            {
+                "row_number": pa.array([m[0] for m in malformed], pa.int64()),
+                "column": pa.array([m[1] or "" for m in malformed], pa.string()),
+                "reason": pa.array(["malformed_row"] * len(malformed), pa.string()),
+                "message": pa.array(
+                    [f"row could not be read ({m[2]})"[:300] for m in malformed], pa.string()
+                ),
+                "value": pa.nulls(len(malformed), pa.string()),
+                "action": pa.array(["quarantined"] * len(malformed), pa.string()),
+            }
+        )
+        found = pa.concat_tables([found.cast(extra.schema), extra]).sort_by(
+            [("row_number", "ascending"), ("column", "ascending")]
+        )
+    return found
+
+
+def _counts(con, t: ibis.Table, adapter: Adapter, opts: ParseOptions, malformed: int, rejects):
+    live = ~t._optout
+    state = t._nhs_state.fill_null("missing")
+    good = live & ~t._quarantined
+    late = ibis.literal(False)
+    if opts.late_before is not None and adapter.date_column in t.columns:
+        late = t[adapter.date_column] < opts.late_before
+    agg = t.aggregate(
+        rows=t.count(),
+        rows_opted_out=t.count(where=t._optout),
+        nhs_number_present=t.count(where=live & state.isin(["valid", "invalid"])),
+        nhs_number_valid=t.count(where=live & (state == "valid")),
+        nhs_number_invalid=t.count(where=live & (state == "invalid")),
+        nhs_number_missing=t.count(where=live & (state == "missing")),
+        pseudonym_supplied=t.count(where=live & (t._id_kind == "pseudonym")),
+        token_linked=t.count(where=live & (t._id_kind == "token")),
+        rows_loaded=t.count(where=good),
+        rows_quarantined=t.count(where=t._quarantined),
+        rows_duplicate=t.count(where=t._quarantined & t._dup_of.notnull()),
+        rows_late=t.count(where=good & late),
+    )
+    row = con.to_pyarrow(agg).to_pylist()[0]
+    action, reason = rejects["action"], rejects["reason"]
+    excluded = rejects.filter(
+        pc.and_(pc.equal(action, "quarantined"), pc.equal(reason, "excluded"))
+    )
+    corrected = rejects.filter(pc.equal(action, "corrected"))
+    counts = {k: int(v or 0) for k, v in row.items()}
+    return {
+        "rows_opted_out": counts["rows_opted_out"],
+        "nhs_number_present": counts["nhs_number_present"],
+        "nhs_number_valid": counts["nhs_number_valid"],
+        "nhs_number_invalid": counts["nhs_number_invalid"],
+        "nhs_number_missing": counts["nhs_number_missing"],
+        "pseudonym_supplied": counts["pseudonym_supplied"],
+        "token_linked": counts["token_linked"],
+        "rows_read": counts["rows"] + malformed,
+        "rows_loaded": counts["rows_loaded"],
+        "rows_quarantined": counts["rows_quarantined"] + malformed,
+        "rows_duplicate": counts["rows_duplicate"],
+        "rows_excluded": len(set(excluded["row_number"].to_pylist())),
+        "rows_corrected": len(set(corrected["row_number"].to_pylist())),
+        "rows_late": counts["rows_late"],
+    }
+
+
+def _identity_fixes(con, good: ibis.Table, keys, opts: ParseOptions) -> tuple[pa.Table, int]:
+    """Rows whose person is not their own identity step's: rows of a record group that take
+    its best-identified row's person (`linkage.groups`), and rows identified by nothing but
+    themselves (`row:<file hash>:<row>`). Returns (_row, _pid, _plinked, _pkind) and how many
+    rows changed person by sharing."""
+    moved: dict[int, tuple] = {}
+    share = groups.shared(good, keys) if keys else None
+    if share is not None:
+        own = good.select(_r=good._row, _own=good.person_id)
+        found = con.to_pyarrow(share.join(own, share._row == own._r).drop("_r"))
+        for r in found.to_pylist():
+            moved[r["_row"]] = (
+                r["_id_row"],
+                r["person_id"],
+                r["_linked"],
+                r["_id_kind"],
+                r["_own"],
+            )
+    alone = con.to_pyarrow(good.filter(good.person_id.isnull()).select("_row"))["_row"]
+    prefix = f"row:{opts.content_hash}:"
+    hasher = opts.hasher
+    rows, pids, linked, kinds, changed = [], [], [], [], 0
+    for row in alone.to_pylist():
+        if row not in moved:
+            rows.append(row), pids.append(hasher.one(f"{prefix}{row}"))
+            linked.append(False), kinds.append("row")
+    for row, (id_row, pid, lk, kind, own) in moved.items():
+        pid = pid if pid is not None else hasher.one(f"{prefix}{id_row}")
+        own = own if own is not None else hasher.one(f"{prefix}{row}")
+        changed += pid != own
+        rows.append(row), pids.append(pid), linked.append(lk), kinds.append(kind)
+    fixes = pa.table(
+        {
+            "_row": pa.array(rows, pa.int64()),
+            "_pid": pa.array(pids, pa.string()),
+            "_plinked": pa.array(linked, pa.bool_()),
+            "_pkind": pa.array(kinds, pa.string()),
+        }
+    )
+    return fixes, int(changed)
+
+
+def _stats(con, good: ibis.Table, fixes: pa.Table) -> dict[str, int]:
+    """Loaded rows not linked to the spine, and distinct people, after the fixes."""
+    t = _apply_fixes(good, fixes)
+    row = con.to_pyarrow(
+        t.aggregate(rows_unlinked=t.count(where=~t._linked), persons=t.person_id.nunique())
+    ).to_pylist()[0]
+    return {k: int(v or 0) for k, v in row.items()}
+
+
+def _apply_fixes(t: ibis.Table, fixes: pa.Table | None) -> ibis.Table:
+    if fixes is None or not fixes.num_rows:
+        return t
+    f = ibis.memtable(fixes)
+    j = t.left_join(f, "_row")
+    replaced = {
+        "person_id": ibis.coalesce(j._pid, j.person_id),
+        "_linked": ibis.coalesce(j._plinked, j._linked),
+        "_id_kind": ibis.coalesce(j._pkind, j._id_kind),
+    }
+    return j.select(*[replaced.get(c, j[c]).name(c) for c in t.columns])

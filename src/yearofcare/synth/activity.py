@@ -34,7 +34,6 @@ class Events:
     service: np.ndarray | None = None
     units: np.ndarray | None = None
     terminal: np.ndarray | None = None
-    price: np.ndarray | None = None  # unit cost when it varies by person (prescription items)
 
     def __len__(self) -> int:
         return len(self.person)
@@ -84,7 +83,6 @@ class EventSet:
             service=cat("service", np.int16, -1),
             units=cat("units", np.float64, np.nan),
             terminal=cat("terminal", np.bool_, False),
-            price=cat("price", np.float32, np.nan),
         )
 
 
@@ -115,9 +113,6 @@ def person_year_events(world: World, events: EventSet, progress_task=None) -> No
     mp, people, window = world.mp, world.people, world.window
     streams = list(mp.streams.values())
     excess = mp.excess.astype(np.float32)
-    rx = list(mp.streams).index("prescribing")
-    rx_spend = (mp.excess[:, rx] * mp.item_cost).astype(np.float32)
-    rx_base_cost = mp.services["prescribing"].unit_cost[0]
     for fy in window.years:
         a, b = window.fy_bounds(fy)
         s0 = np.maximum(people.entry, a)
@@ -143,13 +138,8 @@ def person_year_events(world: World, events: EventSet, progress_task=None) -> No
             rate *= deprivation_multiplier(s.deprivation_gradient, decile)
             rate *= world.propensity[idx, j]
             if s.model == "items":
-                # the mean cost of a person's items mixes cheap general items and costlier
-                # condition items (inhalers, diabetes treatments, anticoagulants)
-                spend = active.astype(np.float32) @ rx_spend
-                share = extra / np.maximum(per_ltc[:, j], 1e-9)
-                price = (base * rx_base_cost + spend * share) / np.maximum(base + extra, 1e-9)
-                ev = _monthly_items(world, rng, fy, idx, s0, s1, rate, price)
-                events.add(s.name, ev)
+                # each row is then coded and priced by what its items are for (rows.py)
+                events.add(s.name, _monthly_items(world, rng, fy, idx, s0, s1, rate))
                 continue
             season = world.seasons[s.season]
             lam = rate * exposure * season.weight(s0, s1)
@@ -169,7 +159,6 @@ def _monthly_items(
     s0: np.ndarray,
     s1: np.ndarray,
     rate: np.ndarray,
-    price: np.ndarray,
 ) -> Events:
     """Prescribing: a row for each person-month with items dispensed."""
     per_row = np.float32(world.mp.prescribing_items_per_row)
@@ -190,7 +179,6 @@ def _monthly_items(
         person=idx[seg],
         start=day.astype(np.int32),
         units=items.astype(np.float64),
-        price=price[seg].astype(np.float32),
     )
 
 

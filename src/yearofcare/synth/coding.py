@@ -7,7 +7,8 @@ share of the person's rate) or, for base-rate events, a common acute reason
 (`acute_reasons.csv`); the person's other active conditions are coded as secondary diagnoses with
 the condition's `hes_secondary` probability. GP records hold a SNOMED CT code at onset (for the
 share `gp_recorded` of cases) and a resolved code when a condition resolves. Codes and their
-weights come from `condition_codes.csv`.
+weights come from `condition_codes.csv`. Prescribing rows carry the BNF code of what their items
+are for (`prescriptions.csv`), attributed the same way as hospital diagnoses.
 """
 
 from __future__ import annotations
@@ -72,6 +73,29 @@ def _by_age(table: CodeTable, vocab_index: dict[str, int]) -> CodeChooser:
     return CodeChooser(np.cumsum(weight, axis=1), code)
 
 
+def _code_by_cause(
+    rng: np.random.Generator,
+    world: World,
+    cause: np.ndarray,
+    person: np.ndarray,
+    day: np.ndarray,
+    by_condition: CodeChooser,
+    by_age: CodeChooser | None,
+) -> np.ndarray:
+    """A code for each event: from its condition's codes, or by age and sex for the base rate
+    (-1 where there is no base-rate table)."""
+    female = world.people.female[person].astype(np.int64)
+    out = np.full(len(person), -1, np.int32)
+    by_cond = cause >= 0
+    if by_cond.any():
+        out[by_cond] = by_condition.choose(rng, cause[by_cond] * 2 + female[by_cond])
+    base = ~by_cond
+    if base.any() and by_age is not None:
+        age = age_at(world.people.birth[person[base]], day[base]).astype(np.int64)
+        out[base] = by_age.choose(rng, np.clip(age, 0, MAX_AGE) * 2 + female[base])
+    return out
+
+
 class Coder:
     """Chooses causes and codes; `vocabulary` lists every code it can emit."""
 
@@ -79,6 +103,8 @@ class Coder:
         self.mp = mp
         codes = list(mp.icd.code) + [c for t in mp.acute_reasons.values() for c in t.code]
         codes += list(mp.snomed.code) + list(mp.snomed_resolved.code)
+        rx = mp.prescriptions
+        codes += list(rx["condition"].code) + list(rx["general"].code)
         self.vocabulary: tuple[str, ...] = tuple(dict.fromkeys(codes))
         index = {c: i for i, c in enumerate(self.vocabulary)}
         n_k = len(mp.conditions)
@@ -87,6 +113,8 @@ class Coder:
         self.resolved = _by_condition(mp.snomed_resolved, n_k, index)
         self.has_resolved_code = np.isin(np.arange(n_k), mp.snomed_resolved.owner)
         self.reasons = {s: _by_age(t, index) for s, t in mp.acute_reasons.items()}
+        self.rx = _by_condition(rx["condition"], n_k, index)
+        self.rx_general = _by_age(rx["general"], index)
 
     def causes(
         self,
@@ -133,17 +161,19 @@ class Coder:
         person: np.ndarray,
         day: np.ndarray,
     ) -> np.ndarray:
-        female = world.people.female[person].astype(np.int64)
-        out = np.full(len(person), -1, np.int32)
-        by_cond = cause >= 0
-        if by_cond.any():
-            out[by_cond] = self.icd.choose(rng, cause[by_cond] * 2 + female[by_cond])
-        base = ~by_cond
-        if base.any() and stream in self.reasons:
-            age = age_at(world.people.birth[person[base]], day[base]).astype(np.int64)
-            rows = np.clip(age, 0, MAX_AGE) * 2 + female[base]
-            out[base] = self.reasons[stream].choose(rng, rows)
-        return out
+        """ICD-10 primary diagnosis: the condition's, or a common acute reason by age."""
+        return _code_by_cause(rng, world, cause, person, day, self.icd, self.reasons.get(stream))
+
+    def prescription(
+        self,
+        rng: np.random.Generator,
+        world: World,
+        cause: np.ndarray,
+        person: np.ndarray,
+        day: np.ndarray,
+    ) -> np.ndarray:
+        """BNF code of each prescribing row: the drug of its condition, or a general item."""
+        return _code_by_cause(rng, world, cause, person, day, self.rx, self.rx_general)
 
     def secondaries(
         self,

@@ -100,10 +100,14 @@ class PopulationConfig(_Strict):
 
 
 class AcuteConfig(_Strict):
-    ne_cost_fixed_share: float = Field(ge=0, le=1)
-    ne_reference_los: float = Field(gt=0)
-    ne_cc_uplift: float = Field(ge=0)
-    ne_cc_cap: int = Field(ge=0)
+    ne_short_stay_price: float = Field(gt=0)
+    short_stay_max_los: int = Field(ge=0)
+    los_fixed_share: float = Field(ge=0, le=1)
+    cc_uplift: float = Field(ge=0)
+    cc_cap: int = Field(ge=0)
+    los_per_condition: float = Field(ge=0)
+    trim_days: dict[str, int]
+    excess_bed_day_price: float = Field(ge=0)
     ne_via_ae: float = Field(ge=0, le=1)
     ne_via_ambulance: float = Field(ge=0, le=1)
     step_down_community_bed: tuple[float, float, float]
@@ -220,6 +224,7 @@ class Stream:
     female_only: bool = False
     female_mult: float = 1.0
     base: np.ndarray | None = None  # rates by age band (7)
+    prescribed: bool = False  # rows carry the BNF code of what the items are for
 
 
 @dataclass(frozen=True)
@@ -375,6 +380,7 @@ def read_streams() -> dict[str, Stream]:
             female_only=base is not None and base["sex"] == "F",
             female_mult=_num("base_rates.csv", base, "female_mult", 0) if base else 1.0,
             base=rates,
+            prescribed=r["coded"] == "bnf",
         )
     missing = set(vocab.SETTINGS) - {s.setting for s in out.values()}
     if missing:
@@ -462,6 +468,38 @@ def read_codes(conditions: tuple[str, ...], system: str, role: str) -> CodeTable
         min_age=np.zeros(len(rows)),
         max_age=np.full(len(rows), 200.0),
     )
+
+
+def read_prescriptions(conditions: tuple[str, ...], items: np.ndarray) -> dict[str, CodeTable]:
+    """BNF codes of prescribing rows (prescriptions.csv): `condition` rows owned by a condition
+    index, `general` rows (owner -1) with age and sex limits. `items`: each condition's extra
+    items a year; a condition that adds items needs at least one code."""
+    name = "prescriptions.csv"
+    rows = list(enumerate(read_csv(name), start=2))
+    for line, r in rows:
+        if r["owner"] != "general" and r["owner"] not in conditions:
+            raise ConfigError(f"params/{name} row {line}: unknown owner {r['owner']!r}")
+    without = [c for k, c in enumerate(conditions) if items[k] > 0]
+    without = [c for c in without if not any(r["owner"] == c for _, r in rows)]
+    if without:
+        raise ConfigError(f"params/{name}: no BNF code for {without[0]}, which adds items")
+
+    def table(selected: list[tuple[int, dict[str, str]]], owner) -> CodeTable:
+        return CodeTable(
+            owner=np.array([owner(r) for _, r in selected], dtype=np.int32),
+            code=np.array([r["bnf_code"] for _, r in selected]),
+            weight=np.array([_num(name, r, "weight", line) for line, r in selected]),
+            sex=np.array([r["sex"] for _, r in selected]),
+            min_age=np.array([_num(name, r, "min_age", line) for line, r in selected]),
+            max_age=np.array([_num(name, r, "max_age", line) for line, r in selected]),
+        )
+
+    general = [(line, r) for line, r in rows if r["owner"] == "general"]
+    owned = [(line, r) for line, r in rows if r["owner"] != "general"]
+    return {
+        "condition": table(owned, lambda r: conditions.index(r["owner"])),
+        "general": table(general, lambda r: -1),
+    }
 
 
 def read_acute_reasons() -> dict[str, CodeTable]:

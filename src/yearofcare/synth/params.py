@@ -43,6 +43,7 @@ from yearofcare.synth.paramfiles import (
     read_los,
     read_model,
     read_mortality,
+    read_prescriptions,
     read_providers,
     read_seasonality,
     read_services,
@@ -91,6 +92,7 @@ class ModelParams:
     snomed: CodeTable
     snomed_resolved: CodeTable
     acute_reasons: dict[str, CodeTable]
+    prescriptions: dict[str, CodeTable]  # BNF codes: "condition" and "general" (base rate)
     providers: dict[str, list[tuple[str, float]]]
     places: PlacesConfig
     assessment: AssessmentConfig
@@ -112,6 +114,7 @@ def load() -> ModelParams:
     conditions, table = read_conditions()
     factors, loadings = read_factors(conditions, table)
     streams = read_streams()
+    excess = read_excess(conditions, streams)
     mp = ModelParams(
         population=read_model("population.yaml", PopulationConfig),
         age=read_age(),
@@ -121,7 +124,7 @@ def load() -> ModelParams:
         factors=factors,
         loadings=loadings,
         streams=streams,
-        excess=read_excess(conditions, streams),
+        excess=excess,
         item_cost=read_item_cost(conditions),
         services=read_services(streams),
         los=read_los(),
@@ -133,6 +136,7 @@ def load() -> ModelParams:
         snomed=read_codes(conditions, "SNOMED", "diagnosis"),
         snomed_resolved=read_codes(conditions, "SNOMED", "resolved"),
         acute_reasons=read_acute_reasons(),
+        prescriptions=read_prescriptions(conditions, excess[:, list(streams).index("prescribing")]),
         providers=read_providers(),
         places=read_model("places.yaml", PlacesConfig),
         assessment=read_model("assessment.yaml", AssessmentConfig),

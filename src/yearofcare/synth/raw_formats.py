@@ -14,6 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from yearofcare import sources
+from yearofcare.sources.canonical import table_for
 from yearofcare.synth.raw_identity import RawPeople
 
 #: Illustrative BNF presentation codes (chapter-section-paragraph, chemical, product, strength).
@@ -90,8 +92,50 @@ def _blank(n: int) -> pa.Array:
     return pa.nulls(n, pa.string())
 
 
-def _table(cols: dict[str, pa.Array]) -> pa.Table:
-    return pa.table({k: _s(v) for k, v in cols.items()})
+def raw_table(
+    source: str,
+    cols: dict[str, pa.Array],
+    *,
+    fy: np.ndarray | None,
+    group: np.ndarray,
+    code: CodeDefect | None,
+    table: str | None = None,
+    stem: str | None = None,
+    late: bool = True,
+) -> RawTable:
+    """The rows of one format, as text, in the order of its adapter's contract.
+
+    The adapter (`sources.get(source, table)`) is the single source of the columns: every key
+    of `cols` must be one of its columns, every required column must be given, and the NHS
+    number column and the date column that defects are planted in are the adapter's (its
+    NHS number identifier; its `date_column`, else its first required date).
+    """
+    adapter = sources.get(source, table)
+    names = set(adapter.names)
+    unknown = [c for c in cols if c not in names]
+    missing = [c.name for c in adapter.columns if c.required and c.name not in cols]
+    if unknown or missing:
+        raise ValueError(
+            f"synthetic {adapter.name} rows: not in its contract {unknown}, required but not "
+            f"given {missing}"
+        )
+    if code is not None and code.column not in cols:
+        raise ValueError(f"synthetic {adapter.name} rows: code defect column {code.column} absent")
+    nhs = next((c.name for c in adapter.columns if c.kind == "nhs_number" and c.name in cols), None)
+    dates = [c.name for c in adapter.columns if c.kind == "date" and c.required and c.name in cols]
+    date = adapter.date_column if adapter.date_column in cols else (dates[0] if dates else None)
+    text = pa.table({c.name: _s(cols[c.name]) for c in adapter.columns if c.name in cols})
+    return RawTable(
+        source=adapter.name,
+        stem=stem or adapter.name,
+        table=text,
+        fy=fy,
+        group=group,
+        nhs=nhs,
+        date=date,
+        code=code,
+        late=late,
+    )
 
 
 def _rows(activity: pa.Table, source: str) -> pa.Table:
@@ -204,15 +248,12 @@ def hes_apc(activity: pa.Table, coded: pa.Table, people: RawPeople, rng) -> RawT
         "OPERTN_4_01": pa.array(np.full(len(spell), "-")),
     }
     fy = fy_of(days(start))[spell]
-    return RawTable(
+    return raw_table(
         "hes_apc",
-        "hes_apc",
-        _table(cols),
-        fy,
-        spell,
-        "NEWNHSNO",
-        "ADMIDATE",
-        CodeDefect("ADMIMETH", "XX", "unknown_code", "quarantined"),
+        cols,
+        fy=fy,
+        group=spell,
+        code=CodeDefect("ADMIMETH", "XX", "unknown_code", "quarantined"),
     )
 
 
@@ -239,15 +280,12 @@ def hes_op(activity: pa.Table, people: RawPeople, rng) -> RawTable:
         "DIAG_4_01": _blank(n),
         "OPERTN_01": pa.array(np.full(n, "&")),
     }
-    return RawTable(
+    return raw_table(
         "hes_op",
-        "hes_op",
-        _table(cols),
-        fy_of(a["start_date"]),
-        np.arange(n),
-        "NEWNHSNO",
-        "APPTDATE",
-        CodeDefect("ATTENDED", "Q", "unknown_code", "quarantined"),
+        cols,
+        fy=fy_of(a["start_date"]),
+        group=np.arange(n),
+        code=CodeDefect("ATTENDED", "Q", "unknown_code", "quarantined"),
     )
 
 
@@ -271,15 +309,12 @@ def ecds(activity: pa.Table, people: RawPeople, rng) -> RawTable:
         "FINAL_PRICE": a["cost"],
         "DIAGNOSIS_CODE_1": _blank(n),
     }
-    return RawTable(
+    return raw_table(
         "ecds",
-        "ecds",
-        _table(cols),
-        fy_of(a["start_date"]),
-        np.arange(n),
-        "NHS_NUMBER",
-        "ARRIVAL_DATE",
-        CodeDefect("DEPARTMENT_TYPE", "09", "unknown_code", "corrected"),
+        cols,
+        fy=fy_of(a["start_date"]),
+        group=np.arange(n),
+        code=CodeDefect("DEPARTMENT_TYPE", "09", "unknown_code", "corrected"),
     )
 
 
@@ -307,15 +342,12 @@ def contacts(activity: pa.Table, coded: pa.Table, people: RawPeople, source: str
         "Cost": a["cost"],
         "PrimDiag": pa.array(prim, pa.string()),
     }
-    return RawTable(
+    return raw_table(
         source,
-        source,
-        _table(cols),
-        fy_of(a["start_date"]),
-        np.arange(n),
-        "NHSNumber",
-        "CareContDate",
-        CodeDefect("AttendOrDNACode", "Q", "unknown_code", "corrected"),
+        cols,
+        fy=fy_of(a["start_date"]),
+        group=np.arange(n),
+        code=CodeDefect("AttendOrDNACode", "Q", "unknown_code", "corrected"),
     )
 
 
@@ -357,15 +389,12 @@ def gp_registrations(population, people: RawPeople) -> RawTable:
         "DATE_OF_DEATH": pc.if_else(pa.array(last), died, _blank(n)),
         "PLACE_OF_DEATH": pc.if_else(pa.array(last), pc.utf8_upper(place), _blank(n)),
     }
-    return RawTable(
+    return raw_table(
         "gp_registrations",
-        "gp_registrations",
-        _table(cols),
-        None,
-        np.arange(n),
-        "NHS_NUMBER",
-        "REGISTRATION_DATE",
-        CodeDefect("SEX", "Q", "unknown_code", "corrected"),
+        cols,
+        fy=None,
+        group=np.arange(n),
+        code=CodeDefect("SEX", "Q", "unknown_code", "corrected"),
         late=False,
     )
 
@@ -409,15 +438,12 @@ def gp_events(population, people: RawPeople, practice_of: np.ndarray) -> RawTabl
         "CONSULTATION_TYPE": pa.concat_arrays([_s(a["service_type"]), _blank(nc)]),
     }
     dates = pa.concat_arrays([_s(a["start_date"]), _s(c["event_date"])]).cast(pa.date32())
-    return RawTable(
+    return raw_table(
         "gp_events",
-        "gp_events",
-        _table(cols),
-        fy_of(dates),
-        np.arange(n),
-        "NHS_NUMBER",
-        "EVENT_DATE",
-        CodeDefect("CONSULTATION_TYPE", "walk_in_centre_visit", "unknown_code", "corrected"),
+        cols,
+        fy=fy_of(dates),
+        group=np.arange(n),
+        code=CodeDefect("CONSULTATION_TYPE", "walk_in_centre_visit", "unknown_code", "corrected"),
     )
 
 
@@ -425,26 +451,26 @@ def prescribing(activity: pa.Table, people: RawPeople) -> RawTable:
     a = _rows(activity, "gp_prescribing")
     n = a.num_rows
     person = np.asarray(a["person_idx"]).astype(np.int64)
-    bnf = np.asarray(BNF_CODES)[(person * 7 + np.arange(n)) % len(BNF_CODES)]
+    # the BNF code of what the items are for (synth/params/prescriptions.csv); rows of a
+    # population generated without codes get an illustrative one
+    fallback = pa.array(np.asarray(BNF_CODES)[(person * 7 + np.arange(n)) % len(BNF_CODES)])
+    bnf = pc.coalesce(_s(a["primary_code"]), fallback)
     items = np.rint(np.asarray(a["units"].fill_null(1))).astype(np.int64)
     cols = {
         "NHS_NUMBER": people.take("nhs_number", person),
         "ITEM_ID": a["activity_id"],
         "DISPENSED_DATE": a["start_date"],
-        "BNF_CODE": pa.array(bnf),
+        "BNF_CODE": bnf,
         "ITEMS": pa.array(items.astype(str)),
         "ACTUAL_COST": a["cost"],
         "PRESCRIBER_CODE": a["provider_code"],
     }
-    return RawTable(
+    return raw_table(
         "prescribing",
-        "prescribing",
-        _table(cols),
-        fy_of(a["start_date"]),
-        np.arange(n),
-        "NHS_NUMBER",
-        "DISPENSED_DATE",
-        CodeDefect("BNF_CODE", "XXXX", "invalid_code", "quarantined"),
+        cols,
+        fy=fy_of(a["start_date"]),
+        group=np.arange(n),
+        code=CodeDefect("BNF_CODE", "XXXX", "invalid_code", "quarantined"),
     )
 
 
@@ -486,15 +512,12 @@ def asc_cld(activity: pa.Table, people: RawPeople) -> RawTable:
         "Cost_Frequency_Unit_Type": pa.array(freq),
         "Planned_units_per_week": pa.array(np.round(per_week, 4), mask=np.isnan(per_week)),
     }
-    return RawTable(
+    return raw_table(
         "asc_cld",
-        "asc_cld",
-        _table(cols),
-        fy_of(a["start_date"]),
-        np.arange(n),
-        "NHS_Number",
-        "Event_Start_Date",
-        CodeDefect("Service_Component", "Mystery service", "unknown_code", "corrected"),
+        cols,
+        fy=fy_of(a["start_date"]),
+        group=np.arange(n),
+        code=CodeDefect("Service_Component", "Mystery service", "unknown_code", "corrected"),
     )
 
 
@@ -514,15 +537,12 @@ def ambulance(activity: pa.Table, people: RawPeople, rng) -> RawTable:
         "OUTCOME": a["service_type"],
         "COST": a["cost"],
     }
-    return RawTable(
+    return raw_table(
         "ambulance",
-        "ambulance",
-        _table(cols),
-        fy_of(a["start_date"]),
-        np.arange(n),
-        "NHS_NUMBER",
-        "INCIDENT_DATE",
-        CodeDefect("OUTCOME", "walked_in", "unknown_code", "quarantined"),
+        cols,
+        fy=fy_of(a["start_date"]),
+        group=np.arange(n),
+        code=CodeDefect("OUTCOME", "walked_in", "unknown_code", "quarantined"),
     )
 
 
@@ -531,15 +551,14 @@ def canonical_activity(activity: pa.Table, people: RawPeople, source: str) -> Ra
     person = np.asarray(a["person_idx"]).astype(np.int64)
     cols = {"nhs_number": people.take("nhs_number", person)}
     cols.update({c: a[c] for c in a.column_names if c != "person_idx"})
-    return RawTable(
+    return raw_table(
         "canonical",
-        f"activity_{source}",
-        _table(cols),
-        fy_of(a["start_date"]),
-        np.arange(a.num_rows),
-        "nhs_number",
-        "start_date",
-        CodeDefect("unit_type", "fortnights", "unknown_code", "corrected"),
+        cols,
+        table="activity",
+        stem=f"activity_{source}",
+        fy=fy_of(a["start_date"]),
+        group=np.arange(a.num_rows),
+        code=CodeDefect("unit_type", "fortnights", "unknown_code", "corrected"),
     )
 
 
@@ -547,27 +566,25 @@ def canonical_person_table(t: pa.Table, people: RawPeople, name: str, date: str,
     person = np.asarray(t["person_idx"]).astype(np.int64)
     cols = {"nhs_number": people.take("nhs_number", person)}
     cols.update({c: t[c] for c in t.column_names if c != "person_idx"})
-    return RawTable(
+    return raw_table(
         "canonical",
-        name,
-        _table(cols),
-        fy_of(t[date]),
-        np.arange(t.num_rows),
-        "nhs_number",
-        date,
-        code,
+        cols,
+        table=table_for(name),
+        stem=name,
+        fy=fy_of(t[date]),
+        group=np.arange(t.num_rows),
+        code=code,
     )
 
 
 def canonical_practice(practice: pa.Table) -> RawTable:
-    return RawTable(
+    return raw_table(
         "canonical",
-        "practice",
-        _table({c: practice[c] for c in practice.column_names}),
-        None,
-        np.arange(practice.num_rows),
-        None,
-        None,
-        None,
+        {c: practice[c] for c in practice.column_names},
+        table="practice",
+        stem="practice",
+        fy=None,
+        group=np.arange(practice.num_rows),
+        code=None,
         late=False,
     )

@@ -16,6 +16,7 @@ from yearofcare.synth.activity import Events, EventSet
 from yearofcare.synth.coding import MAX_AGE, Coder
 from yearofcare.synth.params import ModelParams, Stream
 from yearofcare.synth.socialcare import SERVICES
+from yearofcare.synth.tariffs import PRICED_STREAMS, spell_prices
 from yearofcare.synth.timeline import age_at, age_band, weighted_choice
 from yearofcare.synth.world import World
 
@@ -57,6 +58,7 @@ class Block:
     cost_basis: int
     funding: np.ndarray
     code: np.ndarray  # -1 where no primary code
+    code_system: str = "ICD10"  # of `code`: ICD-10 diagnoses, or BNF for prescribing
 
     def __len__(self) -> int:
         return len(self.person)
@@ -152,20 +154,15 @@ class RowBuilder:
         cum = np.cumsum([w for _, w in options])[None, :]
         return codes[weighted_choice(self.rng, cum, np.zeros(len(person), int))]
 
-    def _ne_price(self, person: np.ndarray, day: np.ndarray, bed: np.ndarray) -> np.ndarray:
-        """Relative price of emergency spells by length of stay and comorbidity, mean 1."""
-        acute = self.mp.acute
-        f = acute.ne_cost_fixed_share
-        n = self.world.cond.active(person, day).sum(axis=1)
-        price = (f + (1 - f) * bed / acute.ne_reference_los) * (
-            1 + acute.ne_cc_uplift * np.minimum(n, acute.ne_cc_cap)
-        )
-        return price / price.mean()
-
-    def _los(self, stream: str, band: np.ndarray) -> np.ndarray:
+    def _los(self, stream: str, band: np.ndarray, conditions: np.ndarray) -> np.ndarray:
+        """Bed days: same-day share and mean overnight stay by age band, longer with each
+        long-term condition for acute spells (acute.yaml `los_per_condition`)."""
         spec = self.mp.los[stream]
         zero = self.rng.random(len(band)) < spec["zero_day_share"][band]
         mean = spec["mean_overnight"][band]
+        if stream in PRICED_STREAMS:
+            acute = self.mp.acute
+            mean = mean * (1 + acute.los_per_condition * np.minimum(conditions, acute.cc_cap))
         return np.where(zero, 0, self.rng.geometric(1.0 / mean)).astype(np.int32)
 
     # ---- events to rows --------------------------------------------------------------------
@@ -204,8 +201,11 @@ class RowBuilder:
             ut, [voc.unit_type.index("spell"), voc.unit_type.index("bed_days")]
         )
         los = ev.los if ev.los is not None else np.full(len(person), -1, np.int32)
+        n_conditions = np.zeros(len(person), np.int64)
+        if stream in PRICED_STREAMS:
+            n_conditions = world.cond.active(person, start).sum(axis=1)
         if stays.any():
-            los = np.where(los >= 0, los, self._los(stream, band))
+            los = np.where(los >= 0, los, self._los(stream, band, n_conditions))
         end = np.where(stays, np.minimum(start.astype(np.int64) + los, out_day - 1), start)
         end = np.maximum(end, start)
         bed = np.where(stays, (end - start).astype(np.float64), np.nan)
@@ -215,17 +215,22 @@ class RowBuilder:
         if ev.units is not None:
             units = np.where(np.isnan(ev.units), units, ev.units)
         unit_cost = st.unit_cost[local]
-        if ev.price is not None:
-            unit_cost = np.where(np.isnan(ev.price), unit_cost, ev.price)
-        cost = unit_cost * units * self._lognormal(st.cost_sigma[local])
-        if stream == "ne":
-            cost *= self._ne_price(person, start, bed)
+        code = np.full(len(person), -1, np.int32)
+        if s.prescribed:
+            # the items are for the base rate or one active condition, priced and coded as such
+            cause, _ = self.coder.causes(self.code_rng, world, stream, person, start)
+            code = self.coder.prescription(self.code_rng, world, cause, person, start)
+            unit_cost = np.where(cause >= 0, mp.item_cost[np.maximum(cause, 0)], unit_cost)
+        noise = self._lognormal(st.cost_sigma[local])
+        if stream in PRICED_STREAMS:
+            cost = spell_prices(stream, unit_cost, bed, n_conditions, noise, mp.acute)
+        else:
+            cost = unit_cost * units * noise
         funding = np.full(len(person), voc.funding.index(s.funding_route), np.int8)
         if stream in ("el", "dc"):
             special = rng.random(len(person)) < mp.acute.specialised_share
             funding[special] = voc.funding.index("nhs_england")
         currency = np.array([voc.currency.index(c) for c in st.currency], np.int16)[local]
-        code = np.full(len(person), -1, np.int32)
         block = Block(
             prefix=s.id_prefix,
             row0=self.rows,
@@ -244,6 +249,7 @@ class RowBuilder:
             cost_basis=voc.cost_basis.index(s.cost_basis),
             funding=funding,
             code=code,
+            code_system="BNF" if s.prescribed else "ICD10",
         )
         if s.coded:
             self._code(stream, block)

@@ -10,13 +10,32 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from yearofcare import vocab
+from yearofcare import schemas, vocab
 from yearofcare.linkage import nhs_number
 from yearofcare.synth.assessments import Assessments, Assessors
 from yearofcare.synth.rows import Block, RowBuilder, Vocabularies
 from yearofcare.synth.surveys import Responses
 from yearofcare.synth.timeline import NEVER
 from yearofcare.synth.world import World
+
+
+def declared(name: str, cols: dict[str, pa.Array], *, extra: tuple[str, ...] = ()) -> dict:
+    """`cols` in the declared column order of table `name` (`schemas`), checked against the
+    declaration: `person_idx` stands for `person_id`; `extra` names columns the declaration
+    does not have (the synthetic NHS number, dropped before anything is stored)."""
+    schema = schemas.get(name)
+    names = ["person_idx" if c.name == "person_id" else c.name for c in schema.columns]
+    unknown = [k for k in cols if k not in names and k not in extra]
+    missing = [
+        n for n, c in zip(names, schema.columns, strict=True) if not c.nullable and n not in cols
+    ]
+    if unknown or missing:
+        raise ValueError(
+            f"synthetic {name}: columns not declared {unknown}, required but missing {missing}"
+        )
+    out = {n: cols[n] for n in names if n in cols}
+    out.update({n: cols[n] for n in extra if n in cols})
+    return out
 
 
 def dictionary(indices: np.ndarray, values: tuple[str, ...] | np.ndarray) -> pa.DictionaryArray:
@@ -101,29 +120,36 @@ def person_table(world: World) -> pa.Table:
     died = life.died
     numbers = nhs_number.generate(world.rngs["identifiers"], n)
     return pa.table(
-        {
-            "person_idx": pa.array(np.arange(n, dtype=np.int32)),
-            "nhs_number": pa.array(numbers, type=pa.string()),
-            "sex": dictionary(np.where(people.female, 0, 1), ("F", "M")),
-            "birth_year": pa.array(year.astype(np.int16)),
-            "birth_month": pa.array(month.astype(np.int8)),
-            "lsoa": dictionary(people.lsoa, places.lsoa_code),
-            "imd_decile": pa.array(world.decile.astype(np.int8)),
-            "date_of_death": dates(life.death, ~died),
-            "place_of_death": dictionary(np.where(died, life.place, -1), vocab.PLACES_OF_DEATH),
-            "linked": pa.array(np.ones(n, dtype=bool)),
-        }
+        declared(
+            "person",
+            {
+                "person_idx": pa.array(np.arange(n, dtype=np.int32)),
+                "nhs_number": pa.array(numbers, type=pa.string()),
+                "sex": dictionary(np.where(people.female, 0, 1), ("F", "M")),
+                "birth_year": pa.array(year.astype(np.int16)),
+                "birth_month": pa.array(month.astype(np.int8)),
+                "lsoa": dictionary(people.lsoa, places.lsoa_code),
+                "imd_decile": pa.array(world.decile.astype(np.int8)),
+                "date_of_death": dates(life.death, ~died),
+                "place_of_death": dictionary(np.where(died, life.place, -1), vocab.PLACES_OF_DEATH),
+                "linked": pa.array(np.ones(n, dtype=bool)),
+            },
+            extra=("nhs_number",),
+        )
     )
 
 
 def practice_table(world: World) -> pa.Table:
     places = world.places
     return pa.table(
-        {
-            "practice_code": pa.array(places.practice_code, type=pa.string()),
-            "practice_name": pa.array(places.practice_name, type=pa.string()),
-            "locality": dictionary(places.practice_locality, places.locality_name),
-        }
+        declared(
+            "practice",
+            {
+                "practice_code": pa.array(places.practice_code, type=pa.string()),
+                "practice_name": pa.array(places.practice_name, type=pa.string()),
+                "locality": dictionary(places.practice_locality, places.locality_name),
+            },
+        )
     )
 
 
@@ -132,13 +158,16 @@ def registration_table(world: World, spells) -> pa.Table:
 
     order = np.lexsort((spells.start, spells.person))
     return pa.table(
-        {
-            "person_idx": pa.array(spells.person[order]),
-            "practice_code": dictionary(spells.practice[order], world.places.practice_code),
-            "start_date": dates(spells.start[order]),
-            "end_date": dates(spells.end[order]),
-            "end_reason": dictionary(spells.reason[order], END_REASONS),
-        }
+        declared(
+            "registration",
+            {
+                "person_idx": pa.array(spells.person[order]),
+                "practice_code": dictionary(spells.practice[order], world.places.practice_code),
+                "start_date": dates(spells.start[order]),
+                "end_date": dates(spells.end[order]),
+                "end_reason": dictionary(spells.reason[order], END_REASONS),
+            },
+        )
     )
 
 
@@ -146,27 +175,30 @@ def activity_batch(block: Block, voc: Vocabularies) -> pa.RecordBatch:
     """One block of activity rows as an Arrow record batch (dictionary-encoded strings)."""
     n = len(block)
     code = block.code
-    system = np.where(code >= 0, vocab.CODE_SYSTEMS.index("ICD10"), -1)
+    system = np.where(code >= 0, vocab.CODE_SYSTEMS.index(block.code_system), -1)
     return pa.RecordBatch.from_pydict(
-        {
-            "activity_id": ids(block.prefix, block.row0, n),
-            "person_idx": pa.array(block.person.astype(np.int32)),
-            "source": dictionary(np.full(n, block.source), voc.source),
-            "setting": dictionary(np.full(n, block.setting), voc.setting),
-            "service_type": dictionary(block.service, voc.service),
-            "provider_code": dictionary(block.provider, voc.provider),
-            "start_date": dates(block.start),
-            "end_date": dates(block.end),
-            "units": floats(block.units),
-            "unit_type": dictionary(block.unit_type, voc.unit_type),
-            "bed_days": floats(block.bed_days),
-            "currency": dictionary(block.currency, voc.currency),
-            "cost": floats(np.round(block.cost, 2)),
-            "cost_basis": dictionary(np.full(n, block.cost_basis), voc.cost_basis),
-            "funding_route": dictionary(block.funding, voc.funding),
-            "primary_code": dictionary(code, voc.code),
-            "primary_code_system": dictionary(system, vocab.CODE_SYSTEMS),
-        }
+        declared(
+            "activity",
+            {
+                "activity_id": ids(block.prefix, block.row0, n),
+                "person_idx": pa.array(block.person.astype(np.int32)),
+                "source": dictionary(np.full(n, block.source), voc.source),
+                "setting": dictionary(np.full(n, block.setting), voc.setting),
+                "service_type": dictionary(block.service, voc.service),
+                "provider_code": dictionary(block.provider, voc.provider),
+                "start_date": dates(block.start),
+                "end_date": dates(block.end),
+                "units": floats(block.units),
+                "unit_type": dictionary(block.unit_type, voc.unit_type),
+                "bed_days": floats(block.bed_days),
+                "currency": dictionary(block.currency, voc.currency),
+                "cost": floats(np.round(block.cost, 2)),
+                "cost_basis": dictionary(np.full(n, block.cost_basis), voc.cost_basis),
+                "funding_route": dictionary(block.funding, voc.funding),
+                "primary_code": dictionary(code, voc.code),
+                "primary_code_system": dictionary(system, vocab.CODE_SYSTEMS),
+            },
+        )
     )
 
 
@@ -202,20 +234,25 @@ def coded_event_table(
         else pa.chunked_array([pa.array([], pa.string())])
     )
     return pa.table(
-        {
-            "person_idx": pa.array(np.concatenate([person, gp_person]).astype(np.int32)),
-            "event_date": dates(np.concatenate([day, gp_day])),
-            "code_system": dictionary(
-                np.concatenate([np.full(n_h, vocab.CODE_SYSTEMS.index("ICD10")), gp_system]),
-                vocab.CODE_SYSTEMS,
-            ),
-            "code": dictionary(np.concatenate([code, gp_code]), voc.code),
-            "source": dictionary(np.concatenate([source, np.full(n_g, len(sources) - 1)]), sources),
-            "activity_id": pa.chunked_array(
-                [*hospital_ids.chunks, pa.nulls(n_g, pa.string())], pa.string()
-            ),
-            "value": pa.nulls(n_h + n_g, pa.float64()),
-        }
+        declared(
+            "coded_event",
+            {
+                "person_idx": pa.array(np.concatenate([person, gp_person]).astype(np.int32)),
+                "event_date": dates(np.concatenate([day, gp_day])),
+                "code_system": dictionary(
+                    np.concatenate([np.full(n_h, vocab.CODE_SYSTEMS.index("ICD10")), gp_system]),
+                    vocab.CODE_SYSTEMS,
+                ),
+                "code": dictionary(np.concatenate([code, gp_code]), voc.code),
+                "source": dictionary(
+                    np.concatenate([source, np.full(n_g, len(sources) - 1)]), sources
+                ),
+                "activity_id": pa.chunked_array(
+                    [*hospital_ids.chunks, pa.nulls(n_g, pa.string())], pa.string()
+                ),
+                "value": pa.nulls(n_h + n_g, pa.float64()),
+            },
+        )
     )
 
 
@@ -236,16 +273,19 @@ def assessment_table(a: Assessments, assessors: Assessors) -> pa.Table:
     cols["functional_need"] = pa.array(a.functional.astype(np.int8))
     cols["health_complexity"] = pa.array(a.complexity.astype(np.int8))
     cols["assessed_level"] = dictionary(a.level, vocab.NEED_LEVELS)
-    return pa.table(cols)
+    return pa.table(declared("assessment", cols))
 
 
 def assessor_table(assessors: Assessors) -> pa.Table:
     return pa.table(
-        {
-            "assessor_id": pa.array(assessors.assessor_id, type=pa.string()),
-            "provider_code": pa.array(assessors.provider, type=pa.string()),
-            "upcoder": pa.array(assessors.upcoder),
-        }
+        declared(
+            "synth_assessor",
+            {
+                "assessor_id": pa.array(assessors.assessor_id, type=pa.string()),
+                "provider_code": pa.array(assessors.provider, type=pa.string()),
+                "upcoder": pa.array(assessors.upcoder),
+            },
+        )
     )
 
 
@@ -262,18 +302,21 @@ def survey_table(r: Responses) -> pa.Table:
         cols[f"q{q + 1}"] = pa.array(
             np.where(a < 0, 0, a).astype(np.int8), mask=(a < 0) if (a < 0).any() else None
         )
-    return pa.table(cols)
+    return pa.table(declared("survey_response", cols))
 
 
 def truth_table(
     world: World, person: np.ndarray, k: np.ndarray, onset: np.ndarray, resolved, gp_recorded
 ) -> pa.Table:
     return pa.table(
-        {
-            "person_idx": pa.array(person.astype(np.int32)),
-            "condition_id": dictionary(k, world.mp.conditions),
-            "onset_date": dates(onset),
-            "resolved_date": dates(resolved),
-            "gp_recorded": pa.array(gp_recorded),
-        }
+        declared(
+            "synth_condition",
+            {
+                "person_idx": pa.array(person.astype(np.int32)),
+                "condition_id": dictionary(k, world.mp.conditions),
+                "onset_date": dates(onset),
+                "resolved_date": dates(resolved),
+                "gp_recorded": pa.array(gp_recorded),
+            },
+        )
     )

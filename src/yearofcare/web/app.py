@@ -25,9 +25,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yearofcare import __version__
 from yearofcare.disclosure import DisclosurePolicy
-from yearofcare.errors import YocError
+from yearofcare.errors import StoreBusy, YocError
 from yearofcare.web import pages as _pages  # noqa: F401  (registers the pages)
-from yearofcare.web.data import StoreBusy, StoreReader
+from yearofcare.web.data import StoreReader
 from yearofcare.web.filters import FilterError, FilterOptions, load_options
 from yearofcare.web.privacy import app_logger, protect_logger
 from yearofcare.web.settings import WebSettings

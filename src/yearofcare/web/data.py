@@ -1,16 +1,16 @@
 """A read-only view of the store for the web app, always through DuckDB.
 
-DuckDB store: each request opens the file read-only (DuckDB shares one database instance per
-process, so this is cheap) and closes it after, so a stage run from the command line between
-requests is not locked out for the life of the server. Spark store: the stage outputs are
-Parquet folders, read through an in-memory DuckDB with one view per table, so no request ever
-starts Spark. Either way pages get Ibis tables, as the stages do.
+The engine's backend supplies the reader (`Backend.reader`): for a DuckDB store each request
+opens the file read-only (DuckDB shares one database instance per process, so this is cheap)
+and closes it after, so a stage run from the command line between requests is not locked out
+for the life of the server; for a Spark store the stage outputs are Parquet folders, read
+through an in-memory DuckDB with one view per table, so no request ever starts Spark. Either
+way pages get Ibis tables, as the stages do.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,14 +23,10 @@ import pandas as pd
 import sqlglot
 import sqlglot.expressions as sge
 
-from yearofcare.engine import DUCKDB_FILE, SPARK_DIR, read_only_duckdb
+from yearofcare.engine import backend_class
 from yearofcare.errors import StoreError
 
 _TMP_PREFIXES = ("__yoc_tmp_", "ibis_", "_")
-
-
-class StoreBusy(StoreError):
-    """The store file is locked by a stage that is writing to it."""
 
 
 @dataclass(frozen=True)
@@ -58,75 +54,23 @@ SENTINELS: dict[type, tuple[Any, ...]] = {
 
 
 class StoreReader:
-    """Opens read-only connections to a store's tables (DuckDB file or Spark Parquet)."""
+    """Opens read-only connections to a store's tables, through its engine's `Reader`
+    (`backends`: the DuckDB file, or Spark's Parquet folders read by DuckDB)."""
 
     def __init__(self, data_dir: Path, engine: str = "duckdb") -> None:
         self.data_dir = Path(data_dir)
         self.engine = engine
-        self._lock = threading.Lock()
         self.compiled: dict[tuple, str] = {}  # (query, parameter names, store version) -> SQL
-        self._spark: duckdb.DuckDBPyConnection | None = None
-        if engine == "duckdb" and not (self.data_dir / DUCKDB_FILE).exists():
-            raise StoreError(
-                f"no store at {self.data_dir / DUCKDB_FILE}",
-                hint="point --data-dir at a store (`yoc demo` makes one), or run `yoc synth` first",
-            )
-        if engine == "spark" and not (self.data_dir / SPARK_DIR).is_dir():
-            raise StoreError(
-                f"no Spark store at {self.data_dir / SPARK_DIR}",
-                hint="run the stages with --engine spark first, or serve the DuckDB store",
-            )
+        self._reader = backend_class(engine).reader(self.data_dir)
 
     def version(self) -> float:
         """Changes whenever a stage writes: the newest modification time of the store."""
-        if self.engine == "duckdb":
-            path = self.data_dir / DUCKDB_FILE
-            wal = path.with_name(path.name + ".wal")
-            return max(p.stat().st_mtime for p in (path, wal) if p.exists())
-        root = self.data_dir / SPARK_DIR
-        return max((p.stat().st_mtime for p in root.iterdir()), default=0.0)
+        return self._reader.version()
 
     @contextmanager
     def connect(self) -> Iterator[Snapshot]:
-        if self.engine == "duckdb":
-            try:
-                raw = read_only_duckdb(self.data_dir / DUCKDB_FILE)
-            except duckdb.IOException as exc:
-                raise StoreBusy(
-                    "the store is being updated by a stage right now",
-                    hint="try again when the `yoc` command writing it has finished",
-                ) from exc
-            try:
-                yield Snapshot(raw, raw.execute("SHOW TABLES").fetchall(), self)
-            finally:
-                raw.close()
-            return
-        with self._lock:
-            if self._spark is None:
-                self._spark = read_only_duckdb()
-            cur = self._spark.cursor()
-        try:
-            names = self._refresh_views(cur)
-            yield Snapshot(cur, [(n,) for n in names], self)
-        finally:
-            cur.close()
-
-    def _refresh_views(self, cur: duckdb.DuckDBPyConnection) -> list[str]:
-        root = self.data_dir / SPARK_DIR
-        names = []
-        for p in sorted(root.iterdir()):
-            if not p.is_dir() or p.name.startswith(_TMP_PREFIXES):
-                continue
-            files = list(p.glob("*.parquet"))
-            if not files:
-                continue
-            glob = str(p / "*.parquet").replace("'", "''")
-            cur.execute(
-                f'CREATE OR REPLACE TEMP VIEW "{p.name}" AS '
-                f"SELECT * FROM read_parquet('{glob}', union_by_name = true)"
-            )
-            names.append(p.name)
-        return names
+        with self._reader.connect() as (raw, names):
+            yield Snapshot(raw, [(n,) for n in names], self)
 
 
 class Snapshot:

@@ -57,7 +57,7 @@ def test_a_multi_episode_spell_with_invalid_nhs_numbers_is_one_admission(store, 
     assert int(loads.persons.iloc[0]) == 2
 
 
-def test_non_elective_spells_keep_their_kind(duck_store, tmp_path):
+def test_non_elective_spells_keep_their_kind(store, tmp_path):
     """Maternity, births and transfers are non-elective but not emergency admissions (issue 9
     item 7: maternity spells were counted as emergency admissions)."""
     rows = [
@@ -66,7 +66,7 @@ def test_non_elective_spells_keep_their_kind(duck_store, tmp_path):
         for i, meth in enumerate(("21", "31", "82", "81"), start=1)
     ]
     path = write(tmp_path / "apc_nel.csv", HEADER + "\n".join(rows) + "\n")
-    run(duck_store, "hes_apc", path, key=make_key(tmp_path))
-    a = table(duck_store, "activity").sort_values("start_date")
+    run(store, "hes_apc", path, key=make_key(tmp_path))
+    a = table(store, "activity").sort_values("start_date")
     assert set(a.setting) == {"acute_non_elective"}
     assert list(a.service_type) == ["emergency", "maternity", "birth", "transfer"]

@@ -18,6 +18,11 @@ from yearofcare import sources
 from yearofcare.errors import InputError
 from yearofcare.sources import field_names
 
+#: Published spellings are resolved by preflight and the parse, which run on the private DuckDB
+#: scratch whatever the store's engine; the engine-side build is covered on both engines by
+#: test_hes_apc_spells.
+SCRATCH_ONLY = pytest.mark.duckdb_only(reason="preflight and parse run on the DuckDB scratch")
+
 HEADERS = json.loads((DATA / "artificial_hes_headers.json").read_text(encoding="utf-8"))
 HES = {"apc": "hes_apc", "op": "hes_op", "ae": "hes_ae"}
 
@@ -107,6 +112,7 @@ ARTIFICIAL_ROWS = {
 }
 
 
+@SCRATCH_ONLY
 @pytest.mark.parametrize("dataset", ["op", "ae", "apc"])
 def test_artificial_hes_files_load_with_no_mapping(duck_store, tmp_path, dataset):
     path = _file(
@@ -122,6 +128,7 @@ def test_artificial_hes_files_load_with_no_mapping(duck_store, tmp_path, dataset
     assert table(duck_store, "person").person_id.nunique() == 1  # the token made a person
 
 
+@SCRATCH_ONLY
 def test_two_spellings_of_one_field_say_which_was_used(duck_store, tmp_path):
     path = _file(
         tmp_path / "artificial_apc.txt",
@@ -261,6 +268,7 @@ SUS = {
 }
 
 
+@SCRATCH_ONLY
 def test_sus_sem_extracts_of_all_three_data_sets_load_with_no_mapping(duck_store, tmp_path):
     key = make_key(tmp_path)
     for dataset, (header, rows) in SUS.items():
@@ -276,6 +284,7 @@ def test_sus_sem_extracts_of_all_three_data_sets_load_with_no_mapping(duck_store
     assert (people.birth_year.iloc[0], people.birth_month.iloc[0]) == (1950, 6)
 
 
+@SCRATCH_ONLY
 def test_cds_data_element_names_load_with_no_mapping(duck_store, tmp_path):
     header = [
         "Generated_Record_ID",
@@ -327,6 +336,7 @@ def test_cds_data_element_names_load_with_no_mapping(duck_store, tmp_path):
     assert codes == ["E119", "H221", "I10"]
 
 
+@SCRATCH_ONLY
 def test_a_missing_field_names_its_other_spellings(duck_store, tmp_path):
     header, rows = SUS["op"]
     path = _file(tmp_path / "sus_op.csv", [h for h in header if h != "Appointment_Date"], rows)

@@ -97,13 +97,13 @@ def test_concordance_and_upcoding_audit(store):
     assert int(stored.above_domains.sum()) == 10 and len(stored) == 60
 
 
-def test_domain_levels_the_tool_does_not_have_are_named(duck_store):
+def test_domain_levels_the_tool_does_not_have_are_named(store):
     rows = _assessments()[:3]
     rows[1]["dst_communication"] = 5  # communication goes up to 3 (high) in the DST
-    load(duck_store, {"assessment": rows})
+    load(store, {"assessment": rows})
     with pytest.raises(
         InputError,
         match=r"dst_communication: 1 assessment\(s\) above the domain's highest level 3 \(high\), e.g. A002 \(5\)",
     ):
-        run_assess(duck_store)
-    assert not duck_store.exists("assessment_level")  # nothing half-written
+        run_assess(store)
+    assert not store.exists("assessment_level")  # nothing half-written

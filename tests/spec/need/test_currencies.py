@@ -93,16 +93,16 @@ def test_every_person_year_gets_every_currency(store, tmp_path):
     assert bool(summary.loc[("bands", "(no match)")].suppressed)  # a count of 1 is suppressed
 
 
-def test_overlapping_exclusive_rules_name_both_values(duck_store, tmp_path):
+def test_overlapping_exclusive_rules_name_both_values(store, tmp_path):
     text = CURRENCIES.replace("match: first", "match: exclusive")
-    load(duck_store, {"person_year": PY, "need_level": NEED})
+    load(store, {"person_year": PY, "need_level": NEED})
     # d (5 LTCs) meets all three rules; c meets Medium and Low; b Medium and Low
     with pytest.raises(
         ConfigError,
         match=r"currency ntp: the rules overlap — 2 person-years \(first in 2024\) match both 'Medium' and 'Low'; 3 person-years match more than one rule in all",
     ):
-        run_currency(duck_store, CurrencyOptions(currencies=_file(tmp_path, text)))
-    assert not duck_store.exists("person_currency")
+        run_currency(store, CurrencyOptions(currencies=_file(tmp_path, text)))
+    assert not store.exists("person_currency")
 
 
 @pytest.mark.parametrize(

@@ -103,34 +103,34 @@ def test_a_threshold_outside_0_to_100_names_the_setting_and_line(tmp_path):
         run_risk_fit(None, RiskOptions(rules=path))  # fails before the store is touched
 
 
-def test_a_last_year_of_life_feature_is_refused(duck_store, tmp_path):
+def test_a_last_year_of_life_feature_is_refused(store, tmp_path):
     path = _rules_file(
         tmp_path,
         "    - {column: months_registered, transform: value}",
         "    - {column: last_year_of_life, transform: flag}",
     )
     load(
-        duck_store,
+        store,
         {"person_year": [{"person_id": "a", "fy": 2023}, {"person_id": "a", "fy": 2024}]},
     )
     with pytest.raises(
         ConfigError,
         match="last_year_of_life' cannot be used: it looks up to six months past the year end",
     ):
-        run_risk_fit(duck_store, RiskOptions(rules=path))
+        run_risk_fit(store, RiskOptions(rules=path))
 
 
-def test_a_year_with_no_outcome_is_refused(duck_store):
+def test_a_year_with_no_outcome_is_refused(store):
     people = [{"person_id": f"p{i}", "fy": fy, "n_non_elective": 0, "cost_total": 10.0, "died_in_year": False}
               for i in range(30) for fy in (2023, 2024)]  # fmt: skip
-    load(duck_store, {"person_year": people})
+    load(store, {"person_year": people})
     with pytest.raises(
         StageError,
         match=r"year 2024 \(the outcome of features from 2023\) has no emergency admissions at all",
     ):
-        run_risk_fit(duck_store)
+        run_risk_fit(store)
     with pytest.raises(
         ConfigError, match="financial year 2024 has no outcome: person_year has no year 2025"
     ):
-        run_risk_fit(duck_store, RiskOptions(train_fys=(2024,)))
-    assert not duck_store.exists("risk_model")
+        run_risk_fit(store, RiskOptions(train_fys=(2024,)))
+    assert not store.exists("risk_model")

@@ -4,7 +4,9 @@
    (eta² of cost on LTC band > eta² on age band);
 2. the extra cost of people with many LTCs is mostly acute non-elective care: comparing the
    highest LTC band that has people (5+ normally) with people with no LTC, non-elective care
-   is the setting contributing most to the difference in mean cost per person.
+   is the setting contributing most to the difference in mean cost per person — by a clear
+   margin: at least `CLEAR_MARGIN` times the next setting's part, not merely the largest of
+   twelve slices.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from yearofcare.errors import StageError
 from yearofcare.population.analysis.common import ALL, LTC_BANDS
 from yearofcare.population.analysis.cost_by_ltc import cost_by_ltc_setting, cost_strength
 from yearofcare.store import Store
+
+#: The largest part of the excess must be this many times the next one to count as "mostly".
+CLEAR_MARGIN = 1.3
 
 
 def kent_findings(store: Store, fy: int | None = None) -> dict[str, Any]:
@@ -53,6 +58,8 @@ def summarise_kent(strength: pd.DataFrame, setting: pd.DataFrame) -> dict[str, A
         excess = {str(k): float(v) for k, v in diff.items()}
     total = sum(excess.values())
     largest = next(iter(excess), None)
+    parts = list(excess.values())
+    margin = parts[0] / parts[1] if len(parts) > 1 and parts[1] > 0 else None
     ne = excess.get("non_elective")
     return {
         "eta_squared_ltc": eta_ltc,
@@ -64,8 +71,11 @@ def summarise_kent(strength: pd.DataFrame, setting: pd.DataFrame) -> dict[str, A
         "excess_by_setting": excess,
         "excess_total": total if excess else None,
         "largest_excess_setting": largest,
+        "largest_excess_margin": margin,
         "non_elective_share_of_excess": (ne / total) if ne is not None and total > 0 else None,
-        "excess_mostly_non_elective": largest == "non_elective",
+        "excess_mostly_non_elective": largest == "non_elective"
+        and margin is not None
+        and margin >= CLEAR_MARGIN,
     }
 
 

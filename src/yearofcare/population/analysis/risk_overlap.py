@@ -5,8 +5,9 @@ p% by a risk score, and the top p% by LTC count (ties broken by Cambridge Multim
 then by pseudonym). The table counts each segment — selected by both, by risk only, by
 multimorbidity only — and what they cost, split by the group each person belongs to.
 
-Any score will do: `scores` is a table with person_id and a numeric score column. No risk
-model exists yet in yearofcare, so the analysis is skipped (with a note) when there is none.
+Any score will do: `scores` is a table with person_id and a numeric score column. By default it
+is `risk_score`, written by `yoc risk score` (yearofcare.segmentation); the analysis is skipped
+(with a note) when no score table exists.
 """
 
 from __future__ import annotations

@@ -94,12 +94,12 @@ def test_strength_is_eta_squared(store):
     assert got["ltc_band"]["people"] == 4 and got["ltc_band"]["mean_cost"] == 400.0
 
 
-def test_split_by_group_adds_group_rows(duck_store):
+def test_split_by_group_adds_group_rows(store):
     load(
-        duck_store,
+        store,
         {"person_year": [{**p, "sex": "F" if p["person_id"] in "ab" else "M"} for p in PEOPLE]},
     )
-    got = rows(duck_store, cost_strength(_year(duck_store), by="sex"), ["split_by", "split_value"])
+    got = rows(store, cost_strength(_year(store), by="sex"), ["split_by", "split_value"])
     assert {(r["split_by"], r["split_value"]) for r in got} == {
         ("all", "All"),
         ("sex", "F"),
@@ -110,9 +110,9 @@ def test_split_by_group_adds_group_rows(duck_store):
     assert women["eta_squared"] == pytest.approx(0.0) and women["people"] == 2
 
 
-def test_missing_group_value_is_unknown(duck_store):
-    load(duck_store, {"person_year": PEOPLE})  # locality left empty
-    got = rows(duck_store, cost_by_ltc_age(_year(duck_store), by="locality"))
+def test_missing_group_value_is_unknown(store):
+    load(store, {"person_year": PEOPLE})  # locality left empty
+    got = rows(store, cost_by_ltc_age(_year(store), by="locality"))
     assert {r["split_value"] for r in got} == {"All", "Unknown"}
 
 
@@ -138,11 +138,29 @@ def test_kent_findings_from_tables():
     assert k["excess_by_setting"] == {"non_elective": 2000.0, "social_care": 500.0, "gp": 300.0}
     assert k["non_elective_share_of_excess"] == pytest.approx(2000 / 2800)
     assert k["excess_mostly_non_elective"] is True and k["compared_bands"] == ("0", "5+")
+    assert k["largest_excess_margin"] == pytest.approx(2000 / 500)
 
 
-def test_kent_findings_on_the_store(duck_store):
-    load(duck_store, {"person_year": PEOPLE})
-    k = kent_findings(duck_store)
+def test_kent_finding_needs_a_clear_margin_not_just_the_largest_slice():
+    strength = pd.DataFrame({"split_by": ["all"], "factor": ["ltc_band"], "eta_squared": [0.3]})
+    setting = pd.DataFrame(
+        {
+            "split_by": ["all"] * 4,
+            "ltc_band": ["0", "0", "5+", "5+"],
+            "cost_group": ["non_elective", "social_care"] * 2,
+            "mean_cost": [100.0, 100.0, 1300.0, 1100.0],
+        }
+    )
+    k = summarise_kent(strength, setting)
+    # non-elective 1200 is the largest part, but only 1.2 x social care's 1000
+    assert k["largest_excess_setting"] == "non_elective"
+    assert k["largest_excess_margin"] == pytest.approx(1200 / 1000)
+    assert k["excess_mostly_non_elective"] is False
+
+
+def test_kent_findings_on_the_store(store):
+    load(store, {"person_year": PEOPLE})
+    k = kent_findings(store)
     assert k["fy"] == 2024
     assert k["eta_squared_ltc"] > k["eta_squared_age"]
     assert k["largest_excess_setting"] == "non_elective"  # 5+ vs 0: NE 600 - 50 = 550

@@ -39,19 +39,17 @@ def test_share_of_cost_in_top_groups(store):
     assert got[20.0]["share_of_people"] == pytest.approx(2 / 10)
 
 
-def test_whole_percent_of_a_thousand_is_exact(duck_store):
+def test_whole_percent_of_a_thousand_is_exact(store):
     # 0.5% of 1,000 is exactly 5 people, not 6 (no floating-point ceil)
-    load(
-        duck_store, {"person_year": [person(f"p{i:04d}", cost_total=float(i)) for i in range(1000)]}
-    )
-    got = rows(duck_store, cost_concentration(_year(duck_store), percents=(0.5,)))
+    load(store, {"person_year": [person(f"p{i:04d}", cost_total=float(i)) for i in range(1000)]})
+    got = rows(store, cost_concentration(_year(store), percents=(0.5,)))
     assert got[0]["people"] == 5
     assert got[0]["cost_top"] == 999 + 998 + 997 + 996 + 995
 
 
-def test_concentration_within_each_group(duck_store):
+def test_concentration_within_each_group(store):
     load(
-        duck_store,
+        store,
         {
             "person_year": [
                 person("a", locality="N", cost_total=90.0),
@@ -61,8 +59,8 @@ def test_concentration_within_each_group(duck_store):
             ]
         },
     )
-    expr = cost_concentration(_year(duck_store), by="locality", percents=(50.0,))
-    got = {r["split_value"]: r["share_of_cost"] for r in rows(duck_store, expr)}
+    expr = cost_concentration(_year(store), by="locality", percents=(50.0,))
+    got = {r["split_value"]: r["share_of_cost"] for r in rows(store, expr)}
     # everyone: top 2 of 4 = (90 + 60) / 200; N: 90 / 100; S: 60 / 100
     assert got == pytest.approx({"All": 150 / 200, "N": 90 / 100, "S": 60 / 100})
 

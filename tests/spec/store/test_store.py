@@ -82,16 +82,16 @@ def test_run_log_records_parameters_counts_and_failures(store):
     assert count.engine == store.engine.kind
 
 
-def test_missing_column_names_the_table_and_column(duck_store):
+def test_missing_column_names_the_table_and_column(store):
     bad = ibis.memtable({"person_id": ["a"], "practice_code": ["X"]})
     with (
         pytest.raises(InputError, match=r"registration is missing column\(s\) start_date"),
-        duck_store.stage("bad") as run,
+        store.stage("bad") as run,
     ):
         run.write("registration", bad)
-    assert not duck_store.exists("registration")
+    assert not store.exists("registration")
 
 
-def test_reading_an_absent_table_says_which_stage_to_run(duck_store):
+def test_reading_an_absent_table_says_which_stage_to_run(store):
     with pytest.raises(StageError, match="no table 'person_year'"):
-        duck_store.table("person_year")
+        store.table("person_year")

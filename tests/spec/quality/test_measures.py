@@ -156,10 +156,10 @@ def test_source_month(spec_store):
     assert may["costed_rate"] == pytest.approx(1 / 3)
 
 
-def test_file_columns_cover_the_whole_contract(duck_store):
-    load(duck_store, {"ingest_load": [LOAD_A], "ingest_reject": REJECTS})
-    inp = m.Inputs(duck_store.table("ingest_load"), duck_store.table("ingest_reject"))
-    got = {r["column"]: r for r in rows(duck_store, m.file_columns(inp), order_by=["column"])}
+def test_file_columns_cover_the_whole_contract(store):
+    load(store, {"ingest_load": [LOAD_A], "ingest_reject": REJECTS})
+    inp = m.Inputs(store.table("ingest_load"), store.table("ingest_reject"))
+    got = {r["column"]: r for r in rows(store, m.file_columns(inp), order_by=["column"])}
     from yearofcare import sources
 
     assert set(got) == set(sources.get("csds").names)
@@ -175,10 +175,10 @@ def test_file_columns_cover_the_whole_contract(duck_store):
     assert got["NHSNumber"]["kind"] == "nhs_number"
 
 
-def test_table_columns_profile_fill_and_declared_constraints(duck_store):
-    load(duck_store, {"ingest_load": [LOAD_A], "activity": ACTIVITY[:6]})
-    inp = m.Inputs(duck_store.table("ingest_load"), activity=duck_store.table("activity"))
-    got = {r["column"]: r for r in rows(duck_store, m.table_columns(inp)[0], order_by=["column"])}
+def test_table_columns_profile_fill_and_declared_constraints(store):
+    load(store, {"ingest_load": [LOAD_A], "activity": ACTIVITY[:6]})
+    inp = m.Inputs(store.table("ingest_load"), activity=store.table("activity"))
+    got = {r["column"]: r for r in rows(store, m.table_columns(inp)[0], order_by=["column"])}
     assert got["unit_type"]["filled"] == 6 and got["unit_type"]["invalid"] == 1  # "bogus"
     assert got["unit_type"]["validity"] == pytest.approx(5 / 6)
     assert got["cost"]["filled"] == 1 and got["cost"]["completeness"] == pytest.approx(1 / 6)
@@ -186,12 +186,12 @@ def test_table_columns_profile_fill_and_declared_constraints(duck_store):
     assert got["currency"]["filled"] == 0 and got["currency"]["validity"] is None
 
 
-def test_reject_summary_counts_rows_and_lists_the_first_five(duck_store):
+def test_reject_summary_counts_rows_and_lists_the_first_five(store):
     rej = [reject(B, n, "CareContDate", "invalid_date", "corrected") for n in (9, 2, 7, 4, 11, 6)]
     rej.append(reject(B, 4, "CareContDate", "invalid_date", "corrected"))  # same row twice
     rej.append(reject(B, 12, "", "malformed_row", "quarantined"))
-    load(duck_store, {"ingest_reject": rej})
-    got = rows(duck_store, m.reject_summary(duck_store.table("ingest_reject")), ["column"])
+    load(store, {"ingest_reject": rej})
+    got = rows(store, m.reject_summary(store.table("ingest_reject")), ["column"])
     whole, dates = got
     assert whole["reason"] == "malformed_row" and whole["column"] == ""
     assert dates["rows"] == 6 and dates["problems"] == 7

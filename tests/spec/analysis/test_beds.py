@@ -92,26 +92,26 @@ def test_open_ended_and_unrecorded_stays(store):
     assert {k[1] for k in got} == {"acute", "community", "care_home", "mental_health"}
 
 
-def test_only_months_of_the_years_asked_for(duck_store):
-    load(duck_store, {"activity": STAYS})
-    got = _demand(duck_store, fys=(2024,))
+def test_only_months_of_the_years_asked_for(store):
+    load(store, {"activity": STAYS})
+    got = _demand(store, fys=(2024,))
     assert list(got) == [("All", "community", date(2024, 4, 1))]
 
 
-def test_total_bed_days_are_kept_when_stays_are_spread(duck_store):
+def test_total_bed_days_are_kept_when_stays_are_spread(store):
     # recorded bed days (3) differ from the dates (2 nights): shared pro rata, total kept
     load(
-        duck_store,
+        store,
         {"activity": [stay("a", "acute_elective", date(2024, 1, 31), date(2024, 2, 2), 3.0)]},
     )
-    got = _demand(duck_store)
+    got = _demand(store)
     assert got[("All", "acute", date(2024, 1, 1))]["bed_days"] == pytest.approx(3 * 1 / 2)
     assert got[("All", "acute", date(2024, 2, 1))]["bed_days"] == pytest.approx(3 * 1 / 2)
 
 
-def test_bed_demand_split_by_the_group_in_that_year(duck_store):
+def test_bed_demand_split_by_the_group_in_that_year(store):
     load(
-        duck_store,
+        store,
         {
             "activity": STAYS,
             "person_year": [
@@ -121,7 +121,7 @@ def test_bed_demand_split_by_the_group_in_that_year(duck_store):
             ],
         },
     )
-    got = _demand(duck_store, py=duck_store.table("person_year"), by="locality")
+    got = _demand(store, py=store.table("person_year"), by="locality")
     assert got[("North", "acute", date(2024, 1, 1))]["bed_days"] == 2.0
     assert got[("South", "community", date(2024, 3, 1))]["bed_days"] == 1.0
     assert got[("North", "community", date(2024, 4, 1))]["bed_days"] == 1.0

@@ -55,9 +55,9 @@ def test_volume_jump_is_flagged_against_the_mean_of_earlier_loads(store):
     assert third["flagged"]
 
 
-def test_falling_nhs_coverage_is_flagged_but_a_rise_is_not(duck_store):
+def test_falling_nhs_coverage_is_flagged_but_a_rise_is_not(store):
     got = _drift(
-        duck_store,
+        store,
         [_month_load(0, 100, valid=98), _month_load(1, 100, valid=80), _month_load(2, 100)],
     )
     nhs = {r["load_id"]: r for r in got if r["check"] == "nhs_valid_coverage"}
@@ -67,16 +67,16 @@ def test_falling_nhs_coverage_is_flagged_but_a_rise_is_not(duck_store):
     assert not nhs["l00000000002"]["flagged"]  # better than before
 
 
-def test_a_resubmission_is_not_its_own_baseline(duck_store):
+def test_a_resubmission_is_not_its_own_baseline(store):
     first = _month_load(0, 100, status="superseded")
     again = _month_load(0, 400) | {"load_id": "l00000000099"}
-    got = _drift(duck_store, [first, again])
+    got = _drift(store, [first, again])
     assert got == []  # same extract: nothing earlier to compare with
 
 
-def test_format_changes_against_the_previous_load(duck_store):
+def test_format_changes_against_the_previous_load(store):
     got = _drift(
-        duck_store,
+        store,
         [_month_load(0, 100), _month_load(1, 100, delimiter="|", mapping_hash="abc")],
     )
     checks = {r["check"] for r in got if r["flagged"]}
@@ -114,7 +114,7 @@ def test_headers_are_parsed_from_the_record_or_read_from_the_file(tmp_path):
     assert d.header_from_file(str(tmp_path / "gone.csv"), None, ",", "utf-8") is None
 
 
-def test_run_finds_a_renamed_column_and_an_emptied_column(duck_store):
+def test_run_finds_a_renamed_column_and_an_emptied_column(store):
     """End to end through run_quality: ingest_load carries each load's header (as ingest may
     record it), and the second load's provider column arrives empty."""
     loads = [
@@ -124,17 +124,17 @@ def test_run_finds_a_renamed_column_and_an_emptied_column(duck_store):
     ids = [r["load_id"] for r in loads]
     acts = [activity(ids[0], n, start=date(2024, 4, 10 + n)) for n in range(3)]
     acts += [activity(ids[1], n, start=date(2024, 5, 10 + n), provider_code=None) for n in range(3)]
-    with duck_store.stage("spec-setup") as run:
+    with store.stage("spec-setup") as run:
         frame = ibis.memtable(loads)
         declared = schemas.get("ingest_load")
         cols = [frame[c].cast(declared.column(c).dtype).name(c) for c in declared.names]
         run.write("ingest_load", frame.select(*cols, frame.header), conform=False)
-    load(duck_store, {"activity": acts})
-    run_quality(duck_store, OPTIONS)
-    drift = rows(duck_store, duck_store.table("dq_drift"), ["check", "column"])
+    load(store, {"activity": acts})
+    run_quality(store, OPTIONS)
+    drift = rows(store, store.table("dq_drift"), ["check", "column"])
     flagged = {(r["check"], r["column"]) for r in drift if r["flagged"]}
     assert ("column_renamed", "CareContactDate") in flagged
     assert ("column_emptied", "provider_code") in flagged
-    findings = rows(duck_store, duck_store.table("dq_finding"), ["check"])
+    findings = rows(store, store.table("dq_finding"), ["check"])
     assert {"column_renamed", "column_emptied"} <= {f["check"] for f in findings}
     assert all(f["priority"] == 3 for f in findings if f["check"].startswith("column_"))

@@ -113,10 +113,10 @@ def test_turnover_accounts_for_every_member(store):
     assert ("ltc_min:2", 2024) not in got  # no year after the last
 
 
-def test_turnover_split_by_group(duck_store):
-    load(duck_store, {"person_year": PEOPLE})
-    expr = cohort_turnover(duck_store.table("person_year"), FYS, [LTC2], by="sex")
-    got = {(r["split_value"], r["fy_from"]): r for r in rows(duck_store, expr)}
+def test_turnover_split_by_group(store):
+    load(store, {"person_year": PEOPLE})
+    expr = cohort_turnover(store.table("person_year"), FYS, [LTC2], by="sex")
+    got = {(r["split_value"], r["fy_from"]): r for r in rows(store, expr)}
     assert got[("F", 2022)]["members"] == 2 and got[("F", 2022)]["retained"] == 2
     assert got[("M", 2022)]["members"] == 1 and got[("M", 2022)]["left_area"] == 1
     # d rejoins in 2024: counted in his 2024 group
@@ -171,9 +171,9 @@ def test_risk_vs_multimorbidity_overlap(store):
     assert got["both"]["mean_ltc_count"] == 5
 
 
-def test_scores_by_date_take_the_latest_in_the_year(duck_store):
+def test_scores_by_date_take_the_latest_in_the_year(store):
     load(
-        duck_store,
+        store,
         {
             # an external score table (not the declared risk_score): dated scores
             "external_score": [
@@ -183,18 +183,18 @@ def test_scores_by_date_take_the_latest_in_the_year(duck_store):
             ]
         },
     )
-    got = rows(duck_store, scores_for_year(duck_store.table("external_score"), 2024))
+    got = rows(store, scores_for_year(store.table("external_score"), 2024))
     assert got == [{"person_id": "a", "score": 0.7}]
 
 
-def test_score_table_without_the_column_is_a_clear_error(duck_store):
-    load(duck_store, {"external_score": [{"person_id": "a", "risk": 0.5}]})
+def test_score_table_without_the_column_is_a_clear_error(store):
+    load(store, {"external_score": [{"person_id": "a", "risk": 0.5}]})
     with pytest.raises(ConfigError, match="score"):
-        scores_for_year(duck_store.table("external_score"), 2024)
+        scores_for_year(store.table("external_score"), 2024)
 
 
 @pytest.mark.parametrize("n", [3, 40, 137, 2000])
-def test_top_cost_selection_matches_a_full_ranking(duck_store, n):
+def test_top_cost_selection_matches_a_full_ranking(store, n):
     """Only candidates above a quantile are sorted; the result must equal ranking everyone,
     ties included (costs drawn from a few values so ties are common)."""
     import numpy as np
@@ -206,7 +206,7 @@ def test_top_cost_selection_matches_a_full_ranking(duck_store, n):
         [0.0, 10.0, 20.0, 50.0, 400.0, 9000.0], size=n, p=[0.3, 0.3, 0.2, 0.1, 0.07, 0.03]
     )
     load(
-        duck_store,
+        store,
         {
             "person_year": [
                 {"person_id": f"p{i:05d}", "fy": 2024, "died_in_year": False, "cost_total": c}
@@ -215,7 +215,7 @@ def test_top_cost_selection_matches_a_full_ranking(duck_store, n):
         },
     )
     rules = [SelectionRule(kind="top_cost", value=v) for v in (0.5, 1, 5, 25, 40)]
-    got = rows(duck_store, cohort_members(duck_store.table("person_year"), rules))
+    got = rows(store, cohort_members(store.table("person_year"), rules))
     order = sorted(range(n), key=lambda i: (-costs[i], f"p{i:05d}"))
     for r in rules:
         k = -(-n * round(r.value * 100) // 10_000)  # ceil(n × p)
@@ -223,9 +223,7 @@ def test_top_cost_selection_matches_a_full_ranking(duck_store, n):
         assert {g["person_id"] for g in got if g["rule"] == r.id} == expected, r.id
     # the concentration table sorts candidates the same way
     percents = (0.5, 1.0, 5.0, 20.0)
-    shares = rows(
-        duck_store, cost_concentration(duck_store.table("person_year"), percents=percents)
-    )
+    shares = rows(store, cost_concentration(store.table("person_year"), percents=percents))
     for r in shares:
         k = -(-n * round(r["top_percent"] * 100) // 10_000)
         assert r["people"] == k

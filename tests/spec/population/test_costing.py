@@ -199,9 +199,9 @@ def test_a_negative_supplied_cost_is_an_error(store):
         build(store, years=[2023])
 
 
-def test_a_unit_cost_per_a_different_unit_is_an_error(duck_store):
+def test_a_unit_cost_per_a_different_unit_is_an_error(store):
     load(
-        duck_store,
+        store,
         {
             "person": PERSON,
             "activity": [
@@ -219,7 +219,7 @@ def test_a_unit_cost_per_a_different_unit_is_an_error(duck_store):
         },
     )
     with pytest.raises(InputError, match="is per hours but 1 row"):
-        build(duck_store, years=[2023])
+        build(store, years=[2023])
 
 
 def test_units_multiply_the_unit_cost(store):
@@ -362,7 +362,7 @@ def test_gp_consultations_are_priced_by_type(store):
     assert c["online_consultation"] == pytest.approx(48)  # no PSSRU figure: the GP default
 
 
-def test_fast_and_row_by_row_costing_agree(duck_store):
+def test_fast_and_row_by_row_costing_agree(store):
     """person_year is the same whether activity_costed is kept (row by row) or not (fast path)."""
     settings = ["acute_non_elective", "outpatient", "gp", "community", "ae", "social_care"]
     activity = []
@@ -382,17 +382,17 @@ def test_fast_and_row_by_row_costing_agree(duck_store):
             row.update(cost=float(10 * i), cost_basis="actual")
         activity.append(row)
     people = [{"person_id": f"p{i}", "sex": "F", "birth_year": 1950 + i} for i in range(7)]
-    load(duck_store, {"person": people, "activity": activity})
+    load(store, {"person": people, "activity": activity})
     key = ["person_id", "fy"]
-    build(duck_store, years=[2021, 2022])
-    fast = duck_store.to_pandas(duck_store.table("person_year")).sort_values(key)
-    build(duck_store, PopulationConfig(keep_activity_costed=True), [2021, 2022])
-    rowwise = duck_store.to_pandas(duck_store.table("person_year")).sort_values(key)
+    build(store, years=[2021, 2022])
+    fast = store.to_pandas(store.table("person_year")).sort_values(key)
+    build(store, PopulationConfig(keep_activity_costed=True), [2021, 2022])
+    rowwise = store.to_pandas(store.table("person_year")).sort_values(key)
     pd.testing.assert_frame_equal(fast.reset_index(drop=True), rowwise.reset_index(drop=True))
     assert fast.cost_total.sum() > 0
 
 
-def test_prices_by_case_and_by_join_agree(duck_store, monkeypatch):
+def test_prices_by_case_and_by_join_agree(store, monkeypatch):
     """Small tables are priced by CASE, large ones (prices by HRG) by a join: same prices."""
     import ibis
 
@@ -426,8 +426,8 @@ def test_prices_by_case_and_by_join_agree(duck_store, monkeypatch):
             }
         )
     t = ibis.memtable(pd.DataFrame(rows))
-    by_case = duck_store.to_pandas(unit_rates.unit_price(t, costs)).sort_values("id")
+    by_case = store.to_pandas(unit_rates.unit_price(t, costs)).sort_values("id")
     monkeypatch.setattr(unit_rates, "CASE_ROWS", 0)
-    by_join = duck_store.to_pandas(unit_rates.unit_price(t, costs)).sort_values("id")
+    by_join = store.to_pandas(unit_rates.unit_price(t, costs)).sort_values("id")
     pd.testing.assert_frame_equal(by_case.reset_index(drop=True), by_join.reset_index(drop=True))
     assert by_case._uc_price.notna().sum() == 28  # every row but the ambulance ones

@@ -69,6 +69,7 @@ STABLE = [
     "stenosis",
     "sequela",
     "rxact",
+    "rxitems",
 ]
 
 PEOPLE = [
@@ -128,9 +129,9 @@ REGISTRATIONS = [
         "end_reason": "died",
     },
 ]
-#: registered on 30 September 2023: the seventeen stable people, transfer, died_in, died_after,
+#: registered on 30 September 2023: the eighteen stable people, transfer, died_in, died_after,
 #: no_birth and orphan
-REGISTERED_30_SEPT_2023 = 22
+REGISTERED_30_SEPT_2023 = 23
 
 PRACTICES = [
     {"practice_code": "P1", "locality": "North"},
@@ -210,6 +211,32 @@ ACTIVITY = [
         )
         for m in (4, 7, 9, 12)
     ],
+    # a dispensing row counts its items: 4 analgesic items on one row in 2023/24 (painful
+    # condition); 3 laxative items (not constipation)
+    _act(
+        "rxi1",
+        "rxitems",
+        "prescribing",
+        D(2023, 5, 2),
+        primary_code="0407010F0AAAAAA",
+        primary_code_system="BNF",
+        units=4.0,
+        unit_type="items",
+        cost=20.0,
+        cost_basis="actual",
+    ),
+    _act(
+        "rxi2",
+        "rxitems",
+        "prescribing",
+        D(2023, 5, 2),
+        primary_code="0106040M0AAAAAA",
+        primary_code_system="BNF",
+        units=3.0,
+        unit_type="items",
+        cost=9.0,
+        cost_basis="actual",
+    ),
 ]
 
 CONTRACTS = pd.DataFrame(
@@ -308,6 +335,11 @@ def test_prescription_defined_conditions_need_four_in_the_year_or_a_code(built):
 def test_prescriptions_on_prescribing_activity_count_like_coded_ones(built):
     assert _flag(built, "rxact", "painful_condition") == [False, True, False]
     assert _py(built, "rxact")[2022]["n_prescribing"] == 4
+
+
+def test_a_prescribing_row_counts_its_items(built):
+    assert _flag(built, "rxitems", "painful_condition") == [False, False, True]
+    assert _flag(built, "rxitems", "constipation") == [False, False, False]
 
 
 def test_minimum_age_is_applied_at_the_end_of_the_year(built):
