@@ -50,6 +50,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "quality",
     "finance",
     "settle",
+    "rrr",
     "report",
     "web",
     "demo",

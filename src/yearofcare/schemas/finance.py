@@ -16,7 +16,6 @@ TARIFF = "`yoc tariff` (yearofcare.finance)"
 BUDGET = "`yoc budget` (yearofcare.finance)"
 TAG = "`yoc tag` (yearofcare.finance)"
 RECONCILE = "`yoc reconcile` (yearofcare.finance)"
-PLANNING = "`yoc plan` (yearofcare.planning; declared here until that stage lands)"
 
 OUTLIER_METHODS = ("none", "trim", "winsorise", "cap_and_pool")
 BOOTSTRAP_KINDS = ("exact", "stratified")
@@ -471,30 +470,6 @@ reconciliation = table(
     produced_by=RECONCILE,
 )
 
-service_model_adjustment = table(
-    "service_model_adjustment",
-    "one row per scenario × financial year × setting",
-    "Expected change in the cost of each setting from the new service model (004 §7.2: "
-    "'modify this budget value to take account of the new service model'), as the planning "
-    "stage's simulation estimates it. Read by `yoc budget` when present.",
-    [
-        C("scenario", "string", "Scenario name.", nullable=False),
-        C("fy", "int16", "Financial year the change applies to.", nullable=False),
-        C("setting", "string", "Care setting.", nullable=False, allowed=vocab.SETTINGS),
-        C(
-            "change_percent",
-            "float64",
-            "Expected change in cost, % (negative = saving).",
-            nullable=False,
-            minimum=-100,
-        ),
-        C("description", "string", "Where the figure comes from."),
-    ],
-    key=["scenario", "fy", "setting"],
-    derived=True,
-    produced_by=PLANNING,
-)
-
 TABLES = (
     service_map,
     tariff,
@@ -510,5 +485,4 @@ TABLES = (
     billed_line,
     double_payment,
     reconciliation,
-    service_model_adjustment,
 )
