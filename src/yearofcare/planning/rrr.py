@@ -2,8 +2,8 @@
 
 1. `rrr_spells`: emergency non-elective spells of the configured LTC-related groups (the first
    group in the settings whose ICD-10 or HRG prefix matches the spell's primary diagnosis or
-   currency), with their length of stay and tariff in whole pence (the costed spell's cost,
-   rounded half up to the penny once, here).
+   currency), with their length of stay and tariff in whole pence (the spell's cost as the
+   money stage counts it: rounded half up to the penny once).
 2. `with_tiers`: the tier of the RRR tariff for each spell: the RRR need the delayed-discharge
    audit recorded for the stay (same person, same discharge date), else the tier of the
    person's level of need (`need_level`, of the spell's year or the year before), else the
@@ -50,8 +50,15 @@ def _group_of(t: ibis.Table, settings: RrrSettings) -> ibis.StringValue:
     return ibis.cases(*branches, else_=ibis.null("string"))
 
 
-def rrr_spells(activity: ibis.Table, costed: ibis.Table, settings: RrrSettings) -> ibis.Table:
-    """Emergency non-elective spells of the RRR groups: one row per spell, tariff in pence."""
+def rrr_spells(
+    activity: ibis.Table, settings: RrrSettings, costed: ibis.Table | None = None
+) -> ibis.Table:
+    """Emergency non-elective spells of the RRR groups: one row per spell, tariff in pence.
+
+    `costed` (activity_id, cost_pence) gives each spell's cost as the money stage counts it
+    (`finance.costs.costed_rows`: the cost the build gave it, in pence rounded half up); a spell
+    it does not cost keeps the extract's cost, rounded half up to the penny here.
+    """
     a = activity.filter(
         (activity.setting == "acute_non_elective")
         & activity.end_date.notnull()
@@ -59,19 +66,23 @@ def rrr_spells(activity: ibis.Table, costed: ibis.Table, settings: RrrSettings) 
     )
     a = a.mutate(group_id=_group_of(a, settings))
     a = a.filter(a.group_id.notnull())
-    cost = costed.select(_aid=costed.activity_id, _cost=costed.cost)
-    j = a.left_join(cost, a.activity_id == cost._aid)
-    tariff = ibis.coalesce(j._cost, j.cost)
-    return j.select(
-        activity_id=j.activity_id,
-        person_id=j.person_id,
-        fy=fy_expr(j.end_date).cast("int16"),
-        provider_code=j.provider_code.fill_null(NOT_RECORDED),
-        group_id=j.group_id,
-        admission_date=j.start_date,
-        discharge_date=j.end_date,
-        length_of_stay=ibis.greatest(j.end_date.delta(j.start_date, unit="day"), 0).cast("int32"),
-        tariff_pence=(tariff * 100).round().cast("int64").fill_null(0),
+    supplied = (a.cost * 100).round().cast("int64")
+    if costed is not None:
+        c = costed.select(_aid=costed.activity_id, _pence=costed.cost_pence)
+        a = a.left_join(c, a.activity_id == c._aid)
+        tariff = ibis.coalesce(a._pence, supplied)
+    else:
+        tariff = supplied
+    return a.select(
+        activity_id=a.activity_id,
+        person_id=a.person_id,
+        fy=fy_expr(a.end_date).cast("int16"),
+        provider_code=a.provider_code.fill_null(NOT_RECORDED),
+        group_id=a.group_id,
+        admission_date=a.start_date,
+        discharge_date=a.end_date,
+        length_of_stay=ibis.greatest(a.end_date.delta(a.start_date, unit="day"), 0).cast("int32"),
+        tariff_pence=tariff.cast("int64").fill_null(0),
     )
 
 

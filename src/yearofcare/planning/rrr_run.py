@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from yearofcare.errors import StageError
+from yearofcare.finance.costs import costed_rows
 from yearofcare.planning.rrr import rrr_spells, rrr_summary, unbundle, with_tiers
 from yearofcare.planning.rrr_audit import delay_summary
 from yearofcare.planning.rrr_settings import RrrSettings
@@ -33,12 +34,11 @@ def run_rrr(
     store: Store, settings: RrrSettings, progress: Progress = SILENT, source: str | None = None
 ) -> RrrResult:
     """Write rrr_spell and rrr_summary (and delayed_discharge_summary when an audit is loaded)."""
-    for name, command in (("activity", "yoc ingest"), ("activity_costed", "yoc build")):
-        if not store.exists(name):
-            raise StageError(
-                f"yoc rrr needs the {name} table, which is not in the store",
-                hint=f"run `{command}` first",
-            )
+    if not store.exists("activity"):
+        raise StageError(
+            "yoc rrr needs the activity table, which is not in the store",
+            hint="load activity first (yoc synth, or yoc ingest your extracts), then yoc build",
+        )
     has_need = store.exists("need_level")
     has_audit = store.exists("delayed_discharge")
     params = {
@@ -55,7 +55,8 @@ def run_rrr(
     if not has_need:
         notes.append("no need_level table (run `yoc need`): tiers from the audit or the default")
     with progress.task("rrr", total=3) as bar, store.stage(STAGE, params) as run:
-        spells = rrr_spells(run.read("activity"), run.read("activity_costed"), settings)
+        costed = costed_rows(store, run.read).select("activity_id", "cost_pence")
+        spells = rrr_spells(run.read("activity"), settings, costed)
         audit = run.read("delayed_discharge") if has_audit else None
         need = run.read("need_level") if has_need else None
         n = run.write("rrr_spell", unbundle(with_tiers(spells, settings, need, audit), settings))

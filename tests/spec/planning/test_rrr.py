@@ -47,34 +47,21 @@ def _spell(aid, person, start, end, code, service="emergency", cost=2400.0, sett
     }
 
 
-def _costed(aid, person, cost):
-    return {
-        "activity_id": aid,
-        "person_id": person,
-        "fy": 2024,
-        "setting": "acute_non_elective",
-        "start_date": date(2024, 6, 1),
-        "cost": cost,
-        "cost_basis": "unit_cost",
-        "cost_source": "ncc",
-        "is_activity": True,
-    }
-
-
 TABLES = {
     "activity": [
         # the Done-when spell: 12 days, COPD, trim point 5
-        _spell("a1", "p1", date(2024, 6, 1), date(2024, 6, 13), "J441"),
-        _spell("a2", "p2", date(2024, 6, 1), date(2024, 6, 4), "J44"),  # 3 days: all acute
+        # (the extract's cost is not used when the costed rows give one)
+        _spell("a1", "p1", date(2024, 6, 1), date(2024, 6, 13), "J441", cost=9_999.0),
+        _spell("a2", "p2", date(2024, 6, 1), date(2024, 6, 4), "J44", cost=824.0),  # 3 days
         _spell("a3", "p3", date(2024, 6, 1), date(2024, 6, 13), "S720"),  # weight 2
         _spell("a4", "p1", date(2024, 6, 1), date(2024, 6, 13), "J44", service="maternity"),
         _spell("a5", "p1", date(2024, 6, 1), date(2024, 6, 13), "I10"),  # no group
         _spell("a6", "p1", date(2024, 6, 1), date(2024, 6, 13), "J44", setting="acute_elective"),
     ],
-    "activity_costed": [
-        _costed("a1", "p1", 2400.0),
-        _costed("a2", "p2", 824.0),
-        _costed("a3", "p3", 2400.0),
+    # the spell's cost as the money stage counts it (pence); a2 is not in it: its own cost
+    "costed": [
+        {"activity_id": "a1", "cost_pence": 240_000},
+        {"activity_id": "a3", "cost_pence": 240_000},
     ],
     # p1's level of need known at admission (2023/24, the year before): Medium; p3: none
     "need_level": [
@@ -98,7 +85,7 @@ TABLES = {
 
 def _rrr(store):
     t = {n: store.table(n) for n in TABLES}
-    spells = rrr_spells(t["activity"], t["activity_costed"], SETTINGS)
+    spells = rrr_spells(t["activity"], SETTINGS, t["costed"])
     return unbundle(with_tiers(spells, SETTINGS, t["need_level"], t["delayed_discharge"]), SETTINGS)
 
 
