@@ -1,10 +1,14 @@
 """The risk-share step of `make demo`: the demo cohort's budget settled under two contracts.
 
-The cohort is the people with 3 or more LTCs in the latest year of person_year. Until the money
-stage's tables are in the store, its budget is a one-tariff capitated budget (the cohort's
-people × the mean cost per person of people with 3+ LTCs the year before) and its outturn is
-the cohort's actual cost that year. The part of that budget that paid for cost above the £50k stop-loss
-threshold the year before is handed to the pool with the high-cost risk. The two sample
+When the money stage has run (`budget` and `reconciliation` for one cohort), the contracts
+settle that cohort's budget: the budget of its latest reconciled year, the reconciliation's
+outturn, its members' costs tagged inside the budget (for the stop-loss), and the simulation
+draws from the money stage's predictive bootstrap (budget_cover). Otherwise the cohort is the
+people with 3 or more LTCs in the latest year of person_year, its budget a one-tariff
+capitated budget (the cohort's people × the mean cost per person of people with 3+ LTCs the
+year before) and its outturn the cohort's actual cost that year. Either way, the part of the
+budget that paid for cost above the £50k stop-loss threshold the year before (the members'
+costs then) is handed to the pool with the high-cost risk. The two sample
 contracts share parties (an ICB and a council pooling the budget under section 75, an
 integrated care partnership holding it):
 
@@ -35,7 +39,12 @@ from yearofcare.contracts.run import (
     run_settle,
     run_simulate,
 )
-from yearofcare.contracts.sources import achievement_from_store, cohort_costs
+from yearofcare.contracts.sources import (
+    achievement_from_store,
+    cohort_costs,
+    money_cohort,
+    register_costs,
+)
 from yearofcare.fy import fy_label
 from yearofcare.progress import SILENT, Progress
 from yearofcare.store import Store
@@ -61,9 +70,12 @@ def _read(name: str) -> dict[str, Any]:
     return yaml.safe_load(example_path(name).read_text(encoding="utf-8"))
 
 
-def demo_terms(baseline: Decimal, fy: int, funded: Decimal) -> dict[str, dict[str, Any]]:
-    """The two sample contracts for a cohort budget of `baseline` pounds in year `fy`, of
-    which `funded` pays for cost above the stop-loss threshold (handed to the pool with it)."""
+def demo_terms(
+    baseline: Decimal, fy: int, funded: Decimal, budget: str
+) -> dict[str, dict[str, Any]]:
+    """The two sample contracts for a cohort budget of `baseline` pounds in year `fy` (`budget`
+    says where it came from), of which `funded` pays for cost above the stop-loss threshold
+    (handed to the pool with it)."""
     tiered = _read("tiered_pooled.yaml")
     icb = (baseline * ICB_SHARE).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     pool = dict(
@@ -86,17 +98,17 @@ def demo_terms(baseline: Decimal, fy: int, funded: Decimal) -> dict[str, dict[st
     return {
         "tiered": {
             "contract": "demo-tiered",
-            "name": f"Tiered risk share, people with {MIN_LTC}+ LTCs",
-            "source": "yearofcare demo: the packaged tiered_pooled.yaml terms on the demo cohort",
+            "name": "Tiered risk share of the demo cohort's budget",
+            "source": "yearofcare demo: the packaged tiered_pooled.yaml terms on " + budget,
             **common,
             "apply": ["high_cost", "contingency", "tiers", "apportion"],
             "mechanisms": {k: mech[k] for k in ("high_cost", "contingency", "tiers", "apportion")},
         },
         "aqc": {
             "contract": "demo-aqc",
-            "name": f"Quality-linked risk share (AQC levels), people with {MIN_LTC}+ LTCs",
+            "name": "Quality-linked risk share (AQC levels) of the demo cohort's budget",
             "source": "yearofcare demo: the published Blue Cross AQC levels (DH 2012 annex 4.3) "
-            "on the demo cohort's pooled budget",
+            "on " + budget,
             **common,
             "apply": ["high_cost", "quality", "apportion"],
             "mechanisms": {
@@ -118,15 +130,26 @@ def settle_demo(store: Store, reports: Path, progress: Progress = SILENT) -> Dem
     """Settle and simulate the demo cohort under the two sample contracts; write the report."""
     from yearofcare.contracts.report import write_settlement_report
 
-    cohort = cohort_costs(store, MIN_LTC)
-    baseline = Decimal(round(cohort.capitated_baseline))
+    money = money_cohort(store)
+    if money is not None:
+        cohort_id, fy, baseline = money
+        cohort = register_costs(store, cohort_id, fy)
+        who = f"cohort {cohort_id} ({cohort.people:,} people on its register)"
+        source = "the money stage's budget and reconciliation of cohort " + cohort_id
+        rule: dict[str, Any] = {"cohort": cohort_id}
+    else:
+        cohort = cohort_costs(store, MIN_LTC)
+        baseline = Decimal(round(cohort.capitated_baseline))
+        who = f"{cohort.people:,} people with {MIN_LTC}+ LTCs"
+        source = f"a one-tariff budget of the people with {MIN_LTC}+ LTCs"
+        rule = {"min_ltc": MIN_LTC}
     threshold = parse_money(_read("tiered_pooled.yaml")["mechanisms"]["high_cost"]["threshold"])
     funded = Decimal(round(cohort.prior_excess(float(threshold))))
     out = reports / "settlement"
     terms_dir = out / "terms"
     terms_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, data in demo_terms(baseline, cohort.fy, funded).items():
+    for name, data in demo_terms(baseline, cohort.fy, funded, source).items():
         path = terms_dir / f"demo_{name}.yaml"
         path.write_text(
             "# Written by `yoc demo` from the packaged sample terms; see docs/contracts.md.\n"
@@ -138,19 +161,19 @@ def settle_demo(store: Store, reports: Path, progress: Progress = SILENT) -> Dem
     stated = () if cohort.fy in levels else (str(QUALITY_LEVEL),)
     settled = run_settle(
         store,
-        SettleOptions(terms=tuple(paths), min_ltc=MIN_LTC, quality_level=stated),
+        SettleOptions(terms=tuple(paths), quality_level=stated, **rule),
         progress=progress,
     )
     simulated = run_simulate(
         store,
-        SimulateOptions(terms=tuple(paths), min_ltc=MIN_LTC, spread=SPREAD),
+        SimulateOptions(terms=tuple(paths), spread=SPREAD, **rule),
         progress=progress,
     )
     files = write_settlement_report(store, out)
     tiered = settled.settlements[0].periods[0]
     icp = tiered.parties["icp"]["gain_loss"]
     summary = (
-        f"{cohort.people:,} people with {MIN_LTC}+ LTCs in {fy_label(cohort.fy)}: budget "
+        f"{who} in {fy_label(cohort.fy)}: budget "
         f"£{baseline:,.0f}, outturn £{tiered.figures['outturn']:,.0f}; under the tiered terms the "
         f"partnership's gain/loss is £{icp:,.0f}; exposure of {len(simulated.scenarios)} "
         f"scenarios over {simulated.draws.outturn.size:,} outturns; report {files.html}"

@@ -29,7 +29,6 @@ from yearofcare.contracts.money import parse_money, parse_percent
 from yearofcare.contracts.settle import Settlement, settle
 from yearofcare.contracts.terms import LoadedTerms, load_terms
 from yearofcare.errors import ConfigError
-from yearofcare.fy import fy_label
 from yearofcare.progress import SILENT, Progress
 from yearofcare.store import Store
 
@@ -149,11 +148,18 @@ def _typed(
     )
     fys = {p.fy: p.id for p in lt.terms.periods if p.fy is not None}
     if from_store:
-        _store_facts(store, lt, typed, fys, opts.cohort)
+        # a cohort rule (--min-ltc) is its own outturn: never another cohort's reconciliation
+        _store_facts(store, lt, typed, fys, opts.cohort, outturns=opts.min_ltc is None)
+    cohort = None
     if opts.min_ltc is not None:
         cohort = sources.cohort_costs(store, opts.min_ltc, opts.fy)
+    elif from_store and opts.cohort is not None and store.exists("activity_tag"):
+        fy = opts.fy or next(iter(fys), None)
+        if fy is not None:
+            cohort = sources.register_costs(store, opts.cohort, fy)
+    if cohort is not None:
         pid = fys.get(cohort.fy) or periods[0]
-        what = f"person_year, people with {cohort.min_ltc}+ LTCs in {fy_label(cohort.fy)}"
+        what = cohort.who
         if typed.get(pid, "outturn") is None:
             typed.put(pid, "outturn", Decimal(repr(cohort.outturn)).quantize(Decimal("0.01")), what)
         if typed.get(pid, "person_costs") is None:
@@ -163,9 +169,16 @@ def _typed(
 
 
 def _store_facts(
-    store: Store, lt: LoadedTerms, typed: Typed, fys: dict[int, str], cohort: str | None
+    store: Store,
+    lt: LoadedTerms,
+    typed: Typed,
+    fys: dict[int, str],
+    cohort: str | None,
+    *,
+    outturns: bool = True,
 ) -> None:
-    for fy, (value, source) in sources.outturns_from_store(store, cohort).items():
+    found = sources.outturns_from_store(store, cohort) if outturns else {}
+    for fy, (value, source) in found.items():
         if fy in fys and typed.get(fys[fy], "outturn") is None:
             typed.put(fys[fy], "outturn", value, source)
     mechanisms = [lt.terms.mechanisms[k] for k in lt.terms.apply]

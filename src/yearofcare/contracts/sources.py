@@ -23,6 +23,7 @@ import ibis
 import numpy as np
 
 from yearofcare.errors import StageError
+from yearofcare.fy import fy_end, fy_label, fy_start
 from yearofcare.store import Store
 
 #: The reconciliation columns read (declared by the money stage in schemas/finance.py).
@@ -142,13 +143,15 @@ def cover_quantiles(store: Store, cohort: str | None, fy: int) -> tuple[np.ndarr
 
 @dataclass(frozen=True)
 class CohortCosts:
-    """A cohort of person_year (people with `min_ltc`+ LTCs in `fy`) and its costs in pounds."""
+    """A cohort's people in `fy` and their costs in pounds that year and the year before:
+    people with `min_ltc`+ LTCs in person_year, or the members of a cohort register."""
 
-    min_ltc: int
+    min_ltc: int | None
     fy: int
     people: int
     costs: np.ndarray
     prior_costs: np.ndarray
+    who: str = ""
 
     @property
     def prior_mean(self) -> float:
@@ -196,4 +199,71 @@ def cohort_costs(store: Store, min_ltc: int, fy: int | None = None) -> CohortCos
             f"no people with {min_ltc} or more LTCs in {fy - 1} and {fy}",
             hint="choose a smaller --min-ltc",
         )
-    return CohortCosts(min_ltc, fy, int(now.size), now, before)
+    who = f"person_year, people with {min_ltc}+ LTCs in {fy_label(fy)}"
+    return CohortCosts(min_ltc, fy, int(now.size), now, before, who)
+
+
+def money_cohort(store: Store) -> tuple[str, int, Decimal] | None:
+    """(cohort, budget year, budget in pounds) of the money stage's latest reconciled budget
+    year, when `budget` and `reconciliation` hold exactly one cohort; None otherwise."""
+    if not (store.exists("budget") and store.exists("reconciliation")):
+        return None
+    rec = _need(store, "reconciliation", RECONCILIATION)
+    c = RECONCILIATION
+    found = store.to_pandas(rec.select(cohort=rec[c["cohort"]], fy=rec[c["fy"]]).distinct())
+    if found.cohort.nunique() != 1:
+        return None
+    cohort, fy = str(found.cohort.iloc[0]), int(found.fy.max())
+    b = store.table("budget")
+    total = b.filter((b.cohort_id == cohort) & (b.fy == fy) & (b.step == TOTAL_LEVEL))
+    pence = store.to_pandas(total.select("running_total_pence")).running_total_pence
+    if len(pence) != 1:
+        return None
+    return cohort, fy, Decimal(int(pence.iloc[0])) / 100
+
+
+def register_costs(store: Store, cohort: str, fy: int) -> CohortCosts:
+    """The members of `cohort`'s register during `fy` and their costs in pounds: in `fy`, the
+    activity the money stage tagged inside the cohort's budget (activity_tag); the year before,
+    their person_year cost (what a budget set on their history would have seen). A member with
+    no costed activity costs nothing."""
+    for table in ("cohort_member", "activity_tag", "activity", "person_year"):
+        if not store.exists(table):
+            raise StageError(
+                f"the store has no {table}, so cohort {cohort!r} has no member costs",
+                hint="run `yoc cohort select` and the money stage (`yoc tag`) first",
+            )
+    reg = store.table("cohort_member")
+    members = (
+        reg.filter(
+            (reg.cohort_id == cohort)
+            & (reg.join_date <= fy_end(fy))
+            & (reg.leave_date.isnull() | (reg.leave_date >= fy_start(fy)))
+        )
+        .select("person_id")
+        .distinct()
+    )
+    tag, act = store.table("activity_tag"), store.table("activity")
+    inside = tag.filter((tag.cohort_id == cohort) & (tag.fy == fy) & tag.inside)
+    spent = (
+        inside.join(act.select("activity_id", "person_id"), "activity_id")
+        .group_by("person_id")
+        .aggregate(pence=lambda t: t.cost_pence.sum())
+    )
+    py = store.table("person_year")
+    before = py.filter(py.fy == fy - 1).select("person_id", prior=py.cost_total)
+    joined = members.left_join(spent, "person_id").left_join(before, "person_id")
+    frame = store.to_pandas(
+        joined.select(
+            pence=joined.pence.fill_null(0),
+            prior=ibis.ifelse(joined.prior.isnan(), 0.0, joined.prior).fill_null(0.0),
+        )
+    )
+    if frame.empty:
+        raise StageError(
+            f"cohort {cohort!r} has nobody on its register in {fy_label(fy)}",
+            hint="check `yoc cohort select` and the budget year",
+        )
+    now = frame.pence.to_numpy(float) / 100
+    who = f"register of cohort {cohort} in {fy_label(fy)} (activity tagged inside its budget)"
+    return CohortCosts(None, fy, len(frame), now, frame.prior.to_numpy(float), who)

@@ -4,10 +4,12 @@ contract's rows keeps the others, the outturn read from the money stage's reconc
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import pytest
 
 from tests.spec import load, rows
+from yearofcare.contracts import sources
 from yearofcare.contracts.run import SettleOptions, SimulateOptions, run_settle, run_simulate
 
 
@@ -231,3 +233,58 @@ def test_quality_level_and_achievement_from_the_outcomes_stage(store, tmp_path):
     }
     # 80 % of the £100k withhold earned; level 5 premium 10 % of £1m
     assert figures["earned"] == 8_000_000 and figures["premium"] == 10_000_000
+
+
+REGISTER = {
+    "cohort_member": [
+        # a: member all year; b: joined in the year; c: left before it began
+        {"cohort_id": "ltc3", "person_id": "a", "join_date": date(2024, 4, 1)},
+        {"cohort_id": "ltc3", "person_id": "b", "join_date": date(2025, 10, 1)},
+        {
+            "cohort_id": "ltc3",
+            "person_id": "c",
+            "join_date": date(2023, 4, 1),
+            "leave_date": date(2025, 3, 31),
+        },
+    ],
+    "activity": [
+        {"activity_id": "1", "person_id": "a"},
+        {"activity_id": "2", "person_id": "a"},
+        {"activity_id": "3", "person_id": "b"},
+        {"activity_id": "4", "person_id": "c"},
+    ],
+    "activity_tag": [
+        {"activity_id": "1", "cohort_id": "ltc3", "fy": 2025, "cost_pence": 6_000_000, "inside": True},
+        {"activity_id": "2", "cohort_id": "ltc3", "fy": 2025, "cost_pence": 500_000, "inside": False},
+        {"activity_id": "3", "cohort_id": "ltc3", "fy": 2025, "cost_pence": 250_000, "inside": True},
+        {"activity_id": "4", "cohort_id": "ltc3", "fy": 2025, "cost_pence": 900_000, "inside": True},
+    ],
+    "person_year": [
+        {"person_id": "a", "fy": 2024, "cost_total": 70_000.0},
+        {"person_id": "c", "fy": 2024, "cost_total": 1_000.0},
+    ],
+}  # fmt: skip
+
+
+def test_a_register_cohort_settles_on_its_members_costs(store, tmp_path):
+    """A contract for a money-stage cohort (--cohort) takes the outturn from its reconciliation
+    and each member's cost from the activity tagged inside its budget, for the stop-loss."""
+    load(store, {"reconciliation": RECONCILIATION_ROWS, **REGISTER})
+    costs = sources.register_costs(store, "ltc3", 2025)
+    # a: £60,000 inside (the £5,000 outside is not the budget's); b: £2,500; c left in 2024/25
+    assert sorted(costs.costs.tolist()) == [2_500.0, 60_000.0]
+    assert sorted(costs.prior_costs.tolist()) == [0.0, 70_000.0]
+    assert costs.prior_excess(50_000) == (70_000 - 50_000) / 2 * 2
+    terms = tmp_path / "terms.yaml"
+    terms.write_text(
+        "contract: stop\nname: Stop-loss on the register\n"
+        "parties: {icb: {name: ICB, role: commissioner}, p: {name: P, role: provider}}\n"
+        "holder: p\nperiods: [{id: 2025/26, baseline: 12m}]\n"
+        "apply: [half]\nmechanisms: {half: {type: gain_loss, shares: {icb: 50, p: 50}}}\n",
+        encoding="utf-8",
+    )
+    run_settle(store, SettleOptions(terms=(str(terms),), cohort="ltc3"))
+    c = store.table("settlement_contract")
+    got = rows(store, c.select("outturn_pence", "inputs_source"))
+    assert got[0]["outturn_pence"] == 1_150_000_000
+    assert "register of cohort ltc3" in got[0]["inputs_source"]
