@@ -172,7 +172,9 @@ def result_frame(
     return _money(out[keep].reset_index(drop=True))
 
 
-VALUES = [f"{m}{e}" for m in ("baseline", "scenario", "difference") for e in ("", "_lower", "_upper")]
+VALUES = [
+    f"{m}{e}" for m in ("baseline", "scenario", "difference") for e in ("", "_lower", "_upper")
+]
 
 
 def _money(f: pd.DataFrame) -> pd.DataFrame:
