@@ -1,4 +1,6 @@
-"""Web app load benchmark: a bounded number of requests to a local `yoc serve`, p50/p95 per route.
+"""Web app load benchmark: a bounded number of requests to a local `yoc serve`, p50/p95 per route
+(every registered page and its API route with default filters; cold population filters; the
+cohort explorer with a new rule on each request).
 
     python benchmarks/web.py --data-dir /work/bench/web/store [--requests 40]
 
@@ -22,12 +24,14 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 import httpx
 
 from yearofcare.web.app import create_app
 from yearofcare.web.auth import add_user
+from yearofcare.web.registry import PAGES
 from yearofcare.web.settings import WebSettings
 from yearofcare.web.state import AppState
 
@@ -118,15 +122,33 @@ def main() -> None:
         routes = {
             "page /pages/population (default filters)": (ph, ["/pages/population"] * n),
             "API /api/pages/population (default filters)": (ph, ["/api/pages/population"] * n),
-            "page /pages/quality (analyst)": (an, ["/pages/quality"] * n),
             "API /api/filters": (ph, ["/api/filters"] * n),
         }
+        for slug in PAGES:
+            if slug == "population":
+                continue
+            routes[f"page /pages/{slug} (analyst, default)"] = (an, [f"/pages/{slug}"] * n)
+            routes[f"API /api/pages/{slug} (analyst, default)"] = (an, [f"/api/pages/{slug}"] * n)
         cold = [
             f"/api/pages/population?practice={p}&age_band={b.replace('+', '%2B')}"
             for p, b in itertools.islice(combos, n)
         ]
         routes["API population, a new practice × age band each time (cold)"] = (an, cold)
-        _time(ph, ["/pages/population", "/api/pages/population"])  # first compile
+        rules = [
+            quote(f"ltc_count >= {k} and age >= {a} and cost_total > {c}")
+            for k, a, c in itertools.islice(
+                itertools.product((1, 2, 3, 4, 5), (18, 50, 65, 75, 85), (0, 500, 2000)), n
+            )
+        ]
+        routes[
+            "cohort explorer: a new rule each time (count, needs, use, turnover, volatility)"
+        ] = (
+            an,
+            [f"/pages/cohorts?rule={r}" for r in rules],
+        )
+        warm = ["/pages/population", "/api/pages/population"]
+        _time(ph, warm)  # first compile
+        _time(an, [f"/pages/{slug}" for slug in PAGES])
         for name, (client, urls) in routes.items():
             ms = _time(client, urls)
             rows.append((name, len(ms), statistics.median(ms), _p95(ms), max(ms)))

@@ -103,7 +103,9 @@ def test_demo_population_need_and_cohorts(demo):
     assert (ratios - 1).abs().max() <= 0.30
     nl = store.table("need_level")
     last = store.to_pandas(
-        nl.filter(nl.has_ltc & nl.level.notnull()).group_by(["fy", "level"]).aggregate(n=lambda t: t.count())
+        nl.filter(nl.has_ltc & nl.level.notnull())
+        .group_by(["fy", "level"])
+        .aggregate(n=lambda t: t.count())
     )
     for fy, g in last.groupby("fy"):
         share = g.set_index("level").n / g.n.sum()

@@ -4,6 +4,8 @@ exactly nothing."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -97,7 +99,7 @@ def test_resampling_interval_shrinks_as_one_over_root_people():
         mean = base[:, 0, -1] / (3 * n)
         lo, hi = np.quantile(mean, [0.025, 0.975])
         widths.append(hi - lo)
-    assert all(1.6 < a / b < 2.5 for a, b in zip(widths, widths[1:], strict=False))
+    assert all(1.6 < a / b < 2.5 for a, b in itertools.pairwise(widths))
 
 
 def test_doing_nothing_differs_by_nothing_in_every_run():

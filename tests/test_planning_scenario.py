@@ -69,7 +69,7 @@ def test_bad_scenarios_name_file_line_and_key(tmp_path, edit, words, line):
 
 
 def test_bad_scenario_given_as_data_names_the_key():
-    with pytest.raises(ConfigError, match="changes.0.percent.*below zero"):
+    with pytest.raises(ConfigError, match=r"changes\.0\.percent.*below zero"):
         scenario_from_dict(
             {
                 "id": "x",

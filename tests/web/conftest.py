@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.web.stages import add_money_and_contracts
 from yearofcare.cli import main
 from yearofcare.web.app import create_app
 from yearofcare.web.auth import ROLES, add_user
@@ -24,7 +25,8 @@ USERS = {role: f"{role}_user" for role in ROLES}
 @pytest.fixture(scope="session")
 def web_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A DuckDB store of 17,000 synthetic people over two years (two practices), with the
-    analyses and the outcomes scorecard."""
+    analyses, the outcomes scorecard, a budget with its reconciliation and two contracts
+    settled (tests/web/stages.py)."""
     root = tmp_path_factory.mktemp("web")
     data = root / "data"
     for args in (
@@ -34,6 +36,7 @@ def web_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["scorecard"],
     ):
         assert main(["--data-dir", str(data), *args]) == 0, args
+    add_money_and_contracts(data)
     return data
 
 

@@ -173,3 +173,79 @@ def test_role_in_the_browser(server, browser, web_store, role):
             browser.save_screenshot(str(ARTIFACTS / f"{role}-population-{practice}.png"))
     finally:
         _log_out(browser)
+
+
+def _submit_input(driver, name: str, text: str) -> None:
+    box = driver.find_element(By.ID, f"input-{name}")
+    box.clear()
+    box.send_keys(text)
+    driver.find_element(By.ID, "apply-filters").click()
+
+
+def _figure(driver, label: str) -> str:
+    return driver.find_element(By.CSS_SELECTOR, f'.figure .value[data-label="{label}"]').text
+
+
+def _count(store: Path, sql: str):
+    con = duckdb.connect(str(store / "yoc.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchone()
+    finally:
+        con.close()
+
+
+STAGE_PAGES = {
+    "cohorts": auth.SERVICE_PLANNER,
+    "budget": auth.FINANCE,
+    "risk-share": auth.FINANCE,
+    "scenarios": auth.SERVICE_PLANNER,
+}
+
+
+@pytest.mark.parametrize("slug", list(STAGE_PAGES))
+def test_stage_page_in_the_browser(server, browser, web_store, slug):
+    """Each stage's page as a permitted role: open it, change its input or a filter, check a
+    number against the store, screenshot it."""
+    role = STAGE_PAGES[slug]
+    assert role in PAGES[slug].roles
+    _log_in(browser, server, USERS[role])
+    try:
+        browser.get(f"{server}/pages/{slug}")
+        assert browser.find_element(By.ID, "page-title").text == PAGES[slug].title
+        if slug == "cohorts":
+            _submit_input(browser, "rule", "ltc_count >= 2 and age >= 75")
+            WebDriverWait(browser, 30).until(lambda d: "rule=" in d.current_url)
+            _wait_for_charts(browser)
+            (n,) = _count(
+                web_store,
+                "SELECT count(*) FROM person_year WHERE months_registered > 0 AND ltc_count >= 2 "
+                "AND age >= 75 AND fy = (SELECT max(fy) FROM person_year)",
+            )
+            assert int(_figure(browser, "People selected").replace(",", "")) == round(n / 5) * 5
+        elif slug == "budget":
+            (total,) = _count(
+                web_store,
+                "SELECT running_total_pence FROM budget WHERE step = 'total' "
+                "ORDER BY cohort_id, fy LIMIT 1",
+            )
+            assert _figure(browser, "Calculator budget") == f"£{total / 100:,.2f}"
+            _submit_input(browser, "tariff_change", "5")
+            WebDriverWait(browser, 30).until(lambda d: "tariff_change=5" in d.current_url)
+            assert _figure(browser, "Calculator budget") != f"£{total / 100:,.2f}"
+            _wait_for_charts(browser)
+        elif slug == "risk-share":
+            (n,) = _count(web_store, "SELECT count(DISTINCT contract_id) FROM settlement_contract")
+            assert _figure(browser, "Contracts settled") == str(n)
+            _submit_input(browser, "outturn", "2.5m")
+            WebDriverWait(browser, 30).until(lambda d: "outturn=2.5m" in d.current_url)
+            assert browser.find_elements(By.ID, "table-calc_parties")
+            _wait_for_charts(browser)
+        else:
+            select = Select(browser.find_element(By.ID, "filter-fy"))
+            first = select.options[0].get_attribute("value")
+            select.select_by_value(first)
+            WebDriverWait(browser, 30).until(lambda d: f"fy={first}" in d.current_url)
+            assert browser.find_element(By.ID, "missing-command").text == "yoc simulate"
+        browser.save_screenshot(str(ARTIFACTS / f"{role}-{slug}-changed.png"))
+    finally:
+        _log_out(browser)

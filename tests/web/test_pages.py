@@ -85,12 +85,12 @@ def test_bad_filters_are_clear_400s(client_for, query, words):
 
 
 def test_page_for_a_stage_not_run_names_the_command(client_for):
-    page = client_for("finance").get("/pages/budget")
+    page = client_for("finance").get("/pages/scenarios")
     assert page.status_code == 200
-    assert "yoc tariff, yoc budget, then yoc reconcile" in page.text
-    api = client_for("finance").get("/api/pages/budget").json()
-    assert api["missing"] and api["command"] == PAGES["budget"].command
-    assert client_for("finance").get("/pages/budget/download/all.xlsx").status_code == 404
+    assert "yoc simulate" in page.text
+    api = client_for("finance").get("/api/pages/scenarios").json()
+    assert api["missing"] and api["command"] == PAGES["scenarios"].command
+    assert client_for("finance").get("/pages/scenarios/download/all.xlsx").status_code == 404
 
 
 def test_downloads_carry_the_page_table(client_for):

@@ -72,6 +72,16 @@ def write_datapacks(
                 "the store has no cohort register (cohort_member)",
                 hint="run `yoc cohort select` first",
             )
+        if cohort is not None:
+            m = snap.table("cohort_member")
+            known = snap.execute(m.select("cohort_id").distinct()).cohort_id
+            if cohort not in set(known):
+                raise StageError(
+                    f"no cohort {cohort[:60]!r} on the cohort register",
+                    hint="cohorts: "
+                    + (", ".join(sorted(known)) or "none")
+                    + "; `yoc cohort select` and `yoc cohort review` add one",
+                )
         targets: list[tuple[str, dict[str, str]]] = []
         base = {"fy": str(fy)} if fy is not None else {}
         if every_practice:
@@ -99,6 +109,8 @@ def write_datapacks(
                 pdf = stem.with_suffix(".pdf")
                 _pdf(title, pages, pdf)
                 xlsx = stem.with_suffix(".xlsx")
+                for p in pages:  # the calculators answer the app's users, not a pack
+                    p.tables = [t for t in p.tables if not t.key.startswith("calc_")]
                 tables = [t for p in pages for t in p.tables]
                 xlsx.write_bytes(export.to_xlsx(pages[0], tables, policy, False))
                 written.append(Written(name, html, pdf, xlsx))

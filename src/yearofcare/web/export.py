@@ -20,7 +20,14 @@ from yearofcare.reports.workbook import csv_bytes, workbook_bytes
 from yearofcare.web.registry import RenderedPage, TableView
 
 #: A page column's kind → the number format of the one workbook writer (reports.workbook).
-FORMATS = {"count": "count", "int": "plain", "money": "money", "pct": "pct", "number": "number"}
+FORMATS = {
+    "count": "count",
+    "int": "plain",
+    "money": "money",
+    "pence": "pence",
+    "pct": "pct",
+    "number": "number",
+}
 
 
 def table_frame(t: TableView) -> pd.DataFrame:

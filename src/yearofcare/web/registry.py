@@ -24,7 +24,7 @@ from yearofcare.web.filters import FilterOptions, Filters
 class Column:
     name: str
     label: str
-    kind: str = "text"  # text, int, count, money, pct (0–1), number
+    kind: str = "text"  # text, int, count, money (£), pence (£ with pence), pct (0–1), number
 
 
 @dataclass
@@ -43,6 +43,19 @@ class TableView:
 
 
 @dataclass(frozen=True)
+class InputDef:
+    """A page's own input beside the shared filters (a cohort rule, a calculator's figures):
+    a query parameter, read as text and checked by the page, whose errors show inline."""
+
+    name: str
+    label: str
+    hint: str
+    kind: str = "text"  # text, rule (a wide box), choice
+    max_length: int = 200
+    choices: Callable[[Snapshot], Sequence[str]] | None = None
+
+
+@dataclass(frozen=True)
 class ChartDef:
     key: str
     title: str
@@ -55,6 +68,7 @@ class PageData:
     tables: list[TableView] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)  # store tables read (for provenance)
+    error: str | None = None  # a page input that could not be used, shown inline
 
     def table(self, key: str) -> TableView:
         for t in self.tables:
@@ -68,6 +82,7 @@ class PageContext:
     snap: Snapshot
     filters: Filters
     options: FilterOptions
+    inputs: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -86,6 +101,7 @@ class Page:
     filters: tuple[str, ...] = ("fy", "place", "practice", "age_band", "imd_quintile", "need_level")
     template: str = "page.html.j2"
     order: int = 50  # position in the navigation
+    inputs: tuple[InputDef, ...] = ()
 
 
 @dataclass
@@ -99,6 +115,9 @@ class RenderedPage:
     notes: list[str]
     provenance: list[Provenance]
     suppressed: bool
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    error: str | None = None
+    choices: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def table(self, key: str) -> TableView:
         for t in self.tables:
@@ -139,11 +158,14 @@ def render(
     *,
     record_level: bool,
     policy: DisclosurePolicy,
+    inputs: Mapping[str, str] | None = None,
 ) -> RenderedPage:
+    inputs = dict(inputs or {})
     missing = [t for t in page.requires if not snap.exists(t)]
     if missing:
-        return RenderedPage(page, filters, missing, [], [], [], [], [], False)
-    data = page.build(PageContext(snap, filters, options))
+        return RenderedPage(page, filters, missing, [], [], [], [], [], False, inputs)
+    choices = {i.name: tuple(i.choices(snap)) for i in page.inputs if i.choices is not None}
+    data = page.build(PageContext(snap, filters, options, inputs))
     tables = data.tables if record_level else [disclose(t, policy) for t in data.tables]
     by_key = {t.key: t for t in tables}
     charts = []
@@ -158,4 +180,7 @@ def render(
         "suppressed" in t.frame.columns and bool(t.frame["suppressed"].fillna(False).any())
         for t in tables
     )
-    return RenderedPage(page, filters, [], headline, tables, charts, data.notes, prov, flagged)
+    return RenderedPage(
+        page, filters, [], headline, tables, charts, data.notes, prov, flagged, inputs,
+        data.error, choices,
+    )  # fmt: skip

@@ -37,6 +37,30 @@ def filter_query(
     """Declares the filters for the schema; values are read and checked by the view."""
 
 
+def input_query(
+    rule: Annotated[
+        str | None, Query(max_length=2000, description="Cohort explorer: a cohort rule")
+    ] = None,
+    cohort: Annotated[
+        str | None, Query(max_length=80, description="Budget calculator: cohort")
+    ] = None,
+    members: Annotated[
+        str | None, Query(max_length=20, description="Budget calculator: members on 1 April")
+    ] = None,
+    tariff_change: Annotated[
+        str | None, Query(max_length=20, description="Budget calculator: tariff change, %")
+    ] = None,
+    contract: Annotated[
+        str | None, Query(max_length=80, description="Risk-share calculator: sample contract")
+    ] = None,
+    outturn: Annotated[
+        str | None, Query(max_length=40, description="Risk-share calculator: outturn, pounds")
+    ] = None,
+) -> None:
+    """Declares the pages' own inputs (calculators, the cohort explorer's rule) for the
+    schema; each page reads and checks those it has, and another page's is a 400."""
+
+
 class PageInfo(BaseModel):
     slug: str
     title: str
@@ -78,6 +102,8 @@ class PageOut(BaseModel):
     disclosure: str
     tables: list[TableOut]
     charts: dict[str, dict[str, Any]]
+    inputs: dict[str, str] = {}
+    error: str | None = None
 
 
 class Me(BaseModel):
@@ -136,7 +162,11 @@ def pages(
         ]
 
 
-@router.get("/pages/{slug}", response_model=PageOut, dependencies=[Depends(filter_query)])
+@router.get(
+    "/pages/{slug}",
+    response_model=PageOut,
+    dependencies=[Depends(filter_query), Depends(input_query)],
+)
 def page(
     request: Request, slug: str, principal: Annotated[auth.Principal, Depends(current)]
 ) -> PageOut:
@@ -157,11 +187,15 @@ def page(
         disclosure="none (analyst)" if principal.record_level else "suppressed",
         tables=[TableOut(**export.table_json(t)) for t in result.tables],
         charts={c.key: spec for c, spec in result.charts},
+        inputs=dict(result.inputs),
+        error=result.error,
     )
 
 
 @router.get(
-    "/pages/{slug}/tables/{table}", response_model=TableOut, dependencies=[Depends(filter_query)]
+    "/pages/{slug}/tables/{table}",
+    response_model=TableOut,
+    dependencies=[Depends(filter_query), Depends(input_query)],
 )
 def page_table(
     request: Request,

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from yearofcare.errors import YocError
 from yearofcare.fy import fy_label
 from yearofcare.reports import formats
 from yearofcare.web import auth, export
 from yearofcare.web.app import BadRequest, render_html
-from yearofcare.web.deps import current, web
+from yearofcare.web.deps import check_csrf, current, web
 from yearofcare.web.filters import FILTERS
 from yearofcare.web.registry import PAGES, visible
 from yearofcare.web.views import page_for, rendered
@@ -24,6 +27,7 @@ _FMT = {
     "count": formats.integer,
     "int": lambda v: f"{int(v)}",
     "money": formats.money,
+    "pence": lambda v: f"£{v:,.2f}" if v >= 0 else f"−£{-v:,.2f}",
     "pct": formats.percent,
     "number": formats.number,
 }
@@ -31,11 +35,12 @@ _FMT = {
 
 def cell(value: Any, kind: str, disclosed: bool) -> str:
     """A table cell as text: suppressed cells are '*', missing values '–'."""
+    hidden = "*" if disclosed and kind in _FMT else "–"  # text is never suppressed
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "*" if disclosed else "–"
+        return hidden
     try:
         if value != value:  # pandas NA-likes
-            return "*" if disclosed else "–"
+            return hidden
     except (TypeError, ValueError):
         pass
     fmt = _FMT.get(kind)
@@ -78,7 +83,7 @@ def page_view(
         fy_label=fy_label,
         cell=cell,
         specs={c.key: json.dumps(spec, default=str) for c, spec in result.charts},
-        query=result.filters.query(),
+        query=urlencode({**result.filters.active(), **result.inputs}),
         record_level=principal.record_level,
         threshold=ctx.policy.threshold,
         rounding=ctx.policy.rounding,
@@ -89,7 +94,13 @@ def page_view(
 def page_extra(request: Request, page, principal) -> dict[str, Any]:
     """Page-specific context (saved cohorts for the explorer, and so on)."""
     if page.slug == "cohorts":
-        return {"saved": web(request).state.cohorts(), "csrf": principal.csrf}
+        from yearofcare.web.pages.cohorts import example_rules
+
+        return {
+            "saved": web(request).state.cohorts(),
+            "examples": example_rules(),
+            "csrf": principal.csrf,
+        }
     return {"csrf": principal.csrf}
 
 
@@ -136,6 +147,38 @@ def download(
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers=headers,
     )
+
+
+@router.post("/pages/cohorts/save")
+def save_cohort(
+    request: Request,
+    principal: Annotated[auth.Principal, Depends(current)],
+    name: Annotated[str, Form(max_length=60)] = "",
+    rule: Annotated[str, Form(max_length=2000)] = "",
+    description: Annotated[str, Form(max_length=200)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Save the explorer's rule as a named cohort definition (app state, not the store)."""
+    page_for("cohorts", principal)
+    check_csrf(request, principal, csrf_token)
+    name = name.strip()
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,59}", name):
+        raise BadRequest(
+            f"cohort name {name[:60]!r} cannot be used", "use lower-case letters, digits and _"
+        )
+    from yearofcare.cohorts.config import adhoc_rule
+
+    try:
+        checked = adhoc_rule(rule)
+    except YocError as exc:
+        raise BadRequest(exc.message, exc.hint or "") from None
+    web(request).state.save_cohort(
+        name, checked.text, description.strip() or None, principal.username
+    )
+    web(request).state.audit(
+        principal.username, "save_cohort", {"name": name, "rule": checked.text}
+    )
+    return RedirectResponse(f"/pages/cohorts?{urlencode({'rule': checked.text})}", status_code=303)
 
 
 def known_pages() -> list[str]:

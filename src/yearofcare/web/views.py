@@ -32,6 +32,9 @@ def rendered(
     *,
     extra: tuple[str, ...] = (),
 ) -> tuple[RenderedPage, FilterOptions]:
+    inputs = page_inputs(page, params)
+    names = {i.name for i in page.inputs}
+    params = {k: v for k, v in params.items() if k not in names}
     with ctx.reader.connect() as snap:
         options = ctx.options(snap)
         filters = parse_filters(params, options, extra=extra)
@@ -41,7 +44,12 @@ def rendered(
                 f"the {page.title} page cannot be filtered by {', '.join(dropped)}",
                 "filters for this page: " + ", ".join(page.filters),
             )
-        key = (page.slug, tuple(sorted(filters.active().items())), principal.record_level)
+        key = (
+            page.slug,
+            tuple(sorted(filters.active().items())),
+            tuple(sorted(inputs.items())),
+            principal.record_level,
+        )
         result = ctx.cached(
             key,
             lambda: render(
@@ -51,6 +59,24 @@ def rendered(
                 options,
                 record_level=principal.record_level,
                 policy=ctx.policy,
+                inputs=inputs,
             ),
         )
     return result, options
+
+
+def page_inputs(page: Page, params: Mapping[str, str]) -> dict[str, str]:
+    """The page's own inputs from the query (other pages' inputs are unknown filters)."""
+    out = {}
+    for i in page.inputs:
+        raw = params.get(i.name)
+        if raw is None or not str(raw).strip():
+            continue
+        text = str(raw).strip()
+        if len(text) > i.max_length:
+            raise BadRequest(
+                f"{i.label.lower()} is longer than {i.max_length} characters",
+                i.hint,
+            )
+        out[i.name] = text
+    return out

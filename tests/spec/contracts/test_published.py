@@ -130,7 +130,9 @@ def test_gain_loss_is_baseline_minus_outturn():
     assert gains(over) == {"icb": -50 * K, "prov": -50 * K}  # a loss is negative
 
 
-@pytest.mark.duckdb_only(reason="the store round trip on PySpark is tests/spec/contracts/test_store.py")
+@pytest.mark.duckdb_only(
+    reason="the store round trip on PySpark is tests/spec/contracts/test_store.py"
+)
 def test_lewisham_settled_into_the_store(duck_store):
     """The same figures through `yoc settle --example lewisham` (the store's writes and reads on
     PySpark are covered by tests/spec/contracts/test_store.py)."""

@@ -10,10 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import pandas as pd
 import pytest
 
-from tests.spec.outcomes.conftest import measure_all
+from tests.spec.outcomes.conftest import MEASURES, measure_all
 from tests.spec.outcomes.conftest import one as _one
+from yearofcare.disclosure import DEFAULT_POLICY
+from yearofcare.outcomes import compute, scorecard
+from yearofcare.outcomes.definitions import load_scorecard
 
 D = dt.date
 
@@ -138,6 +142,27 @@ def test_ltc6_each_question_against_the_75_percent_target(result, measure, top, 
     assert (r.numerator, r.denominator) == (top, answered)
     assert r.value == pytest.approx(100 * top / answered)
     assert r.target == 75 and r.direction == "higher"
+
+
+def test_zero_denominator_is_an_empty_value_with_a_note(result, module_store):
+    out, missing, _, parts = result
+    # P2 is c and d, and neither answered q4 (blank): 0 answers, so no share, and no interval
+    r = _one(out, "ltc6_q4_top", 2024, "practice", "P2")
+    assert (r.status, r.note) == ("zero_denominator", "the denominator is zero: no value")
+    assert math.isnan(r.value) and math.isnan(r.lower) and math.isnan(r.upper)
+    assert math.isnan(r.change)
+    # the same row through the default disclosure policy and the scorecard: no error, no RAG
+    disclosed = compute.finish(MEASURES, parts, missing, DEFAULT_POLICY)
+    d = _one(disclosed, "ltc6_q4_top", 2024, "practice", "P2")
+    assert d.status == "zero_denominator" and math.isnan(d.value)
+    economy = pd.DataFrame([r]).assign(dimension="all", group_value="all")
+    card = load_scorecard(None, MEASURES).model
+    no_funnels = scorecard.funnel(MEASURES, pd.DataFrame(), economy)
+    s = scorecard.scorecard(MEASURES, card, economy, no_funnels).iloc[0]
+    assert (s.rag, s.status) == ("none", "zero_denominator")
+    a = scorecard.achievements(MEASURES, card, economy).iloc[0]
+    assert a.achievement_percent is None and a.met is None
+    assert pd.isna(a.quality_level)  # no measure with a value: no quality level
 
 
 def test_unplanned_admissions_per_1000_and_change_on_previous_year(result):
