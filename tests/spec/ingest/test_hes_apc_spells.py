@@ -70,3 +70,24 @@ def test_non_elective_spells_keep_their_kind(store, tmp_path):
     a = table(store, "activity").sort_values("start_date")
     assert set(a.setting) == {"acute_non_elective"}
     assert list(a.service_type) == ["emergency", "maternity", "birth", "transfer"]
+
+
+def test_a_sus_spell_without_a_provider_spell_number_is_one_admission(store, tmp_path):
+    """SUS extracts key spells by `SUSSPELLID` (no `PROVSPNOPS`, no `EPISTAT`): the same
+    stable key holds the spell together when its episodes' NHS numbers are missing or fail
+    their check digit, and the tariff repeated on each episode is taken once."""
+    text = (
+        "NEWNHSNO,EPIKEY,SUSSPELLID,ADMIDATE,DISDATE,EPISTART,EPIEND,EPIORDER,ADMIMETH,"
+        "CLASSPAT,DISMETH,PROCODE3,SEX,MYDOB,SPELL_TARIFF,DIAG_4_01,OPERTN_4_01\n"
+        ",k1,X9,2024-06-01,,2024-06-01,2024-06-02,1,21,1,,RZZ,1,031950,2100,I500,-\n"
+        f"{INVALID},k2,X9,2024-06-01,2024-06-08,2024-06-02,2024-06-08,2,21,1,1,RZZ,1,031950,"
+        "2100,I10X,-\n"
+    )
+    path = write(tmp_path / "sus_apc.csv", text)
+    f = run(store, "hes_apc", path, key=make_key(tmp_path)).files[0]
+    a = table(store, "activity")
+    assert f.counts["rows_loaded"] == 2 and f.counts["rows_person_shared"] == 1
+    assert list(a.activity_id) == [f"{f.load_id}-k1"]  # one admission, not two
+    assert (a.cost.iloc[0], a.cost_basis.iloc[0]) == (2100.0, "tariff")  # not 2 × 2,100
+    assert a.bed_days.iloc[0] == 7.0
+    assert len(table(store, "person")) == 1

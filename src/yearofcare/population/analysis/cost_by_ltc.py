@@ -12,8 +12,8 @@ from __future__ import annotations
 import ibis
 import pyarrow as pa
 
-from yearofcare.population.analysis.common import UNKNOWN, amount, ltc_band, slim, split, unpivot
-from yearofcare.schemas.population import COST_GROUPS
+from yearofcare.population.analysis.common import amount, ltc_band, slim, split, unpivot
+from yearofcare.schemas.population import COST_GROUPS, UNKNOWN_AGE_BAND
 
 SPLIT = ("split_by", "split_value")
 
@@ -24,7 +24,8 @@ def _prepared(py_year: ibis.Table, by: str | None) -> ibis.Table:
         by,
         *(f"cost_{g}" for g in COST_GROUPS),
         ltc_band=ltc_band(py_year.ltc_count),
-        age_band=py_year.age_band.fill_null(UNKNOWN),
+        # the one unknown band of person_year (never a second spelling of it)
+        age_band=py_year.age_band.fill_null(UNKNOWN_AGE_BAND),
         _x=amount(py_year.cost_total),
     )
     return split(t, by)

@@ -305,7 +305,7 @@ def calculator(ctx: PageContext, budget: pd.DataFrame) -> tuple[list[TableView],
     )
     title = (
         f"Budget calculator: {cohort}, {fy_label(fy)} — {members:,} members on 1 April, "
-        f"tariffs {change:+}% (stored: {stored_members:,} members)"
+        f"tariffs {change:+}%"
     )
     return [
         TableView(

@@ -24,6 +24,7 @@ from sqlglot.errors import SqlglotError
 from yearofcare.cohorts.config import Volatility, adhoc_rule, load_cohorts
 from yearofcare.cohorts.rules import Rule
 from yearofcare.cohorts.stability import bootstrap, pool_costs, turnover
+from yearofcare.disclosure import DEFAULT_POLICY
 from yearofcare.errors import YocError
 from yearofcare.fy import fy_label
 from yearofcare.population.analysis.common import COST_GROUP_LABELS, amount
@@ -283,29 +284,46 @@ def _turnover(turn: pd.DataFrame, fy_from: int) -> TableView:
     )
 
 
+VOLATILITY_COLUMNS = (
+    "cohort_size",
+    "tolerance_percent",
+    "budget",
+    "mean_cost_sd",
+    "mean_cost_p05",
+    "mean_cost_p95",
+    "probability_miss",
+    "probability_over",
+)
+
+
 def _volatility(costs: np.ndarray, people: int) -> tuple[TableView, str]:
-    sizes = [n for n in Volatility().sizes if n < people and n <= MAX_DRAWN]
-    own = 0 < people <= MAX_DRAWN
+    """The bootstrap at the standard sizes and at the cohort's own size — rounded and shown
+    only from the disclosure threshold up, so neither the table nor the note gives away a
+    count the summary suppresses or rounds."""
+    policy = DEFAULT_POLICY
+    size = round(people / policy.rounding) * policy.rounding if people >= policy.threshold else 0
+    sizes = [n for n in Volatility().sizes if n < size and n <= MAX_DRAWN]
+    own = 0 < size <= MAX_DRAWN
     if own:
-        sizes.append(people)
+        sizes.append(size)
     settings = Volatility(sizes=tuple(sizes) or (1,), samples=SAMPLES, seed=SEED)
     boot = bootstrap(costs, settings, np.random.default_rng(SEED)) if len(costs) else None
-    if boot is None or boot.empty:
-        frame = pd.DataFrame(columns=["cohort_size", "tolerance_percent", "pool_size"])
-        note = "Volatility: nobody the rule selects was present the next year."
+    if boot is None or boot.empty or not sizes:
+        frame = pd.DataFrame(columns=[*VOLATILITY_COLUMNS, "pool_size", "this_cohort"])
+        note = "Volatility: too few people the rule selects were present the next year."
     else:
         frame = boot[boot.cohort_size.isin(sizes)].reset_index(drop=True)
-        frame["this_cohort"] = frame.cohort_size == people
+        frame["this_cohort"] = frame.cohort_size == size
         sd = float(np.std(costs, ddof=1)) if len(costs) > 1 else float("nan")
         note = (
-            f"Volatility: {len(costs):,} people selected the year before and present this year; "
-            f"the mean cost of a cohort of N drawn from them, {SAMPLES} bootstrap cohorts per "
-            f"size (`yoc cohort stability` draws the configured number)."
+            "Volatility: the mean cost of a cohort of N drawn from the people the rule selected "
+            f"the year before who were present this year, {SAMPLES} bootstrap cohorts per size "
+            "(`yoc cohort stability` draws the configured number)."
         )
-        if not own and people:
+        if size > MAX_DRAWN:
             note += (
-                f" A cohort of {people:,} is too large to draw here: the spread (sd) of its "
-                f"mean cost is σ/√N = £{sd / np.sqrt(people):,.0f} on a mean of "
+                f" A cohort of about {size:,} is too large to draw here: the spread (sd) of its "
+                f"mean cost is σ/√N = £{sd / np.sqrt(size):,.0f} on a mean of "
                 f"£{float(np.mean(costs)):,.0f}."
             )
     view = TableView(
@@ -313,6 +331,7 @@ def _volatility(costs: np.ndarray, people: int) -> tuple[TableView, str]:
         "Volatility: how far the mean cost of a cohort of this size strays from the budget",
         [
             Column("cohort_size", "Cohort size", "int"),
+            Column("pool_size", "Drawn from (people)", "count"),
             Column("tolerance_percent", "Tolerance, %", "number"),
             Column("budget", "Budget per person (pool mean)", "money"),
             Column("mean_cost_sd", "Spread (sd) of the mean", "money"),

@@ -5,8 +5,7 @@ service_model_adjustment).
 
 The tables are shown as the planning stage declares them (labels from `schemas/planning.py`),
 so this page follows that stage's columns rather than re-typing them. Counts of people pass
-through `disclosure.suppress` unless the stage already suppressed them (its `suppressed`
-column).
+through `disclosure.suppress` here, whatever the stage did when it wrote them.
 """
 
 from __future__ import annotations
@@ -52,6 +51,8 @@ def _kind(series: pd.Series, name: str) -> str:
 
 def _view(snap: Snapshot, name: str, title: str, fy: int | None) -> TableView:
     frame = snap.execute(snap.table(name))
+    # suppressed again here whatever the stage did, so a count never leaves unprotected
+    frame = frame.drop(columns=["suppressed"], errors="ignore")
     described = _declared(name)
     cols = [
         Column(
@@ -75,7 +76,6 @@ def _view(snap: Snapshot, name: str, title: str, fy: int | None) -> TableView:
         counts=counts,
         derived_from={c.name: counts for c in cols if c.kind in ("number",)} if counts else None,
         note=note,
-        already_disclosed="suppressed" in frame.columns,
     )
 
 
