@@ -95,7 +95,8 @@ def run_demo(store: Store, opts: DemoOptions, progress: Progress = SILENT) -> De
     link = run_link(store, LinkOptions(apply=True), progress=progress)
     result.add(
         "link",
-        f"{link['people_accepted']:,} of {link['unlinked_people']:,} unlinked people matched "
+        ("up to date (no change since the last link run): " if link.get("up_to_date") else "")
+        + f"{link['people_accepted']:,} of {link['unlinked_people']:,} unlinked people matched "
         f"({link['match_rate']:.0%}), {link['people_ambiguous']:,} ambiguous",
     )
     _later_stages(
@@ -111,14 +112,23 @@ def run_demo(store: Store, opts: DemoOptions, progress: Progress = SILENT) -> De
 def _before_report(
     store: Store, population, opts: DemoOptions, result: DemoResult, progress: Progress
 ) -> None:
-    """The stages whose sections the report of everything shows: outcomes, then the money."""
+    """The stages whose sections the report of everything shows: outcomes, planning (whose
+    service-model adjustment the budget reads), then the money."""
     from yearofcare.finance.demo import demo_money
+    from yearofcare.planning.demo import demo_planning
 
     _outcomes(store, population, opts.key_file, result, progress)
+    for step, summary in demo_planning(store, opts.seed, progress):
+        result.add(step, summary)
     for step, summary in demo_money(
         store, population, opts.raw_dir, opts.key_file, opts.seed, progress
     ):
         result.add(step, summary)
+    # The money loaded the providers' billed lines: measure quality again so the store's
+    # quality tables cover every load (and a second demo on the same store changes nothing).
+    from yearofcare.quality import QualityOptions, run_quality
+
+    run_quality(store, QualityOptions(), progress=progress)
     _rrr(store, result, progress)
 
 
