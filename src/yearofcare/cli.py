@@ -67,6 +67,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "quality",
     "finance",
     "settle",
+    "simulate",
     "report",
     "web",
     "demo",

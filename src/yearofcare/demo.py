@@ -112,10 +112,14 @@ def run_demo(store: Store, opts: DemoOptions, progress: Progress = SILENT) -> De
 def _before_report(
     store: Store, population, opts: DemoOptions, result: DemoResult, progress: Progress
 ) -> None:
-    """The stages whose sections the report of everything shows: outcomes, then the money."""
+    """The stages whose sections the report of everything shows: outcomes, planning (whose
+    service-model adjustment the budget reads), then the money."""
     from yearofcare.finance.demo import demo_money
+    from yearofcare.planning.demo import demo_planning
 
     _outcomes(store, population, opts.key_file, result, progress)
+    for step, summary in demo_planning(store, opts.seed, progress):
+        result.add(step, summary)
     for step, summary in demo_money(
         store, population, opts.raw_dir, opts.key_file, opts.seed, progress
     ):

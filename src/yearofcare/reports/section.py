@@ -44,6 +44,7 @@ SECTION_MODULES: tuple[str, ...] = (
     "yearofcare.contracts.report",
     "yearofcare.outcomes.report",
     "yearofcare.finance.report",
+    "yearofcare.planning.report",
 )
 
 
