@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from tests.ingest_support import make_key, run, table, write
+from yearofcare.checksum import checksums, differences
 from yearofcare.linkage import nhs_number
 from yearofcare.linkage.probabilistic import LinkOptions, run_link
 
@@ -73,6 +76,13 @@ def test_match_rates_on_a_crafted_set(duck_store, tmp_path):
     assert table(duck_store, "link_summary").applied.tolist() == [False, True]
     again = run_link(duck_store, LinkOptions(threshold=0.95, apply=False))
     assert again["unlinked_people"] == 2
+    # issue 10, finding 11: with nothing new, linking again changes nothing
+    same = checksums(duck_store)
+    repeat = run_link(duck_store, LinkOptions(threshold=0.95, apply=False))
+    assert repeat.get("up_to_date") and repeat["link_run_id"] == again["link_run_id"]
+    assert not differences(same, checksums(duck_store))
+    runs = duck_store.runs()
+    assert json.loads(runs[runs.stage == "link"].iloc[-1].parameters)["up_to_date"]
 
 
 def test_registrations_follow_a_relinked_person(duck_store, tmp_path):

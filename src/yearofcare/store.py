@@ -26,9 +26,10 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
-from yearofcare import __version__, schemas
+from yearofcare import __version__, interrupt, schemas
 from yearofcare.backends.base import TMP_PREFIX, Backend, Changes
 from yearofcare.errors import StageError, StoreError
+from yearofcare.recovery import recover
 
 TableLike = ibis.Table | pa.Table | pd.DataFrame
 _TMP = TMP_PREFIX
@@ -62,6 +63,8 @@ class Store:
 
     def __init__(self, engine: Backend) -> None:
         self.engine = engine
+        #: what opening the store cleaned up after runs that died (see `recovery.recover`)
+        self.recovered = recover(self)
 
     @property
     def con(self) -> ibis.BaseBackend:
@@ -107,19 +110,34 @@ class Store:
     # ---- writing -------------------------------------------------------------------------
     @contextmanager
     def stage(self, stage: str, parameters: Mapping[str, Any] | None = None) -> Iterator[StageRun]:
-        """Run a stage: tables written through the yielded run are committed together on success."""
+        """Run a stage: tables written through the yielded run are committed together on success.
+
+        The run-log row is written with the commit (in the same transaction on DuckDB), so a
+        stage's tables never change without their row. On any exception the stage rolls back
+        and its row says "failed", or "interrupted" for Ctrl-C (whichever exception carried it:
+        an interrupted engine may raise its own), and the interrupt goes on as
+        KeyboardInterrupt.
+        """
         run = StageRun(self, stage, dict(parameters or {}))
         run.begin()
         try:
             yield run
             run.commit()
         except BaseException as exc:
-            run.rollback()
-            self._log(run, "failed", str(exc)[:2000])
+            if run.committed:  # interrupted after the commit: the stage is done and logged
+                raise
+            stopped = interrupt.is_interrupt(exc)
+            with interrupt.deferred():
+                run.rollback()
+                self._log(run, "interrupted" if stopped else "failed", _message(exc, stopped))
+            if stopped and not isinstance(exc, KeyboardInterrupt):
+                raise KeyboardInterrupt from exc
             raise
-        self._log(run, "ok", None)
 
     def _log(self, run: StageRun, status: str, message: str | None) -> None:
+        self.engine.append_rows("run_log", self._log_row(run, status, message))
+
+    def _log_row(self, run: StageRun, status: str, message: str | None) -> pa.Table:
         finished = datetime.now(UTC).replace(tzinfo=None)
         row = {
             "run_id": run.run_id,
@@ -136,8 +154,7 @@ class Store:
             "message": message,
         }
         schema = schemas.get("run_log")
-        arrow = pa.Table.from_pylist([row], schema=schema.ibis_schema().to_pyarrow())
-        self.engine.append_rows("run_log", arrow)
+        return pa.Table.from_pylist([row], schema=schema.ibis_schema().to_pyarrow())
 
     def latest_run(self, stage: str, run_id: str | None = None) -> pd.Series | None:
         """The latest successful run of `stage` (or that run, if `run_id` is given), else None."""
@@ -175,6 +192,7 @@ class StageRun:
     _appends: dict[str, list[Path]] = field(default_factory=dict)
     _appended: set[str] = field(default_factory=set)
     _scratch: Path | None = None
+    committed: bool = False
 
     @property
     def backend(self) -> Backend:
@@ -192,7 +210,8 @@ class StageRun:
     def scratch(self) -> Path:
         """This run's private folder for temporary files (removed when the run ends)."""
         if self._scratch is None:
-            self._scratch = self.backend.scratch(f"{self.stage}-{self.run_id}")
+            owner = {"stage": self.stage, "run_id": self.run_id, "started_at": self.started_at}
+            self._scratch = self.backend.scratch(f"{self.stage}-{self.run_id}", owner)
         return self._scratch
 
     def write(self, name: str, obj: TableLike, *, conform: bool = True) -> int:
@@ -253,14 +272,18 @@ class StageRun:
         raise StageError(f"stage {self.stage} has not written {name} yet")
 
     def begin(self) -> None:
+        self.scratch()  # made first: it marks the run as in progress until it ends
         self.backend.begin()
 
     def commit(self) -> None:
-        changes = Changes(list(self._pending), dict(self._appends))
-        try:
-            self.backend.commit(changes)
-        finally:
-            self._end()
+        with interrupt.deferred():
+            log = self.store._log_row(self, "ok", None)
+            changes = Changes(list(self._pending), dict(self._appends), log)
+            try:
+                self.backend.commit(changes)
+                self.committed = True
+            finally:
+                self._end()
 
     def rollback(self) -> None:
         changes = Changes(list(self._pending), dict(self._appends))
@@ -276,6 +299,12 @@ class StageRun:
         if self._scratch is not None:
             self.backend.remove_scratch(self._scratch)
             self._scratch = None
+
+
+def _message(exc: BaseException, interrupted: bool) -> str:
+    if interrupted:
+        return "Interrupted (Ctrl-C); the stage was rolled back"
+    return str(exc)[:2000]
 
 
 def _declared(name: str) -> bool:

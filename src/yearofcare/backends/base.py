@@ -16,7 +16,10 @@ in `engine.BACKENDS`; `tests/spec` then runs every spec test on it once it is ad
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import socket
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
@@ -35,6 +38,10 @@ import pyarrow.parquet as pq
 TMP_PREFIX = "__yoc_tmp_"
 #: The directory under the data directory that holds a run's temporary files.
 SCRATCH_DIR = ".yoc-scratch"
+#: The file in a run's scratch folder naming the process that owns it.
+OWNER_FILE = "owner.json"
+#: Scratch folders of runs in progress in this process (never swept).
+_LIVE: set[Path] = set()
 
 
 @dataclass
@@ -46,6 +53,8 @@ class Changes:
     #: final name → Parquet files (or directories of them) whose rows are appended
     #: (backends that cannot append inside a transaction stage rows this way).
     append: dict[str, list[Path]] = field(default_factory=dict)
+    #: the stage's run-log row, written with the changes (in the same transaction on DuckDB)
+    log: pa.Table | None = None
 
 
 class Reader(ABC):
@@ -170,15 +179,57 @@ class Backend(ABC):
         """Where runs keep temporary files; a folder per run, removed when the run ends."""
         return self.data_dir / SCRATCH_DIR
 
-    def scratch(self, label: str = "run") -> Path:
-        """A new private folder for temporary files under `scratch_root`."""
+    def scratch(self, label: str = "run", owner: dict | None = None) -> Path:
+        """A new private folder for temporary files under `scratch_root`, marked with the
+        process that owns it (`owner.json`) so that a later start can tell it was left by a
+        run that died."""
         path = self.scratch_root / f"{label}-{uuid.uuid4().hex[:12]}"
         path.mkdir(parents=True)
+        facts = {"pid": os.getpid(), "host": socket.gethostname(), **(owner or {})}
+        (path / OWNER_FILE).write_text(json.dumps(facts, default=str), encoding="utf-8")
+        _LIVE.add(path.resolve())
         return path
 
     @staticmethod
     def remove_scratch(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
+        _LIVE.discard(Path(path).resolve())
+
+    def orphan_scratch(self) -> list[tuple[Path, dict]]:
+        """Scratch folders whose owning process is gone, with what their owner file says."""
+        if not self.scratch_root.is_dir():
+            return []
+        found = []
+        for path in sorted(self.scratch_root.iterdir()):
+            if path.resolve() in _LIVE:
+                continue
+            try:
+                owner = json.loads((path / OWNER_FILE).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                owner = {}
+            if owner and _alive(owner):
+                continue
+            found.append((path, owner))
+        return found
+
+    def temporaries(self) -> list[str]:
+        """Temporary tables the store holds (a stage's, before it commits; Ibis's own)."""
+        return [n for n in self.list_tables() if n.startswith((TMP_PREFIX, "ibis_"))]
+
+    def live_runs(self) -> set[str]:
+        """Run ids of stages in progress: every scratch folder that is not an orphan."""
+        if not self.scratch_root.is_dir():
+            return set()
+        orphans = {p for p, _ in self.orphan_scratch()}
+        runs = set()
+        for path in self.scratch_root.iterdir():
+            if path in orphans:
+                continue
+            try:
+                runs.add(json.loads((path / OWNER_FILE).read_text(encoding="utf-8"))["run_id"])
+            except (OSError, ValueError, KeyError):
+                continue
+        return runs
 
     # ---- helpers for subclasses -----------------------------------------------------------------
     @staticmethod
@@ -188,3 +239,19 @@ class Backend(ABC):
         if path.is_dir():
             return sum(pq.read_metadata(f).num_rows for f in sorted(path.glob("*.parquet")))
         return pq.read_metadata(path).num_rows
+
+
+def _alive(owner: dict) -> bool:
+    """Whether the process named by a scratch folder's owner file is still running."""
+    if owner.get("host") != socket.gethostname():
+        return True  # another machine's run (a shared folder): never ours to sweep
+    pid = int(owner.get("pid", 0))
+    if pid == os.getpid():
+        return False  # this process has no such run in progress (it is not in _LIVE)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -20,7 +20,7 @@ import ibis
 import pyarrow as pa
 import sqlglot.expressions as sge
 
-from yearofcare.backends.base import Backend, Changes, Reader
+from yearofcare.backends.base import TMP_PREFIX, Backend, Changes, Reader
 from yearofcare.errors import StoreBusy, StoreError
 
 DUCKDB_FILE = "yoc.duckdb"
@@ -111,6 +111,16 @@ class DuckDBBackend(Backend):
     def table(self, name: str) -> ibis.Table:
         return self.con.table(name)
 
+    def temporaries(self) -> list[str]:
+        """Temporary tables stored in the file (not this connection's in-memory views)."""
+        query = (
+            sge.select("table_name")
+            .from_(sge.Table(this=sge.Anonymous(this="duckdb_tables")))
+            .where("NOT temporary AND database_name = current_database()")
+        )
+        names = [r[0] for r in self.raw.execute(query.sql(DIALECT)).fetchall()]
+        return sorted(n for n in names if n.startswith((TMP_PREFIX, "ibis_")))
+
     def create(self, name: str, expr: ibis.Table) -> None:
         self.con.create_table(name, expr, overwrite=True)
 
@@ -140,6 +150,8 @@ class DuckDBBackend(Backend):
                     this=_table(tmp), kind="TABLE", actions=[sge.AlterRename(this=_table(name))]
                 )
                 raw.execute(rename.sql(DIALECT))
+            if changes.log is not None:
+                self.append_rows("run_log", changes.log)
             raw.commit()
         except BaseException:
             raw.rollback()

@@ -161,6 +161,10 @@ class SparkBackend(Backend):
     def count(self, name: str) -> int:
         return self.parquet_rows(self.root / name)
 
+    def rename(self, name: str, new: str) -> None:
+        (self.root / name).rename(self.root / new)
+        self.session.catalog.dropTempView(new)
+
     def begin(self) -> None:
         """Nothing to open: a stage's tables and rows are staged as Parquet until `commit`."""
 
@@ -191,6 +195,11 @@ class SparkBackend(Backend):
                 for f in files:
                     f.rename(folder / f"part-{uuid.uuid4().hex}.parquet")
             self.session.catalog.dropTempView(name)
+        if changes.log is not None:
+            self.append_rows("run_log", changes.log)
+
+    def temporaries(self) -> list[str]:
+        return sorted(p.name for p in self.root.iterdir() if p.name.startswith(TMP_PREFIX))
 
     def append_rows(self, name: str, rows: pa.Table) -> None:
         folder = self.root / name

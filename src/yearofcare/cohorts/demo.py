@@ -29,8 +29,12 @@ def simulate_review(
 ) -> Path:
     """A decisions file as practices would return it: most people accepted, the rest declined
     with a reason, decided in the last month before the cohort starts."""
-    frames = [pd.read_csv(f, dtype=str) for f in files]
-    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["person_id"])
+    frames = [pd.read_csv(f, dtype=str, encoding="utf-8-sig") for f in files]
+    rows = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["person_id", "practice_code"], dtype=str)
+    )
     accept = rng.random(len(rows)) < ACCEPT_SHARE
     start = fy_start(selection_fy + 1)
     days = rng.integers(1, 28, len(rows))

@@ -258,20 +258,30 @@ def outturn_draws(
         return sim.stated(mean, sd, opts.draws, rng, opts.distribution)
     first = found[0].terms.periods[0]
     fy = opts.fy or first.fy
-    if opts.min_ltc is None and fy is not None:
+    thresholds = [
+        m.threshold for lt in found for m in lt.terms.mechanisms.values() if m.type == "stop_loss"
+    ]
+    # stop-loss terms need each draw's cost above the threshold: a register cohort is then
+    # bootstrapped from its members' costs rather than drawn from the budget's quantiles
+    members = (
+        opts.min_ltc is None
+        and opts.cohort is not None
+        and fy is not None
+        and bool(thresholds)
+        and store.exists("activity_tag")
+    )
+    if opts.min_ltc is None and fy is not None and not members:
         probs, levels = sources.cover_quantiles(store, opts.cohort, fy)
         if probs.size >= 2:
             u = rng.uniform(probs.min(), probs.max(), opts.draws)
             how = f"money stage budget bootstrap (budget_cover {fy}), inverse-CDF draws"
             return sim.Draws(sim._pence(np.interp(u, probs, levels)), how)
-    if opts.min_ltc is not None:
-        cohort = sources.cohort_costs(store, opts.min_ltc, opts.fy)
-        thresholds = [
-            m.threshold
-            for lt in found
-            for m in lt.terms.mechanisms.values()
-            if m.type == "stop_loss"
-        ]
+    if opts.min_ltc is not None or members:
+        cohort = (
+            sources.cohort_costs(store, opts.min_ltc, opts.fy)
+            if opts.min_ltc is not None
+            else sources.register_costs(store, opts.cohort, fy)
+        )
         baseline = float(found[0].terms.baseline(first))
         extra = _spread(spread, 1.0) if spread else 0.0
         return sim.bootstrap(

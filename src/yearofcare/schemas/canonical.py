@@ -258,7 +258,14 @@ run_log = table(
     [
         C("run_id", "string", "Unique identifier of the run.", nullable=False),
         C("stage", "string", "Stage that ran.", nullable=False),
-        C("status", "string", "Outcome.", nullable=False, allowed=("ok", "failed")),
+        C(
+            "status",
+            "string",
+            "Outcome: ok; failed (rolled back); interrupted (Ctrl-C, rolled back); died "
+            "(killed part-way, found and cleaned up when the store was next opened).",
+            nullable=False,
+            allowed=("ok", "failed", "interrupted", "died"),
+        ),
         C("started_at", "timestamp", "When the run started (UTC).", nullable=False),
         C("finished_at", "timestamp", "When the run ended (UTC)."),
         C("seconds", "float64", "Wall-clock duration."),
