@@ -57,6 +57,10 @@ def test_demo_population_reproduces_kent_findings(demo):
     assert 4.5 < prevalence["Asthma"] < 8.5
     report = store.engine.data_dir / "reports" / "analysis_report.html"
     assert report.exists() and (store.engine.data_dir / "reports" / "analysis_tables.xlsx").exists()
+    # issue 9: the report states its analysis population and the price uplift the build used
+    html = report.read_text(encoding="utf-8")
+    assert "Analysis population: registered with a practice during the year" in html
+    assert "price_uplift = nhs_cost_uplift_2025_26" in html
     # risk share: the 3+ LTC cohort settled under two contracts, and their exposure compared
     settled = store.to_pandas(store.table("settlement_contract"))
     assert sorted(settled.contract_id) == ["demo-aqc", "demo-tiered"]
