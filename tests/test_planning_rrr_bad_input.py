@@ -52,6 +52,10 @@ def test_overlapping_tariff_tiers_are_refused(tmp_path):
 
 
 def test_a_fraction_of_a_penny_and_an_unknown_setting_are_refused(tmp_path):
+    with pytest.raises(ConfigError, match="more than two decimal places"):
+        load_rrr_settings(
+            _file(tmp_path, EXAMPLE.replace("acute_day_weight: 2", "acute_day_weight: 1.333"))
+        )
     with pytest.raises(ConfigError, match="fraction of a penny"):
         load_rrr_settings(_file(tmp_path, EXAMPLE.replace("day_price: 95.00", "day_price: 95.005")))
     with pytest.raises(ConfigError, match=r"groups\.0\.trim_days: required setting is missing"):

@@ -62,6 +62,13 @@ class RrrGroup(ConfigModel):
             )
         return v
 
+    @field_validator("acute_day_weight")
+    @classmethod
+    def _hundredths(cls, v: Decimal) -> Decimal:
+        if v != v.quantize(Decimal("0.01")):
+            raise ValueError(f"acute_day_weight {v} has more than two decimal places")
+        return v
+
     @field_validator("icd10", "hrg")
     @classmethod
     def _codes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
