@@ -1,6 +1,7 @@
 """Benchmark `yoc build` (person_year) against a bare DuckDB scan-and-group-by of the same activity.
 
     .venv/bin/python benchmarks/build.py --people 1000000 --years 3
+    .venv/bin/python benchmarks/build.py --from-store /work/bench/shared --data-dir DIR
 
 1. Data: the synthetic generator (`yearofcare.synth.generate`), run in chunks of `--chunk`
    people with consecutive seeds and unique ids, loaded into one DuckDB store (person,
@@ -10,7 +11,10 @@
    GROUP BY ALL` on the same connection (scan and aggregate, result kept in memory).
 3. `build()` with the default configuration (and with `keep_activity_costed=True` when
    `--with-activity-costed` is given).
-4. Condition flagging vs pycomorb: on the same ICD-10 rows of coded_event, the time to flag the
+4. The engine's limit for this work (`benchmarks/build_limit.py`): the same person_year written
+   by hand-written DuckDB SQL on the same connection, checked equal to build()'s (every column;
+   floats to 1e-6), then the floor a third time (`--no-limit` skips it).
+5. Condition flagging vs pycomorb (`--no-pycomorb` skips it): on the same ICD-10 rows of coded_event, the time to flag the
    40 catalogue conditions (person_condition) and the Charlson indices with Ibis/DuckDB, against
    `pycomorb.CharlsonComorbidityIndex` (Quan mapping, polars) on those rows in memory.
 
@@ -22,8 +26,11 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
+import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -148,12 +155,68 @@ def simple_population(store: Store, people: int, years: int, seed: int = 1) -> s
     return "simple NumPy population (benchmarks/build.py)"
 
 
-def timed(label: str, fn, results: dict) -> object:
+def copy_store(shared: Path, data_dir: Path) -> None:
+    """Copy the DuckDB file of a store made earlier (benchmarks/shared_store.py) into `data_dir`,
+    so a benchmark that writes never opens the shared file for writing (others read it)."""
+    source = shared / "yoc.duckdb"
+    if not source.exists():
+        raise SystemExit(f"{source} does not exist: build it with benchmarks/shared_store.py")
+    if (shared / "READY").exists() is False:
+        print(f"warning: {shared}/READY is missing: the store may be incomplete", flush=True)
+    data_dir.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
+    shutil.copyfile(source, data_dir / "yoc.duckdb")
+    print(f"copied {source} to {data_dir} in {time.perf_counter() - t:.1f} s", flush=True)
+
+
+CPU: dict[str, float] = {}
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and all its threads (DuckDB's included)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def timed(label: str, fn, results: dict) -> object:
+    t, c = time.perf_counter(), _cpu()
     out = fn()
     results[label] = time.perf_counter() - t
-    print(f"{label}: {results[label]:.1f} s", flush=True)
+    CPU[label] = _cpu() - c
+    print(f"{label}: {results[label]:.1f} s wall, {CPU[label]:.1f} s CPU", flush=True)
     return out
+
+
+class Steps:
+    """A Progress recording the wall time between the build's `advance` calls (its pieces)."""
+
+    NAMES = (
+        "read inputs, checks",
+        "activity aggregate (cached)",
+        "registrations clipped, person-year base (cached)",
+        "person_condition (written), flag and Charlson expressions",
+        "person_year (joins, derived columns, written)",
+        "data-quality findings, meta",
+    )
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    @contextmanager
+    def task(self, description: str, total: float | None = None):
+        last = [time.perf_counter()]
+        seconds = self.seconds
+
+        class _T:
+            def advance(self, amount: float = 1) -> None:
+                now = time.perf_counter()
+                seconds.append(now - last[0])
+                last[0] = now
+
+        yield _T()
+
+    def table(self) -> list[tuple[str, float]]:
+        return list(zip(self.NAMES, self.seconds, strict=False))
 
 
 def floor(store: Store) -> None:
@@ -212,16 +275,36 @@ def main() -> None:
     ap.add_argument("--data-dir", type=Path, default=Path("/tmp/yoc-bench-build"))
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--reuse", action="store_true", help="reuse the data already in --data-dir")
+    ap.add_argument(
+        "--from-store",
+        type=Path,
+        default=None,
+        help="copy the store of this directory (e.g. /work/bench/shared) into --data-dir and reuse it",
+    )
+    ap.add_argument(
+        "--memory-limit", default="6GB", help="DuckDB memory_limit (the machine is shared)"
+    )
     ap.add_argument("--simple", action="store_true", help="use the simple NumPy population")
+    ap.add_argument(
+        "--no-limit",
+        action="store_true",
+        help="skip the hand-written SQL (benchmarks/build_limit.py)",
+    )
+    ap.add_argument("--no-pycomorb", action="store_true", help="skip the flagging comparison")
     ap.add_argument(
         "--with-activity-costed",
         action="store_true",
         help="also time a build that keeps activity_costed (a copy of activity: slow at scale)",
     )
     args = ap.parse_args()
+    if args.from_store:
+        shutil.rmtree(args.data_dir, ignore_errors=True)
+        copy_store(args.from_store, args.data_dir)
+        args.reuse = True
     if not args.reuse:
         shutil.rmtree(args.data_dir, ignore_errors=True)
     store = Store(connect("duckdb", args.data_dir, threads=args.threads))
+    store.engine.raw.execute(f"SET memory_limit = '{args.memory_limit}'")
     results: dict[str, float] = {}
     if not args.reuse:
         try:
@@ -245,19 +328,32 @@ def main() -> None:
     print(counts, flush=True)
     load_start = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     timed("floor: DuckDB scan and group-by", lambda: floor(store), results)
-    res = timed("build: person_year (default)", lambda: build(store), results)
+    steps = Steps()
+    res = timed("build: person_year (default)", lambda: build(store, progress=steps), results)
     timed("floor: DuckDB scan and group-by (again)", lambda: floor(store), results)
+    limit_steps, same = {}, {}
+    if not args.no_limit:
+        sys.path.insert(0, str(Path(__file__).parent))
+        import build_limit
+
+        limit_steps = timed(
+            "limit: person_year by hand-written DuckDB SQL",
+            lambda: build_limit.run(store.engine.raw),
+            results,
+        )
+        timed("floor: DuckDB scan and group-by (third)", lambda: floor(store), results)
+        same = build_limit.compare(store.engine.raw)
+        store.engine.raw.execute(f"DROP TABLE {build_limit.OUT}")
     if args.with_activity_costed:
         timed(
             "build: with activity_costed",
             lambda: build(store, PopulationConfig(keep_activity_costed=True), res.years),
             results,
         )
-    extra = flagging_vs_pycomorb(store, res.years, results)
-    fl = min(
-        results["floor: DuckDB scan and group-by"],
-        results["floor: DuckDB scan and group-by (again)"],
+    extra = (
+        {"icd10_rows": 0} if args.no_pycomorb else flagging_vs_pycomorb(store, res.years, results)
     )
+    fl = min(v for k, v in results.items() if k.startswith("floor"))
     print()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"data: {source}; {platform.machine()}, {args.threads or 'all'} threads")
@@ -265,10 +361,21 @@ def main() -> None:
     print(
         f"rows: {counts} ; person_year rows {res.rows['person_year']:,}; ICD-10 rows {extra['icd10_rows']:,}"
     )
-    print("| step | seconds | × floor |")
-    print("|---|---:|---:|")
+    print("| step | seconds (wall) | CPU seconds | × floor (wall, fastest floor) |")
+    print("|---|---:|---:|---:|")
     for label, secs in results.items():
-        print(f"| {label} | {secs:.1f} | {secs / fl:.1f} |")
+        print(f"| {label} | {secs:.1f} | {CPU[label]:.1f} | {secs / fl:.1f} |")
+    print("build pieces (wall): " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.table()))
+    if limit_steps:
+        lim = results["limit: person_year by hand-written DuckDB SQL"]
+        b = results["build: person_year (default)"]
+        print(
+            f"\nbuild / limit = {b / lim:.2f} (wall), {CPU['build: person_year (default)'] / CPU['limit: person_year by hand-written DuckDB SQL']:.2f} (CPU)"
+        )
+        print("limit steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in limit_steps.items()))
+        print(f"limit vs build's person_year: {same}")
+    if args.no_pycomorb:
+        return
     pyco = min(v for k, v in results.items() if k.startswith("pycomorb"))
     ours = (
         results["flagging: 40 LTCs (Ibis/DuckDB)"] + results["flagging: Charlson x3 (Ibis/DuckDB)"]

@@ -2,6 +2,8 @@
 
     nice -n 10 .venv/bin/python benchmarks/finance.py --people 1000000 --years 3 \
         --dir /work/bench/money/1m
+    nice -n 10 .venv/bin/python benchmarks/finance.py --from-store /work/bench/shared \
+        --dir /work/bench/<you>/finance
 
 1. Data: the synthetic generator in chunks (benchmarks/build.py), `yoc build`, then a currency
    (`ltc_band`, five values) and a cohort register (`ltc3`: 3+ LTCs) made by the fixed rules
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -29,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from build import synthetic_population  # noqa: E402
+from build import copy_store, synthetic_population  # noqa: E402
 from tests.finance_support import add_currency_and_register  # noqa: E402
 from yearofcare.engine import connect  # noqa: E402
 from yearofcare.finance.budget_stage import run_budget  # noqa: E402
@@ -69,9 +72,23 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=100_000)
     ap.add_argument("--replicates", type=int, default=1000)
     ap.add_argument("--dir", type=Path, default=Path("/work/bench/money/store"))
+    ap.add_argument(
+        "--memory-limit", default="6GB", help="DuckDB memory_limit (the machine is shared)"
+    )
     ap.add_argument("--reuse", action="store_true")
+    ap.add_argument(
+        "--from-store",
+        type=Path,
+        default=None,
+        help="copy the store of this directory (e.g. /work/bench/shared) into --dir and reuse it",
+    )
     args = ap.parse_args()
+    if args.from_store:
+        shutil.rmtree(args.dir, ignore_errors=True)
+        copy_store(args.from_store, args.dir)
+        args.reuse = True
     store = Store(connect("duckdb", args.dir))
+    store.engine.raw.execute(f"SET memory_limit = '{args.memory_limit}'")
     prep: list = []
     if not (args.reuse and store.exists("cohort_member")):
         timed(

@@ -40,6 +40,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from yearofcare.backends.duckdb import set_option
 from yearofcare.engine import connect
 from yearofcare.fy import fy_start
 from yearofcare.store import Store
@@ -177,6 +178,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", type=Path, required=True)
     ap.add_argument("--attach", type=Path, help="a store file to read (read-only)")
+    ap.add_argument("--memory-limit", default="4GB", help="DuckDB memory_limit (shared machine)")
     ap.add_argument("--treated", type=int, default=10_000)
     ap.add_argument("--replicates", type=int, default=200)
     ap.add_argument("--seed", type=int, default=15)
@@ -186,6 +188,7 @@ def main() -> None:
     from yearofcare.outcomes.run import ScorecardOptions, run_scorecard
 
     store = Store(connect("duckdb", args.data_dir))
+    set_option(store.engine.raw, "memory_limit", args.memory_limit)
     if args.attach:
         print("read from", args.attach, ":", ", ".join(attach(store, args.attach)))
     results: dict[str, float] = {}

@@ -57,6 +57,10 @@ def test_demo_population_reproduces_kent_findings(demo):
     assert 4.5 < prevalence["Asthma"] < 8.5
     report = store.engine.data_dir / "reports" / "analysis_report.html"
     assert report.exists() and (store.engine.data_dir / "reports" / "analysis_tables.xlsx").exists()
+    # issue 9: the report states its analysis population and the price uplift the build used
+    html = report.read_text(encoding="utf-8")
+    assert "Analysis population: registered with a practice during the year" in html
+    assert "price_uplift = nhs_cost_uplift_2025_26" in html
     # risk share: the 3+ LTC cohort settled under two contracts, and their exposure compared
     settled = store.to_pandas(store.table("settlement_contract"))
     assert sorted(settled.contract_id) == ["demo-aqc", "demo-tiered"]
@@ -160,3 +164,78 @@ def test_demo_population_money(demo):
     everything = (store.engine.data_dir / "reports" / "report.html").read_text()
     start = everything.index('<section id="finance_budget">')
     assert "Not available" not in everything[start : everything.index("</section>", start)]
+
+
+@pytest.mark.slow
+def test_demo_population_planning(demo):
+    """Issue 14's done-when on the demo population: the Table 3 view of the four risk bands
+    shows mean cost per person falling from the top band down; the top band's baseline regresses
+    to the mean as measured from the store's own earlier years; the budget reads the scenario's
+    service-model adjustment; the report has its "Planning" section and workbook sheet."""
+    import zipfile
+
+    store, result = demo
+    assert "simulate" in dict(result.steps)
+    s = store.to_pandas(store.table("planning_summary"))
+    bands = s[s.cohort_id != "all"].sort_values("cohort_order")
+    assert list(bands.cohort_id) == ["cohort_1", "cohort_2", "cohort_3", "cohort_4"]
+    for column in ("base_mean_cost", "baseline_mean_cost", "scenario_mean_cost"):
+        assert bands[column].is_monotonic_decreasing and bands[column].is_unique, bands[column]
+    # the bands hold 0.5 %, 1.5 %, 3 % and 5 % of the scored base year
+    shares = bands.people.to_numpy() / bands.people.sum()
+    assert abs(shares - [0.05, 0.15, 0.30, 0.50]).max() < 0.02, shares
+    top = bands.iloc[0]
+    dyn = store.to_pandas(store.table("planning_dynamics"))
+    d1 = dyn[(dyn.cohort_id == "cohort_1") & (dyn.years_since == 1)].iloc[0]
+    # measured: people selected into the top band in earlier years, followed a year on
+    assert d1.source == "history" and d1.members >= 100
+    assert d1.non_elective_ratio < 0.8 and d1.cost_ratio < 0.9
+    # the baseline's year-1 cost per person present is below the base year's: no scenario needed
+    assert top.regression_ratio < 0.9
+    # so a saving counted against the base year would claim the decline
+    assert top.naive_saving > top.saving
+    assert top.saving_lower <= top.saving <= top.saving_upper
+    # the budget read the scenario's service-model adjustment for the years it covers
+    adj = store.to_pandas(store.table("service_model_adjustment"))
+    budget = store.to_pandas(store.table("budget"))
+    covered = budget[(budget.step == "service_model") & budget.fy.isin(set(adj.fy))]
+    assert len(covered) and (covered.amount_pence != 0).all()
+    everything = (store.engine.data_dir / "reports" / "report.html").read_text()
+    start = everything.index('<section id="planning">')
+    assert "Not available" not in everything[start : everything.index("</section>", start)]
+    with zipfile.ZipFile(store.engine.data_dir / "reports" / "report.xlsx") as book:
+        sheets = book.read("xl/workbook.xml").decode()
+    assert 'name="Planning Table 3"' in sheets
+
+
+@pytest.mark.slow
+def test_demo_population_rrr_and_delayed_discharges(demo):
+    """Issue 14 item 3 on the demo population: the synthetic delayed-discharge audit is ingested
+    with the other extracts, `yoc rrr` unbundles the emergency LTC spells (every spell's parts
+    add up to its tariff, to the penny), and the report shows both RRR sections."""
+    store, result = demo
+    steps = dict(result.steps)
+    assert "rrr" in steps and "delayed discharges" in steps
+    spells = store.to_pandas(store.table("rrr_spell"))
+    assert len(spells) > 500 and set(spells.group_id) >= {"copd", "heart_failure", "diabetes"}
+    assert (spells.acute_pence + spells.released_pence == spells.tariff_pence).all()
+    assert (spells.acute_days + spells.rrr_days == spells.length_of_stay).all()
+    assert (spells.acute_days <= spells.trim_days).all()
+    assert set(spells.tier_source) >= {"audit", "need_level"}
+    s = store.to_pandas(store.table("rrr_summary"))
+    total = s[(s.group_id == "all") & (s.provider_code == "all") & (s.need_tier == "all")]
+    by_group = s[(s.group_id != "all") & (s.provider_code == "all") & (s.need_tier == "all")]
+    for fy, t in total.set_index("fy").iterrows():
+        assert by_group[by_group.fy == fy].net_pence.sum() == t.net_pence
+        assert t.released_pence > 0 and t.rrr_days > 0
+    d = store.to_pandas(store.table("delayed_discharge_summary"))
+    fig10 = d[(d.provider_code == "all") & (d.ward == "all")]
+    years = fig10.groupby("reason")[["patients", "delayed", "delayed_days", "cost_pence"]].sum()
+    assert 0.4 < years.delayed["all"] / years.patients["all"] < 0.6  # "about half", 004 §6.3
+    reasons = years.drop(index=["all", "not_delayed"], errors="ignore")
+    assert reasons.delayed.idxmax() == "no_community_service"  # the largest share (assumed)
+    assert years.cost_pence["all"] == years.delayed_days["all"] * 31_300
+    everything = (store.engine.data_dir / "reports" / "report.html").read_text()
+    for section in ("rrr", "rrr_delays"):
+        start = everything.index(f'<section id="{section}">')
+        assert "Not available" not in everything[start : everything.index("</section>", start)]

@@ -106,3 +106,22 @@ def test_doing_nothing_differs_by_nothing_in_every_run():
     det, m, _ = _run(NOTHING, _people(1_000), 200, seed=2)
     assert _saving(det)[0] == 0
     assert (_saving(m) == 0).all()
+
+
+def test_several_cohorts_add_up_to_all_cohorts():
+    two = scenario_from_dict(
+        SCENARIO.model_dump(mode="python")
+        | {"cohorts": [{"id": "a", "rule": "age >= 65"}, {"id": "b", "rule": "age < 65"}]}
+    )
+    people = [_people(300, seed=1), _people(700, seed=2)]
+    det, m, _ = simulate_arrays(two, people, _history_arrays(None, 2, 3), 50, 1, 400.0)
+    base, scen = det.cost_all()  # (runs, cohorts + all, base year + years + all years)
+    assert base.shape == (1, 3, 5)
+    assert base[0, 2] == pytest.approx(base[0, 0] + base[0, 1])
+    assert base[0, 2, 0] == pytest.approx(sum(p[:, 2 * mc.S :].sum() for p in people))
+    assert scen[0, 2, -1] == pytest.approx(base[0, 2, -1] - _expected_cut(people))
+    assert m.cost_all()[0].shape == (50, 3, 5)
+
+
+def _expected_cut(people) -> float:
+    return sum(0.15 * p[:, 2 * mc.S + NE].sum() * 3 for p in people)

@@ -78,3 +78,25 @@ def test_bad_scenario_given_as_data_names_the_key():
                 "changes": [{"setting": "ae", "what": "activity", "percent": -101}],
             }
         )
+
+
+def test_the_example_scenarios_load_with_their_evidence(tmp_path):
+    from yearofcare.config.examples import EXAMPLES
+
+    scenarios = [e for e in EXAMPLES if e.name.startswith("scenario_")]
+    assert len(scenarios) >= 2
+    for e in scenarios:
+        path = tmp_path / e.name
+        path.write_text(e.text(), encoding="utf-8")
+        s = load_scenario(path).scenario
+        assert s.evidence and s.years == 3
+    wsd = load_scenario(tmp_path / "scenario_telehealth_wsd.yaml").scenario
+    effects = {(c.setting, c.what): c.percent for c in wsd.changes}
+    # the Whole System Demonstrator's headline findings as DH 2012 quotes them
+    assert effects == {
+        ("non_elective", "activity"): -21,
+        ("elective", "activity"): -24,
+        ("ae", "activity"): -15,
+    }
+    table3 = load_scenario(tmp_path / "scenario_integrated_care.yaml").scenario
+    assert [c.band for c in table3.cohorts] == [(0, 0.5), (0.5, 2), (2, 5), (5, 10)]

@@ -7,6 +7,7 @@ Errors a user can act on (YocError) are printed as one line plus a hint and exit
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,10 +31,26 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+#: Control characters other than tab and newline (C0, DEL, C1): shown as \\xNN, never sent.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class _Console(Console):
+    """A console that never passes a control character of the text it is given to the
+    terminal: data holding ANSI escape sequences (ESC, CSI) or backspaces is shown with the
+    control characters as visible `\\x1b`, so a value cannot recolour, move or clear the
+    terminal. Rich's own styling is added after this, so it is unaffected."""
+
+    def render_str(self, text: str, **kwargs):  # type: ignore[override]
+        return super().render_str(
+            _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text), **kwargs
+        )
+
+
 #: Messages (stderr) use markup for their labels only: data in them goes through `escape`.
-console = Console(stderr=True, soft_wrap=True)
+console = _Console(stderr=True, soft_wrap=True)
 #: Results (stdout) carry data (file names, table cells): printed literally, never as markup.
-out = Console(markup=False)
+out = _Console(markup=False)
 
 #: Modules under yearofcare.commands that add their commands to `app`, in pipeline order.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -50,6 +67,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "quality",
     "finance",
     "settle",
+    "simulate",
+    "rrr",
     "report",
     "web",
     "demo",

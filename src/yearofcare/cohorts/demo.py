@@ -29,7 +29,7 @@ def simulate_review(
 ) -> Path:
     """A decisions file as practices would return it: most people accepted, the rest declined
     with a reason, decided in the last month before the cohort starts."""
-    frames = [pd.read_csv(f, dtype=str) for f in files]
+    frames = [pd.read_csv(f, dtype=str, encoding="utf-8-sig") for f in files]
     rows = (
         pd.concat(frames, ignore_index=True)
         if frames

@@ -13,6 +13,7 @@ run leaves both as they were.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -36,6 +37,7 @@ from yearofcare.config import ConfigModel
 from yearofcare.config.paths import reports_dir
 from yearofcare.errors import ConfigError, StageError
 from yearofcare.progress import SILENT, Progress
+from yearofcare.reports.workbook import write_csv
 from yearofcare.segmentation.frame import need_frame
 from yearofcare.store import Store
 
@@ -211,10 +213,16 @@ def _review_files(new: pd.DataFrame, out_dir: Path, cohort_id: str, fy: int) -> 
     files = []
     frame = new.assign(practice_code=new.practice_code.fillna("unknown_practice"))
     for practice, g in frame.groupby("practice_code", sort=True):
-        path = folder / f"review_{practice}.csv"
-        g[["person_id", "practice_code", "facts"]].assign(
-            decision="", decided_on="", reviewer="", reason=""
-        ).sort_values("person_id").to_csv(path, index=False)
+        # the practice code comes from the data: only letters, digits, - and _ reach a file
+        # name, and the file is written by the one CSV writer (formula-like text neutralised)
+        safe = re.sub(r"[^A-Za-z0-9_-]", "_", str(practice))[:40]
+        path = folder / f"review_{safe}.csv"
+        frame_out = (
+            g[["person_id", "practice_code", "facts"]]
+            .assign(decision="", decided_on="", reviewer="", reason="")
+            .sort_values("person_id")
+        )
+        write_csv(path, frame_out)
         files.append(path)
     return files
 

@@ -20,7 +20,8 @@ def ingest(
         None,
         "--source",
         help="Extract format: hes_apc, hes_op, hes_ae, ecds, csds, mhsds, gp_registrations, "
-        "gp_events, asc_cld, prescribing, ambulance, billed_lines or canonical.",
+        "gp_events, asc_cld, prescribing, ambulance, dst, billed_lines, delayed_discharge or "
+        "canonical.",
     ),
     plan: Path | None = typer.Option(
         None,
@@ -46,6 +47,23 @@ def ingest(
     ),
     strict: bool = typer.Option(
         False, "--strict", help="Fail on the first bad value instead of quarantining or blanking."
+    ),
+    duplicates: str = typer.Option(
+        "quarantine",
+        "--duplicates",
+        help="A record an earlier extract already holds (same record key): quarantine it "
+        "(default: never count a record twice), replace the earlier extract, or refuse the file.",
+    ),
+    latest_date: str | None = typer.Option(
+        None,
+        "--latest-date",
+        help="Dates after this (YYYY-MM-DD) are implausible and quarantined (default: the end "
+        "of the financial year after today's).",
+    ),
+    max_value: float | None = typer.Option(
+        None,
+        "--max-value",
+        help="Costs, quantities and units above this are implausible (default 100000000).",
     ),
 ) -> None:
     """Validate extract files against their format, load good rows, quarantine bad ones."""
@@ -76,9 +94,27 @@ def ingest(
             extract_id=extract_id,
             period=parse_period(period),
             strict=strict,
+            duplicates=duplicates,
+            latest_date=_date(latest_date),
+            max_value=max_value,
         )
         results = [run_ingest(store, request, progress=RichProgress())]
     _report(results)
+
+
+def _date(text: str | None):
+    from datetime import date
+
+    from yearofcare.errors import ConfigError
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            f"--latest-date {text!r} is not a date", hint="give it as YYYY-MM-DD"
+        ) from None
 
 
 def _report(results) -> None:
@@ -105,7 +141,7 @@ def _report(results) -> None:
             notes += f.notes
     out.print(t)
     for note in notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
     for n, first in problems:
         console.print(f"[yellow]{n:,} problem(s); first:[/] {escape(first)}", highlight=False)
     if problems:

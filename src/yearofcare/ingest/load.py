@@ -26,14 +26,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import ibis
 import pandas as pd
+import pyarrow as pa
 
 from yearofcare import sources
-from yearofcare.errors import ConfigError, InputError
-from yearofcare.ingest.options import FileResult, IngestOptions, IngestResult, period_from_name
+from yearofcare.errors import ConfigError, InputError, StageError
+from yearofcare.ingest.options import (
+    DUPLICATE_POLICIES,
+    FileResult,
+    IngestOptions,
+    IngestResult,
+    period_from_name,
+)
 from yearofcare.ingest.tables import Parts
 from yearofcare.linkage import optout
-from yearofcare.linkage.pseudonym import Hasher, load_key
+from yearofcare.linkage.pseudonym import Hasher, check_key, load_key
 from yearofcare.progress import SILENT, Progress
 from yearofcare.sources.base import Adapter, BuildContext
 from yearofcare.sources.mapping import check_against, load_mapping
@@ -78,6 +86,11 @@ def ingest_batch(
     for opts in requests:
         if not opts.paths:
             raise ConfigError("no files to ingest", hint="give one or more file paths")
+        if opts.duplicates not in DUPLICATE_POLICIES:
+            raise ConfigError(
+                f"--duplicates {opts.duplicates!r} is not a policy",
+                hint="use one of: " + ", ".join(DUPLICATE_POLICIES),
+            )
         if opts.extract_id and len(opts.paths) > 1:
             raise ConfigError(
                 "--extract-id names one extract but several files were given",
@@ -96,6 +109,10 @@ def ingest_batch(
         if batch.load_rows:
             with progress.task("writing the store", None):
                 batch.parts.finish(store, batch.superseded, batch.load_rows)
+            if batch.fingerprint:
+                run.append(
+                    "linkage_key", _fingerprint_row(batch.fingerprint, run.run_id, batch.now)
+                )
         for result in results:
             for f in result.files:
                 f.output_rows.update(batch.parts.counts.get(f.load_id or "", {}))
@@ -124,12 +141,21 @@ class _Batch:
         self.superseded: list[str] = []
         self.load_rows: list[dict] = []
         self.now = datetime.now(UTC).replace(tzinfo=None)
+        self.fingerprint: str | None = None  # to record: the store has none yet
+        self.replaced: dict[str, str] = {}  # load → the earlier load its records replaced
 
     def step(self, opts: IngestOptions) -> IngestResult:
         mapping, mapping_hash = load_mapping(opts.mapping_file)
         adapter = sources.get(opts.source, _canonical_table(opts, mapping.table))
         check_against(mapping, adapter, opts.mapping_file)
         key = load_key(opts.key_file, store_dir=self.store.engine.data_dir)
+        new_fingerprint = check_key(self.store, key, opts.key_file)
+        if self.fingerprint and new_fingerprint and new_fingerprint != self.fingerprint:
+            raise ConfigError(
+                "the requests of this ingest use two different linkage keys",
+                hint="load every file of a store with the same key (--key-file)",
+            )
+        self.fingerprint = self.fingerprint or new_fingerprint
         n = len(opts.paths)
         with self.progress.task(f"checking {n} {adapter.name} file(s)", n) as t:
             facts = []
@@ -159,6 +185,50 @@ class _Batch:
         files = tuple(results.get(p.load_id or "") or _unchanged(p) for p in plans)
         return IngestResult(self.run.run_id, files, listed.numbers if listed else 0)
 
+    def _earlier(self, source: str, p: _Plan, opts, keys: pa.Table, label: str):
+        """Rows of this file whose record a current load of `source` already holds (stored,
+        or loaded earlier in this call), handled by the duplicate policy (module docstring)."""
+        if not keys.num_rows:
+            return None
+        rec = _record_table(self.store, self.run)
+        if rec is None:
+            return None
+        gone = [*self.superseded, *([p.replaces] if p.replaces else [])]
+        rec = rec.filter(rec.source == source)
+        if gone:
+            rec = rec.filter(~rec.load_id.isin(gone))
+        new = ibis.memtable(keys.select(["_row", "_rk"]))
+        j = new.join(rec, new._rk == rec.record_key)
+        hits = self.store.to_pyarrow(
+            j.group_by("_row").aggregate(load_id=j.load_id.min()).order_by("_row")
+        )
+        if not hits.num_rows:
+            return None
+        names = dict(zip(self.current.load_id, self.current.file_name, strict=True))
+        names.update({r["load_id"]: r["file_name"] for r in self.load_rows})
+        loads = sorted(set(hits["load_id"].to_pylist()))
+        shown = ", ".join(f"{names.get(x, '?')} (load {x})" for x in loads[:3])
+        name = p.facts.path.name
+        if opts.duplicates == "refuse":
+            raise InputError(
+                f"file {name}: {hits.num_rows:,} record(s) (same {label}) are already loaded "
+                f"from {shown}",
+                hint="an overlapping or corrected extract: --duplicates replace replaces the "
+                "earlier extract, --duplicates quarantine sets the repeated records aside",
+            )
+        stored = set(self.current.load_id)
+        if opts.duplicates == "replace" and all(x in stored for x in loads):
+            self.superseded += [x for x in loads if x not in self.superseded]
+            self.replaced[p.load_id] = loads[0]
+            return None
+        labels = {x: f"{names.get(x, '?')} (load {x})" for x in loads}
+        return pa.table(
+            {
+                "_row": hits["_row"],
+                "_dup_load": pa.array([labels[x] for x in hits["load_id"].to_pylist()]),
+            }
+        )
+
     def _load(
         self, con, adapter, mapping, mapping_hash, p: _Plan, opts, hasher, listed
     ) -> FileResult:
@@ -170,6 +240,8 @@ class _Batch:
             folder=self.run.scratch(),
             optouts=listed,
             late_before=p.period[0] if p.period else None,
+            bounds=opts.bounds(),
+            prior=lambda keys, label: self._earlier(adapter.name, p, opts, keys, label),
         )
         parsed = parse(con, p.facts, adapter, mapping, options)
         self.run.note_input(p.facts.path.name, parsed.counts["rows_read"])
@@ -188,19 +260,37 @@ class _Batch:
         self.parts.add_load(p.load_id, adapter, built, parsed, good, p.facts.path.name)
         row = _load_row(p, parsed, self.run.run_id, self.now, adapter, opts)
         row["mapping_hash"] = mapping_hash
+        row["replaces"] = row["replaces"] or self.replaced.get(p.load_id)
         self.load_rows.append(row)
         return _result(p, parsed)
 
 
-def _current_loads(store: Store) -> pd.DataFrame:
-    if not store.exists("ingest_load"):
-        return pd.DataFrame(columns=["load_id", "source", "extract_id", "content_hash"])
-    loads = store.table("ingest_load")
-    return store.to_pandas(
-        loads.filter(loads.status == "current").select(
-            "load_id", "source", "extract_id", "content_hash"
+def _record_table(store: Store, run) -> ibis.Table | None:
+    """Every current load's record keys, with those this call has staged so far."""
+    try:
+        return run.staged("ingest_record")
+    except StageError:  # nothing staged in this call yet
+        return store.table("ingest_record") if store.exists("ingest_record") else None
+
+
+def _fingerprint_row(fingerprint: str, run_id: str, now: datetime):
+    return ibis.memtable(
+        pa.table(
+            {
+                "fingerprint": [fingerprint],
+                "run_id": [run_id],
+                "recorded_at": pa.array([now], pa.timestamp("us")),
+            }
         )
     )
+
+
+def _current_loads(store: Store) -> pd.DataFrame:
+    columns = ["load_id", "source", "extract_id", "content_hash", "file_name"]
+    if not store.exists("ingest_load"):
+        return pd.DataFrame(columns=columns)
+    loads = store.table("ingest_load")
+    return store.to_pandas(loads.filter(loads.status == "current").select(*columns))
 
 
 def _unchanged(p: _Plan) -> FileResult:

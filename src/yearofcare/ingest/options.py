@@ -8,8 +8,14 @@ from datetime import date
 from pathlib import Path
 
 from yearofcare.errors import ConfigError
-from yearofcare.fy import fy_end, fy_start
+from yearofcare.fy import fy_end, fy_of, fy_start
+from yearofcare.sources.columns import Bounds
 
+#: The largest plausible number in a column with no declared maximum (£100m: more than any one
+#: activity or billed line costs; 1e15-1e308 are export errors, not costs).
+DEFAULT_MAX_VALUE = 1e8
+#: What to do with records an earlier extract already holds (`IngestOptions.duplicates`).
+DUPLICATE_POLICIES = ("quarantine", "replace", "refuse")
 _FY_IN_NAME = re.compile(r"(?<!\d)(20\d{2})[-_]?(\d{2})(?!\d)")
 
 
@@ -26,6 +32,24 @@ class IngestOptions:
     period: tuple[date, date] | None = None
     strict: bool = False
     threads: int | None = None
+    #: dates after this are implausible (default: the end of the financial year after today's)
+    latest_date: date | None = None
+    #: numbers above this, in a column with no declared maximum, are implausible (costs in
+    #: pounds, quantities, units)
+    max_value: float | None = None
+    #: a record an earlier current extract already holds (same record key): quarantine it
+    #: (never count it twice), replace the earlier extract, or refuse the file
+    duplicates: str = "quarantine"
+
+    def bounds(self, today: date | None = None) -> Bounds:
+        """The plausibility bounds of this ingest (`sources.columns.Bounds`)."""
+        latest = self.latest_date or fy_end(fy_of(today or date.today()) + 1)
+        if self.max_value is not None and not self.max_value > 0:
+            raise ConfigError(
+                f"--max-value must be positive, got {self.max_value}",
+                hint="give the largest plausible cost or quantity, e.g. 100000000",
+            )
+        return Bounds(latest, self.max_value or DEFAULT_MAX_VALUE)
 
 
 @dataclass(frozen=True)

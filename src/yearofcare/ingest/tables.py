@@ -1,7 +1,7 @@
 """How an ingest's new rows join what is stored: append, or replace a superseded load exactly.
 
 Rows trace to their load in one of two ways:
-- `activity`, `coded_event`, `assessment`, `survey_response` and `billed_line` carry ids
+- `activity`, `coded_event`, `assessment`, `survey_response`, `billed_line` and `delayed_discharge` carry ids
   prefixed by the load id (`l0a1b2c3d4e5-<record key>`), so a superseded load's rows are
   removed by prefix;
 - `person`, `registration` and `practice` have no such id: each load's rows are kept in a
@@ -32,6 +32,7 @@ ID_TABLES: dict[str, str] = {
     "assessment": "assessment_id",
     "survey_response": "response_id",
     "billed_line": "line_id",
+    "delayed_discharge": "record_id",
 }
 SHADOWED: dict[str, list[str]] = {
     "registration": ["person_id", "practice_code", "start_date"],
@@ -99,6 +100,21 @@ class Parts:
             self.add("ingest_person", load_id, obs)
             staged = self.run.staged("ingest_person")
             obs = staged.filter(staged.load_id == load_id)
+        keys = parsed.record_keys
+        if keys is not None and keys.num_rows:
+            n = keys.num_rows
+            self.add(
+                "ingest_record",
+                load_id,
+                pa.table(
+                    {
+                        "load_id": pa.array([load_id] * n, pa.string()),
+                        "source": pa.array([adapter.name] * n, pa.string()),
+                        "record_key": keys["_rk"],
+                        "person_id": keys["person_id"],
+                    }
+                ),
+            )
         if any(c.kind in ("dob", "postcode") for c in adapter.identifiers) and good is not None:
             self.add("link_key", load_id, self._link_keys(load_id, good, obs))
 
@@ -127,7 +143,7 @@ class Parts:
         present = self.present
         changed: set[str] = set(self.tables)
         keyed = {**ID_TABLES, **{f"ingest_{n}": "load_id" for n in ("person", *SHADOWED)}}
-        for name, col in {**keyed, "link_key": "load_id"}.items():
+        for name, col in {**keyed, "link_key": "load_id", "ingest_record": "load_id"}.items():
             if superseded and name in present:
                 run.write(name, _without(run.staged(name), col, superseded))
                 changed.add(name)
@@ -168,8 +184,10 @@ def _write_loads(store, present: set[str], run, load_rows: list[dict], supersede
         return
     old = store.table("ingest_load")
     by = {r["replaces"]: r["load_id"] for r in load_rows if r["replaces"]}
-    superseded_by = ibis.cases(
-        *[(old.load_id == s, n) for s, n in by.items()], else_=old.superseded_by
+    superseded_by = (
+        ibis.cases(*[(old.load_id == s, n) for s, n in by.items()], else_=old.superseded_by)
+        if by
+        else old.superseded_by
     )
     old = old.mutate(
         status=ibis.ifelse(old.load_id.isin(superseded), "superseded", old.status),

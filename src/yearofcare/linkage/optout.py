@@ -64,9 +64,10 @@ def apply_to_store(store, path: Path, key_file: Path) -> dict[str, int]:
     Covers every table with a `person_id` column (canonical, bookkeeping and derived), so
     derived outputs do not keep an opted-out person until they are next rebuilt.
     """
-    from yearofcare.linkage.pseudonym import load_key
+    from yearofcare.linkage.pseudonym import check_key, load_key
 
     key = load_key(key_file, store_dir=store.engine.data_dir)
+    check_key(store, key, key_file)
     listed = read_optouts(path, Hasher(key))
     opted_out = sorted(listed.pseudonyms)
     params = {"listed": listed.numbers, "invalid_lines": listed.invalid_lines}

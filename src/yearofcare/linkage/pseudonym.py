@@ -7,6 +7,7 @@ pseudonym cannot be reversed or recomputed from a guessed NHS number.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import secrets
 from collections.abc import Iterable
@@ -61,6 +62,39 @@ def load_key(path: Path, *, store_dir: Path | None = None) -> bytes:
             hint="use at least 16 bytes (32 recommended)",
         )
     return key
+
+
+#: The fixed text whose keyed hash identifies a key (never the key, nor anything derived from
+#: an identifier): stored at the first ingest, compared at every later one.
+FINGERPRINT_TEXT = b"yearofcare:linkage-key-fingerprint:v1"
+
+
+def fingerprint(key: bytes) -> str:
+    """The key's fingerprint: HMAC-SHA-256 of a fixed text with the key, first 16 hex."""
+    return hmac.new(key, FINGERPRINT_TEXT, hashlib.sha256).hexdigest()[:16]
+
+
+def check_key(store, key: bytes, key_file: Path) -> str | None:
+    """Refuse a key other than the one the store's pseudonyms were made with.
+
+    Returns the fingerprint to record when the store has none yet (its first ingest), else
+    None. Pseudonyms made with two keys never link: one person would become two, and an
+    opt-out would miss the rows made with the other key.
+    """
+    mine = fingerprint(key)
+    if not store.exists("linkage_key"):
+        return mine
+    t = store.table("linkage_key")
+    stored = set(store.to_pandas(t.select("fingerprint").distinct()).fingerprint)
+    if stored and mine not in stored:
+        raise ConfigError(
+            f"the linkage key {key_file} is not the key this store's pseudonyms were made "
+            f"with (key fingerprint {mine}; the store's is {', '.join(sorted(stored))})",
+            hint="pass the store's own key with --key-file (by default it sits beside the data "
+            "directory, in <data-dir>-secure/); a different key cannot link to what is stored. "
+            "To start again with a new key, use a new data directory",
+        )
+    return None if stored else mine
 
 
 class Hasher:

@@ -40,7 +40,9 @@ class Outcome:
     proj: mc.Projection
 
     def _base0(self, col: int | slice) -> np.ndarray:
-        return self.n[None, :] * self.mean0[:, :, col]
+        """Base-year totals: (R, C) for one column, (R, C, k) for a slice of k columns."""
+        m = self.mean0[:, :, col]
+        return m * (self.n[None, :, None] if m.ndim == 3 else self.n[None, :])
 
     def people(self) -> np.ndarray:
         r = self.mean0.shape[0]
@@ -246,6 +248,7 @@ def summary_frame(
     )
     rows["runs"] = runs
     rows["seed"] = seed
+    rows["suppressed"] = False  # written unsuppressed; the report's `prepare` suppresses
     return pd.DataFrame(rows)
 
 

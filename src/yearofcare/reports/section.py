@@ -44,6 +44,8 @@ SECTION_MODULES: tuple[str, ...] = (
     "yearofcare.contracts.report",
     "yearofcare.outcomes.report",
     "yearofcare.finance.report",
+    "yearofcare.planning.report",
+    "yearofcare.planning.rrr_report",
 )
 
 

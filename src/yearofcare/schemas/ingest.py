@@ -16,6 +16,7 @@ REJECT_REASONS: tuple[str, ...] = (
     "missing_required",
     "invalid_date",
     "impossible_date",
+    "implausible_date",
     "end_before_start",
     "invalid_number",
     "out_of_range",
@@ -184,6 +185,44 @@ def _shadow(canonical: TableSchema) -> TableSchema:
 ingest_registration = _shadow(canonical.registration)
 ingest_practice = _shadow(canonical.practice)
 
+ingest_record = table(
+    "ingest_record",
+    "one row per loaded record",
+    "The record key of every row each current load holds (an MD5 of the format's record key "
+    "values, e.g. EPIKEY, ATTENDKEY, ITEM_ID; every column where the file has no key), so a "
+    "later extract that repeats a record is caught at ingest: a corrected file under a new "
+    "name or an overlapping year-to-date extract never counts a record twice (policy: "
+    "--duplicates quarantine, replace or refuse).",
+    [
+        _LOAD_ID,
+        C("source", "string", "Extract format.", nullable=False),
+        C("record_key", "string", "MD5 of the record key values (32 hex).", nullable=False),
+        C("person_id", "string", "Keyed pseudonym of the record's person (for opt-outs)."),
+    ],
+    derived=True,
+    produced_by="`yoc ingest` (yearofcare.ingest)",
+)
+
+linkage_key = table(
+    "linkage_key",
+    "one row: the key the store's pseudonyms are made with",
+    "The fingerprint of the linkage key (HMAC-SHA-256 of a fixed text with the key, first 16 "
+    "hex characters; never the key), recorded by the first ingest. Every later ingest and "
+    "`yoc optout` compare their key's fingerprint and refuse another key.",
+    [
+        C(
+            "fingerprint",
+            "string",
+            "Keyed hash of a fixed text (identifies the key).",
+            nullable=False,
+        ),
+        C("run_id", "string", "The `run_log` run that recorded it.", nullable=False),
+        C("recorded_at", "timestamp", "When it was recorded (UTC).", nullable=False),
+    ],
+    derived=True,
+    produced_by="`yoc ingest` (yearofcare.linkage.pseudonym)",
+)
+
 link_key = table(
     "link_key",
     "one row per load × person × identifier combination",
@@ -262,6 +301,8 @@ TABLES = (
     ingest_person,
     ingest_registration,
     ingest_practice,
+    ingest_record,
+    linkage_key,
     link_key,
     link_candidate,
     link_summary,

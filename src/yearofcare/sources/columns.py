@@ -22,6 +22,22 @@ from yearofcare.sources.mapping import Mapping
 
 MIN_DATE = date(1890, 1, 1)
 MAX_DATE = date(2099, 12, 31)
+#: Whole numbers beyond this are out of range: float64 holds every integer up to 2**53 exactly,
+#: and the int64 cast of anything larger may overflow.
+INT_LIMIT = 2**53
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Plausibility bounds (issue 10): dates after `latest` and numbers above `max_value` (in a
+    column with no declared maximum: costs in pounds, quantities, units) are out of bounds. A
+    required column's out-of-bound value quarantines the row; an optional one is blanked and
+    the correction recorded."""
+
+    latest: date = MAX_DATE
+    max_value: float = 1e12
+
+
 VALUE_CHARS = 60
 #: Reasons that quarantine the row even when the column is optional.
 QUARANTINE_ALWAYS = ("duplicate", "malformed_row", "excluded", "end_before_start")
@@ -84,11 +100,26 @@ def _cases(branches: list[tuple[ibis.BooleanValue, object]]) -> ibis.StringValue
     return ibis.cases(*out, else_=ibis.null("string"))
 
 
+_TYPES = {"date": "date", "int": "int64", "float": "float64"}
+
+
+def absent(col: RawColumn) -> Checked:
+    """An optional column the file does not have: NULL of its type, nothing to check."""
+    typ = _TYPES.get(col.kind, "string")
+    return Checked(col.name, False, {}, lambda p: ibis.null(typ), None)
+
+
 def check_column(
-    col: RawColumn, value: ibis.StringValue, raw: ibis.Value, adapter: Adapter, mapping: Mapping
+    col: RawColumn,
+    value: ibis.StringValue,
+    raw: ibis.Value,
+    adapter: Adapter,
+    mapping: Mapping,
+    bounds: Bounds = Bounds(),
 ) -> Checked:
     """Typing and checks for non-identifier column `col` (blanked value `value`)."""
     name, kind, req = col.name, col.kind, col.required
+    latest = min(bounds.latest, MAX_DATE)
     v_name = f"__v_{name}"
     pre: dict[str, ibis.Value] = {v_name: value}
     if kind == "date":
@@ -99,7 +130,7 @@ def check_column(
         def _parts(p: ibis.Table):
             v, d = p[v_name], p[p_name]
             nulls, invalid = _isin(v, adapter.null_dates), _isin(v, adapter.invalid_dates)
-            return v, d, nulls, invalid, d.between(MIN_DATE, MAX_DATE)
+            return v, d, nulls, invalid, d.between(MIN_DATE, latest)
 
         def typed(p: ibis.Table) -> ibis.Value:
             _v, d, nulls, invalid, ok = _parts(p)
@@ -120,7 +151,9 @@ def check_column(
                     (v.isnull(), ibis.null("string")),
                     (invalid, "invalid_date"),
                     (d.isnull(), "invalid_date"),
-                    (~ok, "impossible_date"),
+                    (d < MIN_DATE, "impossible_date"),
+                    (d > MAX_DATE, "impossible_date"),
+                    (~ok, "implausible_date"),
                 ]
             )
 
@@ -133,7 +166,11 @@ def check_column(
             pre,
             typed,
             error,
-            {"impossible_date": f" is outside {MIN_DATE} to {MAX_DATE}"},
+            {
+                "impossible_date": f" is outside {MIN_DATE} to {MAX_DATE}",
+                "implausible_date": f" is after {latest}, the latest plausible date (an "
+                "extract's dates cannot be in the future; --latest-date states another)",
+            },
             f" is not a valid date (expected {expected})",
             raw,
         )
@@ -141,14 +178,15 @@ def check_column(
         n_name = f"__n_{name}"
         pre[n_name] = value.try_cast("float64")
 
+        maximum = col.maximum if col.maximum is not None else bounds.max_value
+        if kind == "int":
+            maximum = min(maximum, INT_LIMIT)
+        minimum = col.minimum if col.minimum is not None else -maximum
+
         def in_range(n: ibis.NumericValue) -> list[ibis.BooleanValue]:
-            conds = []
-            if col.minimum is not None:
-                conds.append(n >= col.minimum)
-            if col.maximum is not None:
-                conds.append(n <= col.maximum)
+            conds = [n >= minimum, n <= maximum]
             if kind == "int":
-                conds.append(n.round(0) == n)
+                conds.append(n % 1 == 0)  # not round(): its int64 cast overflows on 1e20
             return conds
 
         def typed(p: ibis.Table) -> ibis.Value:
@@ -165,19 +203,14 @@ def check_column(
                 (v.isnull(), ibis.null("string")),
                 (n.isnull() | n.isnan() | n.isinf(), "invalid_number"),
             ]
+            branches += [(n < minimum, "out_of_range"), (n > maximum, "out_of_range")]
             if kind == "int":
-                branches.append((n.round(0) != n, "invalid_number"))
-            if col.minimum is not None:
-                branches.append((n < col.minimum, "out_of_range"))
-            if col.maximum is not None:
-                branches.append((n > col.maximum, "out_of_range"))
+                branches.append((n % 1 != 0, "invalid_number"))
             return _cases(branches)
 
-        limits = []
-        if col.minimum is not None:
-            limits.append(f"at least {col.minimum:g}")
-        if col.maximum is not None:
-            limits.append(f"at most {col.maximum:g}")
+        limits = [f"at least {minimum:g}", f"at most {maximum:g}"]
+        if col.maximum is None:
+            limits[1] += ", the largest plausible value; --max-value sets another"
         return Checked(
             name,
             req,

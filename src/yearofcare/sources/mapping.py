@@ -4,7 +4,7 @@ A mapping file is YAML, validated on load::
 
     source: hes_apc                 # optional: refuse the file for any other format
     delimiter: "|"                  # otherwise detected among , | and tab
-    encoding: latin-1               # utf-8 (default), latin-1 or utf-16
+    encoding: windows-1252          # utf-8 (default), windows-1252 (= latin-1), utf-16
     columns:                        # contract column: column name in this file
       ADMIDATE: ADMISSION_DATE
       NEWNHSNO: NHS_NUMBER
@@ -28,8 +28,7 @@ from pydantic import Field, field_validator
 from yearofcare.config import ConfigModel, load_yaml
 from yearofcare.errors import ConfigError
 from yearofcare.sources.base import Adapter
-
-ENCODINGS = ("utf-8", "latin-1", "utf-16")
+from yearofcare.sources.text import ENCODINGS, canonical_encoding
 
 
 class Mapping(ConfigModel):
@@ -60,10 +59,12 @@ class Mapping(ConfigModel):
     @field_validator("encoding")
     @classmethod
     def _known_encoding(cls, v: str) -> str:
-        norm = v.lower().replace("_", "-")
-        norm = {"utf8": "utf-8", "latin1": "latin-1", "iso-8859-1": "latin-1"}.get(norm, norm)
+        norm = canonical_encoding(v)
         if norm not in ENCODINGS:
-            raise ValueError(f"encoding {v!r} is not supported; use one of {', '.join(ENCODINGS)}")
+            raise ValueError(
+                f"encoding {v!r} is not supported; use one of {', '.join(ENCODINGS)} "
+                "(latin-1 and iso-8859-1 read as windows-1252)"
+            )
         return norm
 
 
@@ -97,3 +98,83 @@ def check_against(mapping: Mapping, adapter: Adapter, path: Path | None) -> None
     for name in mapping.date_formats:
         if adapter.column(name).kind not in ("date", "dob"):
             raise ConfigError(f"{where}, date_formats: {name} is not a date column")
+        _check_formats(where, name, mapping.date_formats[name])
+    _check_columns(where, mapping, adapter)
+
+
+def _check_columns(where: str, mapping: Mapping, adapter: Adapter) -> None:
+    """Each file column feeds one format column, and an identifier's column never feeds a
+    column that is stored as it is (that would store raw NHS numbers, dates of birth or
+    postcodes beside the pseudonyms)."""
+    from yearofcare.sources import field_names
+
+    alternatives = field_names.load().alternatives(adapter)
+    spelled = {  # every name a column is read under when the mapping does not rename it
+        n.upper(): c.name
+        for c in adapter.columns
+        if c.name not in mapping.columns
+        for n in (c.name, *alternatives.get(c.name, ()))
+    }
+    used: dict[str, str] = {}
+    for col, file_col in mapping.columns.items():
+        key = file_col.strip().upper()
+        other = used.get(key) or spelled.get(key)
+        if other is not None and other != col:
+            raise ConfigError(
+                f"{where}, columns: {col} and {other} would both read the file column {file_col!r}",
+                hint=f"each file column feeds one column of the {adapter.name} format: map "
+                f"{col} to its own column (or map {other} elsewhere)",
+            )
+        used[key] = col
+        c = adapter.column(col)
+        owner = next(
+            (
+                i.name
+                for i in adapter.identifiers
+                if i.name != col
+                and key
+                in {
+                    n.upper()
+                    for n in (
+                        i.name,
+                        mapping.columns.get(i.name, i.name),
+                        *alternatives.get(i.name, ()),
+                    )
+                }
+            ),
+            None,
+        )
+        if owner is not None and not c.is_identifier:
+            raise ConfigError(
+                f"{where}, columns: {col} is mapped to {file_col!r}, the {owner} identifier "
+                f"column: its raw values would be stored in {col}",
+                hint=f"map {col} to the file's own {col} column; identifiers are only read "
+                "by the pseudonymising step",
+            )
+
+
+def _check_formats(where: str, name: str, formats: tuple[str, ...]) -> None:
+    """Each date format must be one DuckDB's strptime understands (tried on the format's own
+    rendering of a date, so a typo fails here rather than part-way through a file)."""
+    import duckdb
+
+    if not formats:
+        raise ConfigError(f"{where}, date_formats: {name} has no formats", hint='e.g. ["%d/%m/%Y"]')
+    con = duckdb.connect()
+    try:
+        for fmt in formats:
+            bad = "%" not in fmt
+            if not bad:
+                try:
+                    con.execute("SELECT strftime(DATE '2024-05-17', ?)", [fmt]).fetchall()
+                    con.execute("SELECT try_strptime('2024', ?)", [fmt]).fetchall()
+                except duckdb.Error:
+                    bad = True
+            if bad:
+                raise ConfigError(
+                    f"{where}, date_formats: {name}: {fmt!r} is not a date format",
+                    hint="use strptime codes, e.g. %d/%m/%Y for 17/05/2024, %Y%m%d for "
+                    "20240517 (https://duckdb.org/docs/sql/functions/dateformat)",
+                )
+    finally:
+        con.close()

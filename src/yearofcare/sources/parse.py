@@ -17,6 +17,7 @@ pseudonymised, typed rows and masked rejects leave the scratch.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -30,12 +31,15 @@ import sqlglot.expressions as sge
 from yearofcare.linkage import groups, identity
 from yearofcare.linkage.optout import OptOuts
 from yearofcare.linkage.pseudonym import Hasher
+from yearofcare.sources import text
 from yearofcare.sources.base import Adapter
 from yearofcare.sources.columns import (
     MIN_DATE,
     QUARANTINE_ALWAYS,
     VALUE_CHARS,
+    Bounds,
     Checked,
+    absent,
     blank,
     check_column,
     parse_date,
@@ -61,6 +65,10 @@ class ParseOptions:
     folder: Path  # where the parsed rows are written (the run's scratch)
     optouts: OptOuts | None = None
     late_before: date | None = None  # rows whose date column is earlier count as late
+    bounds: Bounds = field(default_factory=Bounds)  # plausibility bounds (dates, amounts)
+    #: rows whose record an earlier extract holds: (record keys: _row, _rk, person_id; the
+    #: key's label) → (_row, _dup_load: "file … (load …)") to quarantine, or None
+    prior: Callable[[pa.Table, str], pa.Table | None] | None = None
 
 
 @dataclass
@@ -74,6 +82,8 @@ class Parsed:
     fixes: pa.Table | None = None  # rows whose person is another row's (`_identity_fixes`)
     duplicates: pa.Table | None = None  # `_row`, `_dup_of`: rows repeating a record key
     columns: tuple[str, ...] = ()
+    #: the record key of every loaded row (`_rk`, `person_id`), for `ingest_record`
+    record_keys: pa.Table | None = None
 
     def good(self, backend) -> ibis.Table:
         """The rows to load, read on the store's engine (`backend.read_parquet`)."""
@@ -122,20 +132,26 @@ def _with_rowid(con, table: str, offset: int) -> ibis.Table:
     return con.sql(query.sql("duckdb"), dialect="duckdb")
 
 
-def read_raw(con, facts: FileFacts, adapter: Adapter, name: str) -> tuple[ibis.Table, list]:
+def read_raw(
+    con, facts: FileFacts, adapter: Adapter, name: str, folder: Path
+) -> tuple[ibis.Table, list]:
     """The file as text: `_row` (its line in the file) and one column per contract column.
 
     CSV files are read once, in parallel, into a private temporary table (`name`); every
-    later step scans that table. Returns the table and the malformed rows as (line, column,
-    message) tuples.
+    later step scans that table. A file that is not UTF-8, or whose line ends are CR-only or
+    mixed, is read from a UTF-8, LF copy in `folder` (`sources.text`). Returns the table and
+    the malformed rows as (line, column, message) tuples.
     """
     present = [c.name for c in adapter.columns if c.name in facts.resolved]
     if facts.kind == "parquet":
         src = con.read_parquet(str(facts.path), table_name=name, file_row_number=True)
         cols = {c: src[facts.resolved[c]].cast("string") for c in present}
         return src.select(_row=src.file_row_number + 1, **cols), []
+    path = facts.path
+    if facts.needs_copy:
+        path = text.normalise(path, facts.encoding, folder / f"{name}.utf8.csv")
     view = con.read_csv(
-        str(facts.path),
+        str(path),
         table_name=f"{name}_csv",
         header=True,
         delim=facts.delimiter,
@@ -145,7 +161,7 @@ def read_raw(con, facts: FileFacts, adapter: Adapter, name: str) -> tuple[ibis.T
         auto_detect=False,
         ignore_errors=True,
         null_padding=False,
-        encoding={"latin-1": "latin-1", "utf-16": "utf-16"}.get(facts.encoding, "utf-8"),
+        encoding="utf-8",
         max_line_size=4194304,
         store_rejects=True,
         rejects_table=f"{name}_rejects",
@@ -153,6 +169,8 @@ def read_raw(con, facts: FileFacts, adapter: Adapter, name: str) -> tuple[ibis.T
     )
     con.create_table(name, view.select(**{c: view[facts.resolved[c]] for c in present}), temp=True)
     con.drop_view(f"{name}_csv")
+    if path != facts.path:
+        path.unlink(missing_ok=True)  # the copy is in the table now
     rej = con.table(f"{name}_rejects")
     rej = rej.group_by("line").aggregate(
         col=rej.column_name.arbitrary(), msg=(rej.error_type + ": " + rej.error_message).arbitrary()
@@ -185,7 +203,7 @@ def read_raw(con, facts: FileFacts, adapter: Adapter, name: str) -> tuple[ibis.T
 def parse(con, facts: FileFacts, adapter: Adapter, mapping: Mapping, opts: ParseOptions) -> Parsed:
     """Read, pseudonymise, type and check one file; see the module docstring."""
     name = f"raw_{opts.load_id}"
-    src, malformed = read_raw(con, facts, adapter, name)
+    src, malformed = read_raw(con, facts, adapter, name, opts.folder)
     nulls = (*adapter.null_values, *mapping.null_values)
     text = {c.name: blank(src[c.name], nulls) for c in adapter.columns if c.name in src.columns}
     values: dict[str, ibis.Value] = {}
@@ -208,9 +226,12 @@ def parse(con, facts: FileFacts, adapter: Adapter, mapping: Mapping, opts: Parse
     for c in adapter.columns:
         if c.is_identifier:
             continue
+        if c.name not in j.columns and not c.required:
+            checked[c.name] = absent(c)
+            continue
         value = text.get(c.name, ibis.null("string"))
         raw = j[c.name] if c.name in j.columns else ibis.null("string")
-        checked[c.name] = check_column(c, value, raw, adapter, mapping)
+        checked[c.name] = check_column(c, value, raw, adapter, mapping, opts.bounds)
     # layer 1: per-row values computed once (blanked text, parsed dates, numbers, codes)
     pre: dict[str, ibis.Value] = {"_row": j._row, **ident.columns}
     for raw_name, err in ident.errors.items():
@@ -272,14 +293,39 @@ def parse(con, facts: FileFacts, adapter: Adapter, mapping: Mapping, opts: Parse
     parsed = con.read_parquet(str(path), table_name=f"{name}_parsed")
     keys, label = _record_key(adapter, facts)
     dups = _duplicates(con, parsed, keys)
+    # the record key of every row still to load, and rows an earlier extract already holds
+    rk = parsed.mutate(_rk=_record_hash(parsed, keys))
+    if dups is not None:
+        rk = rk.anti_join(ibis.memtable(dups.select(["_row"])), "_row")
+    rk = rk.filter(~rk._optout & ~rk[_HARD])
+    if "person_id" in keys:  # a row identified by nothing but itself is no one's record
+        rk = rk.filter(rk.person_id.notnull())
+    record_keys = con.to_pyarrow(rk.select("_row", "_rk", "person_id"))
+    earlier = opts.prior(record_keys, label) if opts.prior is not None else None
+    if earlier is not None and earlier.num_rows:
+        record_keys = record_keys.filter(
+            pc.invert(pc.is_in(record_keys["_row"], value_set=earlier["_row"]))
+        )
+        found = earlier.select(["_row"]).append_column(
+            "_dup_of", pa.nulls(earlier.num_rows, pa.int64())
+        )
+        dups = found if dups is None else pa.concat_tables([dups, found])
+    else:
+        earlier = None
     marked = parsed
     if dups is not None:
         marked = parsed.left_join(ibis.memtable(dups), "_row")
         marked = marked.select(*parsed.columns, _dup_of=marked._dup_of)
     else:
         marked = parsed.mutate(_dup_of=ibis.null("int64"))
+    if earlier is not None:
+        marked = marked.left_join(ibis.memtable(earlier), "_row")
+        marked = marked.select(*parsed.columns, "_dup_of", _dup_load=marked._dup_load)
+    else:
+        marked = marked.mutate(_dup_load=ibis.null("string"))
     marked = marked.mutate(
-        _quarantined=~marked._optout & (marked[_HARD] | marked._dup_of.notnull())
+        _quarantined=~marked._optout
+        & (marked[_HARD] | marked._dup_of.notnull() | marked._dup_load.notnull())
     )
     rejects = _rejects(con, marked, checked, ident, adapter, keys, label, malformed, name)
     counts = _counts(con, marked, adapter, opts, len(malformed), rejects)
@@ -288,7 +334,24 @@ def parse(con, facts: FileFacts, adapter: Adapter, mapping: Mapping, opts: Parse
     stats = {"rows_late": counts.pop("rows_late"), **_stats(con, good, fixes)}
     columns = ("_row", *identity.OUTPUT_TYPES, *typed)
     con.drop_view(f"{name}_parsed", force=True)
-    return Parsed(path, rejects, counts, stats, fixes, dups, columns)
+    parsed_ = Parsed(path, rejects, counts, stats, fixes, dups, columns)
+    parsed_.record_keys = record_keys.drop(["_row"])
+    return parsed_
+
+
+@ibis.udf.scalar.builtin(name="md5")
+def _md5(value: str) -> str:
+    """DuckDB's md5 (hex)."""
+
+
+def _record_hash(t: ibis.Table, keys: list[str]) -> ibis.StringValue:
+    """A row's record key as one value: MD5 of its key values (unit-separator joined, NULL as
+    an empty marker), the same in every load of the format, so extracts can be compared."""
+    parts = [t[k].cast("string").fill_null("\x1e") for k in keys]
+    joined = parts[0]
+    for p in parts[1:]:
+        joined = joined + "\x1f" + p
+    return _md5(joined)
 
 
 def _record_key(adapter: Adapter, facts: FileFacts) -> tuple[list[str], str]:
@@ -323,9 +386,20 @@ def _rejects(
 ) -> pa.Table:
     """One row per problem found: row, column, reason, message, value (masked for identifiers)
     and whether the row was quarantined or the value corrected (blanked)."""
-    bad = t.filter(~t._optout & (t[_BAD] | t._dup_of.notnull()))
+    bad = t.filter(~t._optout & (t[_BAD] | t._dup_of.notnull() | t._dup_load.notnull()))
     live = con.create_table(f"{name}_bad", bad, temp=True)  # few rows: scanned once per check
     parts = []
+    # which checks found anything (one pass): only those get a part, so the union stays
+    # small however many columns the format declares
+    flags = {f"__e_{col}": live[f"__e_{col}"].notnull() for col, c in checked.items() if c.error}
+    flags.update({f"__e_{r}": live[f"__e_{r}"].notnull() for r in ident.errors})
+    flags.update({f"_rule_{i}": live[f"_rule_{i}"] for i in range(len(adapter.rules))})
+    found_any = (
+        con.to_pyarrow(live.aggregate(**{k: v.any() for k, v in flags.items()})).to_pylist()[0]
+        if flags
+        else {}
+    )
+    hit = {k for k, v in found_any.items() if v}
 
     def part(rows: ibis.Table, column, reason, message, value, act) -> None:
         parts.append(
@@ -340,17 +414,21 @@ def _rejects(
         )
 
     for col, c in checked.items():
-        if c.error is not None:
+        if c.error is not None and f"__e_{col}" in hit:
             rows = live.filter(live[f"__e_{col}"].notnull())
             e, raw = rows[f"__e_{col}"], rows[f"__r_{col}"]
             act = ibis.ifelse(rows._quarantined, "quarantined", "corrected")
             part(rows, col, e, c.message(e, raw), raw.left(VALUE_CHARS), act)
     for raw_name, err in ident.errors.items():
+        if f"__e_{raw_name}" not in hit:
+            continue
         rows = live.filter(live[f"__e_{raw_name}"].notnull())
         act = ibis.ifelse(rows._quarantined, "quarantined", "corrected")
         msg = ibis.literal(err.message)
         part(rows, raw_name, rows[f"__e_{raw_name}"], msg, ibis.null("string"), act)
     for i, rule in enumerate(adapter.rules):
+        if f"_rule_{i}" not in hit:
+            continue
         rows = live.filter(live[f"_rule_{i}"])
         part(
             rows,
@@ -366,6 +444,15 @@ def _rejects(
         keys[0] if label != "every column" else "",
         ibis.literal("duplicate"),
         "duplicate of row " + rows._dup_of.cast("string") + f" (same {label})",
+        ibis.null("string"),
+        ibis.literal("quarantined"),
+    )
+    rows = live.filter(live._dup_load.notnull())
+    part(
+        rows,
+        keys[0] if label != "every column" else "",
+        ibis.literal("duplicate"),
+        f"the same record (same {label}) is already loaded from " + rows._dup_load,
         ibis.null("string"),
         ibis.literal("quarantined"),
     )
@@ -408,7 +495,9 @@ def _counts(con, t: ibis.Table, adapter: Adapter, opts: ParseOptions, malformed:
         token_linked=t.count(where=live & (t._id_kind == "token")),
         rows_loaded=t.count(where=good),
         rows_quarantined=t.count(where=t._quarantined),
-        rows_duplicate=t.count(where=t._quarantined & t._dup_of.notnull()),
+        rows_duplicate=t.count(
+            where=t._quarantined & (t._dup_of.notnull() | t._dup_load.notnull())
+        ),
         rows_late=t.count(where=good & late),
     )
     row = con.to_pyarrow(agg).to_pylist()[0]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from yearofcare.errors import InputError
-from yearofcare.sources import field_names
+from yearofcare.sources import field_names, text
 from yearofcare.sources.base import Adapter
 from yearofcare.sources.mapping import Mapping
 
@@ -46,9 +46,16 @@ class FileFacts:
     resolved: dict[str, str]
     ends_with_newline: bool
     kind: str = "csv"
+    #: line ends: lf, crlf, cr or mixed (`sources.text`)
+    newline: str = "lf"
     #: contract column → (file column used, other spellings present and not used), for every
     #: column read under another published spelling or found in more than one
     spellings: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    @property
+    def needs_copy(self) -> bool:
+        """Whether the reader must read a UTF-8, LF copy (`sources.text.normalise`)."""
+        return self.kind == "csv" and text.needs_copy(self.encoding, self.newline)
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -91,6 +98,12 @@ def hash_file(path: Path) -> tuple[str, int]:
 def inspect_file(path: Path, adapter: Adapter, mapping: Mapping) -> FileFacts:
     """Preflight one file against the adapter's contract (see module docstring)."""
     path = Path(path)
+    if path.is_dir():
+        raise InputError(
+            f"{path} is a folder, not a file",
+            hint=f"give the files in it (e.g. {path}/*.csv), or load the folder by its plan "
+            "with --plan",
+        )
     if not path.is_file():
         raise InputError(f"file {path} not found", hint="check the path; globs must match files")
     with path.open("rb") as fh:
@@ -105,9 +118,10 @@ def inspect_file(path: Path, adapter: Adapter, mapping: Mapping) -> FileFacts:
         )
     if head.startswith(b"PAR1") and adapter.name == "canonical":
         return _inspect_parquet(path, adapter, mapping)
-    _check_not_binary(path, head, mapping.encoding)
-    encoding = mapping.encoding
-    sha, size, newline_end = _stream_check(path, encoding, adapter, mapping)
+    bom, _ = text.from_bom(head)
+    encoding = bom or mapping.encoding
+    _check_not_binary(path, head, encoding)
+    scan = _stream_check(path, encoding, mapping)
     header_line = _first_line(head, encoding)
     if not header_line.strip():
         raise _fail(
@@ -120,10 +134,19 @@ def inspect_file(path: Path, adapter: Adapter, mapping: Mapping) -> FileFacts:
     delimiter = _choose_delimiter(path, header_line, adapter, mapping)
     header = _parse_header(path, header_line, delimiter)
     resolved, spellings = _resolve(path, header, adapter, mapping, delimiter)
-    if not newline_end:
-        _check_last_line(path, header, delimiter, encoding)
+    if not scan.ends_with_newline:
+        _check_last_line(path, header, delimiter, encoding, scan.newlines.lines)
     return FileFacts(
-        path, size, sha, encoding, delimiter, header, resolved, newline_end, spellings=spellings
+        path,
+        scan.size,
+        scan.sha256,
+        encoding,
+        delimiter,
+        header,
+        resolved,
+        scan.ends_with_newline,
+        spellings=spellings,
+        newline=scan.newlines.style,
     )
 
 
@@ -153,11 +176,11 @@ def _check_not_binary(path: Path, head: bytes, encoding: str) -> None:
                 f"the file is {what}, not delimited text",
                 hint="export the extract as CSV (the canonical source also reads Parquet)",
             )
-    if encoding == "utf-16":
+    if encoding.startswith("utf-16"):
         return
     nul = head.find(b"\x00")
     if nul >= 0:
-        row = head.count(b"\n", 0, nul) + 1
+        row = len(text.NEWLINE.findall(head[:nul].decode("latin-1"))) + 1
         raise _fail(
             path,
             row,
@@ -169,26 +192,48 @@ def _check_not_binary(path: Path, head: bytes, encoding: str) -> None:
 
 
 def _first_line(head: bytes, encoding: str) -> str:
-    text = head.decode(encoding, errors="replace")
-    line = text.split("\n", 1)[0].rstrip("\r")
+    if encoding.startswith("utf-16"):
+        head = head[: len(head) // 2 * 2]
+    line = text.NEWLINE.split(text.decode(head, encoding), maxsplit=1)[0]
     return line.lstrip("\ufeff")
 
 
-def _stream_check(
-    path: Path, encoding: str, adapter: Adapter, mapping: Mapping
-) -> tuple[str, int, bool]:
-    """Hash the file and, for UTF-8, prove every byte decodes (naming the row and column)."""
+@dataclass
+class _Scan:
+    sha256: str
+    size: int
+    ends_with_newline: bool
+    newlines: text.Newlines
+
+
+def _stream_check(path: Path, encoding: str, mapping: Mapping) -> _Scan:
+    """Hash the file, count its line ends, find any NUL and prove every byte decodes in
+    `encoding` (naming the row and column of the first that does not)."""
     digest = hashlib.sha256()
     size = 0
     carry = b""
-    last = b""
-    lines_before = 0
+    last = ""
+    lines = text.Newlines()
+    dec = None if encoding == "utf-8" else text.decoder(encoding)
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
-            last = chunk
-            if encoding != "utf-8":
+            if dec is not None:
+                try:
+                    decoded = dec.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    raise _fail(
+                        path,
+                        lines.lines + 1,
+                        None,
+                        f"bytes are not valid {encoding} (near byte {size - len(chunk) + exc.start})",
+                        hint="re-export the extract, or set the right `encoding:` in a mapping "
+                        "file (utf-8, windows-1252 / latin-1, utf-16)",
+                    ) from None
+                _check_nul(path, decoded, "\x00", lines)
+                lines.add(decoded)
+                last = decoded[-1:] or last
                 continue
             data = carry + chunk
             try:
@@ -200,22 +245,43 @@ def _stream_check(
                     try:
                         data.decode("utf-8")
                     except UnicodeDecodeError as inner:
-                        _encoding_error(path, data, inner.start, lines_before, mapping)
+                        _encoding_error(path, data, inner.start, lines.lines, mapping)
                 else:
-                    _encoding_error(path, data, exc.start, lines_before, mapping)
-            lines_before += data.count(b"\n")
+                    _encoding_error(path, data, exc.start, lines.lines, mapping)
+            _check_nul(path, data, b"\x00", lines)
+            lines.add(data)
+            last = data[-1:].decode("latin-1") or last
     if carry:
-        _encoding_error(path, carry, 0, lines_before, mapping)
-    return digest.hexdigest(), size, last.endswith(b"\n")
+        _encoding_error(path, carry, 0, lines.lines, mapping)
+    return _Scan(digest.hexdigest(), size, last in ("\n", "\r"), lines)
+
+
+def _check_nul(path: Path, data, nul, lines: text.Newlines) -> None:
+    at = data.find(nul)
+    if at < 0:
+        return
+    before = data[:at]
+    if isinstance(before, bytes):
+        before = before.decode("latin-1")
+    row = lines.lines + len(text.NEWLINE.findall(before)) + 1
+    raise _fail(
+        path,
+        row,
+        None,
+        "a NUL byte (\\x00) in the text; delimited text never holds one",
+        hint="the export or transfer damaged the file: re-export it, or remove the NUL bytes "
+        "(e.g. `tr -d '\\000'`) if the rest of the file is sound",
+    )
 
 
 def _encoding_error(path: Path, data: bytes, offset: int, lines_before: int, mapping: Mapping):
-    row = lines_before + data.count(b"\n", 0, offset) + 1
-    line_start = data.rfind(b"\n", 0, offset) + 1
+    row = lines_before + len(text.NEWLINE.findall(data[:offset].decode("latin-1"))) + 1
+    line_start = max(data.rfind(b"\n", 0, offset), data.rfind(b"\r", 0, offset)) + 1
     prefix = data[line_start:offset]
     delimiter = (mapping.delimiter or ",").encode()
     with path.open("rb") as fh:
-        header = fh.readline().decode("utf-8", errors="replace").strip().lstrip("\ufeff")
+        head = fh.read(1 << 16)
+    header = _first_line(head, "utf-8").strip()
     names = header.split(mapping.delimiter or _sniff(header))
     field = prefix.count(delimiter)
     column = names[field] if field < len(names) else f"field {field + 1}"
@@ -225,8 +291,8 @@ def _encoding_error(path: Path, data: bytes, offset: int, lines_before: int, map
         row,
         column,
         f"bytes {bad!r} are not valid UTF-8 (found at byte {offset} of the line's chunk)",
-        hint="re-export as UTF-8, or set `encoding: latin-1` in a mapping file if the "
-        "extract is Latin-1/Windows-1252",
+        hint="re-export as UTF-8, or set `encoding: windows-1252` (or latin-1, read the same "
+        "way) in a mapping file if the extract is Windows-1252/Latin-1",
     )
 
 
@@ -235,7 +301,7 @@ def _sniff(header: str) -> str:
 
 
 def _match_count(header_line: str, delimiter: str, wanted: set[str]) -> int:
-    names = {n.strip().strip('"').upper() for n in header_line.split(delimiter)}
+    names = {n.strip().strip('"').strip().upper() for n in header_line.split(delimiter)}
     return len(names & wanted)
 
 
@@ -375,15 +441,17 @@ def _resolve(
     return resolved, spellings
 
 
-def _check_last_line(path: Path, header: tuple[str, ...], delimiter: str, encoding: str) -> None:
+def _check_last_line(
+    path: Path, header: tuple[str, ...], delimiter: str, encoding: str, total_lines: int
+) -> None:
     n_fields = len(header)
     size = path.stat().st_size
     with path.open("rb") as fh:
         fh.seek(max(0, size - (1 << 20)))
         tail = fh.read()
-        fh.seek(0)
-        total_lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(CHUNK), b""))
-    last = tail.rsplit(b"\n", 1)[-1].decode(encoding, errors="replace").rstrip("\r")
+    if encoding.startswith("utf-16"):
+        tail = tail[len(tail) % 2 :]
+    last = text.NEWLINE.split(text.decode(tail, encoding))[-1]
     if total_lines == 0:
         raise _fail(
             path,

@@ -66,7 +66,11 @@ def test_selection_review_and_annual_update(store, tmp_path):
     opts = {"cohorts": cohorts, "cohort": "multi"}
     sel = run_select(store, CohortOptions(**opts, fy=2023, out_dir=tmp_path / "review"))
     assert (sel.proposed, sel.practices) == (5, 2)  # a–e; f has one LTC
-    listed = (tmp_path / "review" / "multi" / "2023" / "review_P2.csv").read_text().splitlines()
+    listed = (
+        (tmp_path / "review" / "multi" / "2023" / "review_P2.csv")
+        .read_text(encoding="utf-8-sig")
+        .splitlines()
+    )
     assert listed[0] == "person_id,practice_code,facts,decision,decided_on,reviewer,reason"
     assert listed[1].startswith("b,P2,ltc_count=5,")
     rev = run_review(store, CohortOptions(**opts, fy=2023, decisions=decisions))

@@ -78,6 +78,13 @@ def _frame(ctx: PageContext, years: list[int] | None = None, *, need: bool = Tru
     return need_frame(py, table)
 
 
+def _sum_if(t: ibis.Table, column: str) -> ibis.Value:
+    """Σ column, or empty when person_year was built before the column existed."""
+    if column not in t.columns:
+        return ibis.null("float64")
+    return t[column].fill_null(0).sum()
+
+
 def _profile(t: ibis.Table, hit: ibis.BooleanValue) -> ibis.Table:
     sums = {f"cost_{g}": amount(t[f"cost_{g}"]).sum() for g in COST_GROUPS}
     return t.group_by(
@@ -85,8 +92,8 @@ def _profile(t: ibis.Table, hit: ibis.BooleanValue) -> ibis.Table:
     ).aggregate(
         people=t.count(),
         cost_total=amount(t.cost_total).sum(),
-        emergency=t.n_emergency.fill_null(0).sum(),
-        bed_days=t.bed_days_acute.fill_null(0).sum(),
+        emergency=_sum_if(t, "n_emergency"),
+        bed_days=_sum_if(t, "bed_days_acute"),
         ltc_total=t.ltc_count.fill_null(0).sum(),
         **sums,
     )
@@ -105,6 +112,12 @@ def build(ctx: PageContext) -> PageData:
         return PageData(error=f"cannot read the rule: {str(exc)[:200]}", sources=["person_year"])
     try:
         return _explore(ctx, rule)
+    except AttributeError as exc:  # Ibis: a column the rule reads is not in this store
+        return PageData(
+            error=f"{exc}: person_year in this store was built by an earlier version of yoc; "
+            "run `yoc build` (and `yoc risk score`) again",
+            sources=["person_year"],
+        )
     except (duckdb.Error, OverflowError, TypeError) as exc:
         # a rule that parses but cannot be computed: a number beyond 64 bits (Ibis refuses the
         # literal with a TypeError) or an overflow in the engine
@@ -165,10 +178,12 @@ def _summary(sel, prof, people: int, everyone: int) -> TableView:
                 ),
                 "mean_ltcs": float(sel.ltc_total.sum()) / people if people else float("nan"),
                 "emergency_per_1000": (
-                    1000 * float(sel.emergency.sum()) / people if people else float("nan")
+                    1000 * float(sel.emergency.sum(min_count=1)) / people
+                    if people
+                    else float("nan")
                 ),
                 "bed_days_per_person": (
-                    float(sel.bed_days.sum()) / people if people else float("nan")
+                    float(sel.bed_days.sum(min_count=1)) / people if people else float("nan")
                 ),
             }
         ]
