@@ -57,6 +57,10 @@ def test_demo_population_reproduces_kent_findings(demo):
     assert 4.5 < prevalence["Asthma"] < 8.5
     report = store.engine.data_dir / "reports" / "analysis_report.html"
     assert report.exists() and (store.engine.data_dir / "reports" / "analysis_tables.xlsx").exists()
+    # issue 9: the report states its analysis population and the price uplift the build used
+    html = report.read_text(encoding="utf-8")
+    assert "Analysis population: registered with a practice during the year" in html
+    assert "price_uplift = nhs_cost_uplift_2025_26" in html
     # risk share: the 3+ LTC cohort settled under two contracts, and their exposure compared
     settled = store.to_pandas(store.table("settlement_contract"))
     assert sorted(settled.contract_id) == ["demo-aqc", "demo-tiered"]
@@ -202,3 +206,36 @@ def test_demo_population_planning(demo):
     with zipfile.ZipFile(store.engine.data_dir / "reports" / "report.xlsx") as book:
         sheets = book.read("xl/workbook.xml").decode()
     assert 'name="Planning Table 3"' in sheets
+
+
+@pytest.mark.slow
+def test_demo_population_rrr_and_delayed_discharges(demo):
+    """Issue 14 item 3 on the demo population: the synthetic delayed-discharge audit is ingested
+    with the other extracts, `yoc rrr` unbundles the emergency LTC spells (every spell's parts
+    add up to its tariff, to the penny), and the report shows both RRR sections."""
+    store, result = demo
+    steps = dict(result.steps)
+    assert "rrr" in steps and "delayed discharges" in steps
+    spells = store.to_pandas(store.table("rrr_spell"))
+    assert len(spells) > 500 and set(spells.group_id) >= {"copd", "heart_failure", "diabetes"}
+    assert (spells.acute_pence + spells.released_pence == spells.tariff_pence).all()
+    assert (spells.acute_days + spells.rrr_days == spells.length_of_stay).all()
+    assert (spells.acute_days <= spells.trim_days).all()
+    assert set(spells.tier_source) >= {"audit", "need_level"}
+    s = store.to_pandas(store.table("rrr_summary"))
+    total = s[(s.group_id == "all") & (s.provider_code == "all") & (s.need_tier == "all")]
+    by_group = s[(s.group_id != "all") & (s.provider_code == "all") & (s.need_tier == "all")]
+    for fy, t in total.set_index("fy").iterrows():
+        assert by_group[by_group.fy == fy].net_pence.sum() == t.net_pence
+        assert t.released_pence > 0 and t.rrr_days > 0
+    d = store.to_pandas(store.table("delayed_discharge_summary"))
+    fig10 = d[(d.provider_code == "all") & (d.ward == "all")]
+    years = fig10.groupby("reason")[["patients", "delayed", "delayed_days", "cost_pence"]].sum()
+    assert 0.4 < years.delayed["all"] / years.patients["all"] < 0.6  # "about half", 004 §6.3
+    reasons = years.drop(index=["all", "not_delayed"], errors="ignore")
+    assert reasons.delayed.idxmax() == "no_community_service"  # the largest share (assumed)
+    assert years.cost_pence["all"] == years.delayed_days["all"] * 31_300
+    everything = (store.engine.data_dir / "reports" / "report.html").read_text()
+    for section in ("rrr", "rrr_delays"):
+        start = everything.index(f'<section id="{section}">')
+        assert "Not available" not in everything[start : everything.index("</section>", start)]

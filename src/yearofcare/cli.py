@@ -68,6 +68,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "finance",
     "settle",
     "simulate",
+    "rrr",
     "report",
     "web",
     "demo",

@@ -3,8 +3,8 @@
 synthesise → raw extracts with defects (outside the store) → ingest by plan, with a national
 data opt-out list → probabilistic linkage (applied) → data quality → person_year → analyses →
 outcomes → the money once currencies and a cohort register exist (finance/demo.py: tariffs,
-budget, tags, billed lines with planted double payment, reconciliation, workbook) →
-risk-share settlement of the 3+ LTC cohort's budget under two sample contracts.
+budget, tags, billed lines with planted double payment, reconciliation, workbook) → RRR
+unbundling and the delayed-discharge audit → risk-share settlement of the 3+ LTC cohort's budget under two sample contracts.
 Every step is an ordinary stage recorded in the run log; the raw extracts, the opt-out list and
 the linkage key stay outside the data directory, so the store never holds an NHS number.
 """
@@ -129,6 +129,38 @@ def _before_report(
     from yearofcare.quality import QualityOptions, run_quality
 
     run_quality(store, QualityOptions(), progress=progress)
+    _rrr(store, result, progress)
+
+
+def _rrr(store: Store, result: DemoResult, progress: Progress) -> None:
+    """RRR unbundling of the emergency LTC spells with the shipped settings, and the synthetic
+    delayed-discharge audit ingested with the other extracts (Figure 10's view)."""
+    from yearofcare.fy import fy_label
+    from yearofcare.planning.rrr_run import run_rrr
+    from yearofcare.planning.rrr_settings import load_rrr_settings
+
+    settings = load_rrr_settings(None)
+    rrr = run_rrr(store, settings, progress=progress)
+    if rrr.totals.empty:
+        result.add("rrr", "no emergency spells of the RRR groups")
+        return
+    t = rrr.totals.iloc[-1]
+    result.add(
+        "rrr",
+        f"{fy_label(int(t.fy))}: {t.spells:,} emergency spells of {len(settings.groups)} LTC "
+        f"groups, {t.spells_unbundled:,} beyond the trim point; £{t.released_pence / 100:,.0f} "
+        f"released from £{t.tariff_pence / 100:,.0f} of acute tariff, RRR tariff "
+        f"£{t.rrr_pence / 100:,.0f}: £{t.net_pence / 100:,.0f} could move to step-up/step-down",
+    )
+    if rrr.delays is not None and not rrr.delays.empty:
+        d = rrr.delays[rrr.delays.fy == rrr.delays.fy.max()].set_index("reason")
+        top = d.drop(index=["all", "not_delayed"], errors="ignore").delayed_days.idxmax()
+        result.add(
+            "delayed discharges",
+            f"{fy_label(int(d.fy.iloc[0]))}: {d.delayed['all']:,} of {d.patients['all']:,} "
+            f"audited stays delayed, {d.delayed_days['all']:,} bed days "
+            f"(£{d.cost_pence['all'] / 100:,.0f}); most days: {d.reason_label[top].lower()}",
+        )
 
 
 def _outcomes(

@@ -20,7 +20,8 @@ def ingest(
         None,
         "--source",
         help="Extract format: hes_apc, hes_op, hes_ae, ecds, csds, mhsds, gp_registrations, "
-        "gp_events, asc_cld, prescribing, ambulance, billed_lines or canonical.",
+        "gp_events, asc_cld, prescribing, ambulance, dst, billed_lines, delayed_discharge or "
+        "canonical.",
     ),
     plan: Path | None = typer.Option(
         None,

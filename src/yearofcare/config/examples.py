@@ -45,6 +45,7 @@ EXAMPLES: tuple[Example, ...] = (
     Example("whittington_cap_collar_2012.yaml", "yearofcare.contracts", "yoc settle", "risk-share terms: flat funding with a 30% marginal rate (Whittington)", "yearofcare.contracts.terms:ContractTerms"),
     Example("lewisham_pathway_2012.yaml", "yearofcare.contracts", "yoc settle", "risk-share terms: the Lewisham pathway budget (DH 2012 annex 3.3.1)", "yearofcare.contracts.terms:ContractTerms"),
     Example("service_map.yaml", "yearofcare.finance", "yoc tariff / yoc tag --service-map", "which services are inside the capitated budget, from when", "yearofcare.finance.service_map:ServiceMapFile"),
+    Example("rrr.yaml", "yearofcare.planning", "yoc rrr --settings", "RRR unbundling: groups and trim points, tiered RRR tariff, delayed bed-day price", "yearofcare.planning.rrr_settings:RrrSettings"),
     Example("finance.yaml", "yearofcare.finance", "yoc tariff / yoc budget / yoc reconcile --settings", "outliers, bootstrap, budget adjustments, schedule, forecast interval", "yearofcare.finance.settings:FinanceSettings"),
     Example("scenario_integrated_care.yaml", "yearofcare.planning", "yoc simulate --scenario", "simulation scenario: integrated care for the Table 3 risk bands (assumptions stated)", "yearofcare.planning.scenario:Scenario"),
     Example("scenario_telehealth_wsd.yaml", "yearofcare.planning", "yoc simulate --scenario", "simulation scenario: telehealth with the Whole System Demonstrator effects", "yearofcare.planning.scenario:Scenario"),

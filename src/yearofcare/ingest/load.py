@@ -20,8 +20,8 @@ Extract identity: `<source>:<file name without extension>` unless `--extract-id`
 
 from __future__ import annotations
 
+import hashlib
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,8 +52,12 @@ from yearofcare.store import Store
 LOAD_ID_LEN = 12
 
 
-def new_load_id() -> str:
-    return "l" + uuid.uuid4().hex[: LOAD_ID_LEN - 1]
+def new_load_id(source: str, extract_id: str, content_hash: str, replaces: str | None) -> str:
+    """The load's id, from what it loads: the same file loaded into the same store history
+    gets the same id (so the same inputs give the same store, issue 10 finding 11); a file
+    loaded again after being replaced differs by the load it replaces."""
+    text = "|".join((source, extract_id, content_hash, replaces or ""))
+    return "l" + hashlib.sha256(text.encode()).hexdigest()[: LOAD_ID_LEN - 1]
 
 
 @dataclass
@@ -339,7 +343,9 @@ def _plan(
             continue
         seen_hashes.add((adapter.name, f.sha256))
         period = opts.period or period_from_name(f.path)
-        plans.append(_Plan(f, extract_id, new_load_id(), by_extract.get(extract_id), None, period))
+        replaces = by_extract.get(extract_id)
+        load_id = new_load_id(adapter.name, extract_id, f.sha256, replaces)
+        plans.append(_Plan(f, extract_id, load_id, replaces, None, period))
     return plans
 
 

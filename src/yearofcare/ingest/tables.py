@@ -1,7 +1,7 @@
 """How an ingest's new rows join what is stored: append, or replace a superseded load exactly.
 
 Rows trace to their load in one of two ways:
-- `activity`, `coded_event`, `assessment`, `survey_response` and `billed_line` carry ids
+- `activity`, `coded_event`, `assessment`, `survey_response`, `billed_line` and `delayed_discharge` carry ids
   prefixed by the load id (`l0a1b2c3d4e5-<record key>`), so a superseded load's rows are
   removed by prefix;
 - `person`, `registration` and `practice` have no such id: each load's rows are kept in a
@@ -32,6 +32,7 @@ ID_TABLES: dict[str, str] = {
     "assessment": "assessment_id",
     "survey_response": "response_id",
     "billed_line": "line_id",
+    "delayed_discharge": "record_id",
 }
 SHADOWED: dict[str, list[str]] = {
     "registration": ["person_id", "practice_code", "start_date"],

@@ -25,12 +25,16 @@ def demo_planning(store: Store, seed: int, progress: Progress = SILENT) -> list[
     """Simulate the example scenario; returns (step, summary) lines."""
     if not (store.exists("risk_score") or store.exists("need_level")):
         return [("simulate", "skipped: needs risk scores (yoc risk score)")]
+    from yearofcare.errors import StageError
     from yearofcare.planning.simulate import SimulateOptions, run_simulate
 
-    with example_scenario() as path:
-        result = run_simulate(
-            store, SimulateOptions(scenarios=(path,), seed=seed), progress=progress
-        )
+    try:
+        with example_scenario() as path:
+            result = run_simulate(
+                store, SimulateOptions(scenarios=(path,), seed=seed), progress=progress
+            )
+    except StageError as exc:  # e.g. a store whose risk scores cover no year
+        return [("simulate", f"not run: {exc.message}")]
     s = result.summary.sort_values("cohort_order")
     bands = s[s.cohort_id != "all"]
     table3 = "; ".join(

@@ -45,6 +45,7 @@ SECTION_MODULES: tuple[str, ...] = (
     "yearofcare.outcomes.report",
     "yearofcare.finance.report",
     "yearofcare.planning.report",
+    "yearofcare.planning.rrr_report",
 )
 
 

@@ -106,13 +106,9 @@ delayed_discharge = table(
         C(
             "reason",
             "string",
-            "Why discharge was delayed (empty when not delayed).",
+            "Why discharge was delayed (empty when not delayed, or delayed with no reason "
+            "recorded); the audit's spelling (seed 004 words or DToC code A–I) mapped at ingest.",
             allowed=vocab.DELAY_REASONS,
-        ),
-        C(
-            "reason_code",
-            "string",
-            "The reason as the audit recorded it (a delayed transfers of care code A–I or text).",
         ),
         C(
             "rrr_need",

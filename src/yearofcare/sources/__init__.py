@@ -22,6 +22,7 @@ FORMATS: tuple[str, ...] = (
     "ambulance",
     "dst",
     "billed_lines",
+    "delayed_discharge",
     "canonical",
 )
 

@@ -3,7 +3,8 @@
 Every source is written in the format `yoc ingest` reads for it (see `raw_formats`), one file
 per financial year (`DIR/<format>/<format>_<2024-25>.csv`), GP registrations as one snapshot,
 and what no national format covers (out of hours, third sector, hospice, assessments, LTC6
-responses, the practice list) as canonical CSV under `DIR/canonical/`. Defects are planted
+responses, the practice list) as canonical CSV under `DIR/canonical/`; a delayed-discharge audit
+of emergency LTC stays (`raw_audit`). Defects are planted
 (`raw_defects`) and counted per file per defect type in `DIR/defects.json`, which also says
 where ingest will record each one, so quality checks can be tested against it.
 
@@ -21,6 +22,7 @@ import pyarrow.csv as pacsv
 
 from yearofcare.fy import fy_label
 from yearofcare.synth import raw_formats as fmt
+from yearofcare.synth.raw_audit import delayed_discharge
 from yearofcare.synth.raw_defects import DEFECTS, NO_DEFECTS, DefectRates, plant
 from yearofcare.synth.raw_identity import raw_people
 
@@ -38,6 +40,7 @@ ORDER = (
     "asc_cld",
     "prescribing",
     "ambulance",
+    "delayed_discharge",
 )
 WHERE = {
     "missing_nhs_number": "ingest_load.nhs_number_missing",
@@ -86,6 +89,8 @@ def _tables(population, rng) -> list[fmt.RawTable]:
             fmt.CodeDefect("survey", "LTC7", "unknown_code", "quarantined"),
         )
     )
+    # last, with its own generator: the other extracts and their defects stay as they were
+    out.append(delayed_discharge(act, people, np.random.default_rng([population.params.seed, 14])))
     return out
 
 

@@ -10,6 +10,7 @@ through `disclosure.suppress` here, whatever the stage did when it wrote them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import pandas as pd
@@ -37,6 +38,13 @@ def _declared(name: str) -> dict[str, str]:
         return {}
 
 
+def _label(description: str | None, name: str) -> str:
+    """The declared description without its parentheses (kept apart: lower and upper ends)."""
+    if not description:
+        return name.replace("_", " ")
+    return re.sub(r"\s*\([^)]*\)", "", description).strip().rstrip(".")
+
+
 def _kind(series: pd.Series, name: str) -> str:
     if name in COUNT_NAMES:
         return "count"
@@ -55,11 +63,7 @@ def _view(snap: Snapshot, name: str, title: str, fy: int | None) -> TableView:
     frame = frame.drop(columns=["suppressed"], errors="ignore")
     described = _declared(name)
     cols = [
-        Column(
-            c,
-            (described.get(c) or c.replace("_", " ")).split(" (")[0].rstrip("."),
-            _kind(frame[c], c),
-        )
+        Column(c, _label(described.get(c), c), _kind(frame[c], c))
         for c in frame.columns
         if c not in ("suppressed", "run_id")
     ]
