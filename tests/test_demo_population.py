@@ -150,8 +150,18 @@ def test_demo_population_money(demo):
     assert (schedule == totals.loc[schedule.index]).all()
     truth = store.to_pandas(store.table("synth_billed_line"))
     found = set(store.to_pandas(store.table("double_payment")).line_ref)
-    assert len(truth[truth.double_billed]) > 100
-    assert found == set(truth[truth.double_billed].line_ref)
+    planted = truth[truth.double_billed]
+    assert len(planted) > 100
+    assert found <= set(planted.line_ref)  # no correctly billed line is flagged
+    # A planted double payment can only be found when its activity row was paid from the
+    # budget: the economy also plants extract defects, and an activity row quarantined at
+    # ingest (a blank contact date) or linked to another person (a blank NHS number) is not
+    # tagged inside. Those are few, and each missed line is one of them.
+    missed = planted[~planted.line_ref.isin(found)]
+    assert len(missed) <= 0.01 * len(planted)
+    tag = store.table("activity_tag")
+    inside = store.to_pandas(tag.filter(tag.inside).select("activity_id")).activity_id
+    assert not missed.activity_ref.isin(set(inside.str.split("-", n=1).str[1])).any()
     rec = store.to_pandas(store.table("reconciliation"))
     assert ((rec.level == "total") & (rec.month == 12) & rec.complete).any()
     tp = store.to_pandas(store.table("tariff_person"))
