@@ -18,7 +18,16 @@ import pandas as pd
 #: Columns naming the run or the time a run wrote a row, left out of every checksum
 #: (`model_id` is `<rules version>/<run id>` of the fit that made a risk model).
 RUN_COLUMNS = frozenset(
-    {"run_id", "link_run_id", "loaded_at", "run_at", "computed_at", "fitted_at", "model_id"}
+    {
+        "run_id",
+        "link_run_id",
+        "loaded_at",
+        "run_at",
+        "computed_at",
+        "fitted_at",
+        "recorded_at",
+        "model_id",
+    }
 )
 #: Floating-point values are compared to this many significant digits: engines add in
 #: parallel, so the last bits of a sum depend on the order rows arrive in.
