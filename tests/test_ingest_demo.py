@@ -66,6 +66,13 @@ def _sums(data: Path) -> dict:
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="known gap (issue 10, finding 11): the second demo stops when the billed-lines "
+    "extract it rewrites is all duplicates ('stage ingest has not written activity yet'), and "
+    "the need, money and planning tables differ between runs",
+)
 def test_running_every_stage_twice_leaves_the_store_identical(demo_run):
     """The demo again on the same inputs and settings, in the same place (stored paths stay
     the same): every table's checksum (an order-independent hash of its rows, run ids and run
