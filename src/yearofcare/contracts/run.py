@@ -151,12 +151,8 @@ def _typed(
         # a cohort rule (--min-ltc) is its own outturn: never another cohort's reconciliation
         _store_facts(store, lt, typed, fys, opts.cohort, outturns=opts.min_ltc is None)
     cohort = None
-    if opts.min_ltc is not None:
-        cohort = sources.cohort_costs(store, opts.min_ltc, opts.fy)
-    elif from_store and opts.cohort is not None and store.exists("activity_tag"):
-        fy = opts.fy or next(iter(fys), None)
-        if fy is not None:
-            cohort = sources.register_costs(store, opts.cohort, fy)
+    if from_store or opts.min_ltc is not None:
+        cohort = _cohort_costs(store, opts, opts.fy or next(iter(fys), None))
     if cohort is not None:
         pid = fys.get(cohort.fy) or periods[0]
         what = cohort.who
@@ -166,6 +162,17 @@ def _typed(
             costs = [Decimal(repr(float(c))).quantize(Decimal("0.01")) for c in cohort.costs]
             typed.put(pid, "person_costs", costs, what)
     return typed
+
+
+def _cohort_costs(store: Store, opts: SettleOptions, fy: int | None) -> sources.CohortCosts | None:
+    """The person costs a contract is settled on: a person_year rule (--min-ltc, in --fy or
+    the latest year), or the members of a money-stage cohort (--cohort) in `fy` once the money
+    stage has tagged activity; None when neither applies."""
+    if opts.min_ltc is not None:
+        return sources.cohort_costs(store, opts.min_ltc, opts.fy)
+    if opts.cohort is not None and fy is not None and store.exists("activity_tag"):
+        return sources.register_costs(store, opts.cohort, fy)
+    return None
 
 
 def _store_facts(
@@ -263,25 +270,14 @@ def outturn_draws(
     ]
     # stop-loss terms need each draw's cost above the threshold: a register cohort is then
     # bootstrapped from its members' costs rather than drawn from the budget's quantiles
-    members = (
-        opts.min_ltc is None
-        and opts.cohort is not None
-        and fy is not None
-        and bool(thresholds)
-        and store.exists("activity_tag")
-    )
-    if opts.min_ltc is None and fy is not None and not members:
+    cohort = _cohort_costs(store, opts, fy) if opts.min_ltc is not None or thresholds else None
+    if cohort is None and opts.min_ltc is None and fy is not None:
         probs, levels = sources.cover_quantiles(store, opts.cohort, fy)
         if probs.size >= 2:
             u = rng.uniform(probs.min(), probs.max(), opts.draws)
             how = f"money stage budget bootstrap (budget_cover {fy}), inverse-CDF draws"
             return sim.Draws(sim._pence(np.interp(u, probs, levels)), how)
-    if opts.min_ltc is not None or members:
-        cohort = (
-            sources.cohort_costs(store, opts.min_ltc, opts.fy)
-            if opts.min_ltc is not None
-            else sources.register_costs(store, opts.cohort, fy)
-        )
+    if cohort is not None:
         baseline = float(found[0].terms.baseline(first))
         extra = _spread(spread, 1.0) if spread else 0.0
         return sim.bootstrap(

@@ -14,41 +14,39 @@ from yearofcare.fy import fy_label
 from yearofcare.reports import Chart, Section
 from yearofcare.reports import blocks as rb
 from yearofcare.reports.charts import PALETTE, theme
-from yearofcare.reports.formats import integer, number, percent, text
+from yearofcare.reports.formats import (
+    integer,
+    number,
+    percent,
+    signed_money,
+    signed_money_pence,
+    text,
+)
 from yearofcare.reports.section import SectionData, Sheet
-
-
-def _pounds(v) -> str:
-    return f"{'−' if v < 0 else ''}£{abs(v):,.2f}"
-
-
-def _pounds0(v) -> str:
-    return f"{'−' if v < 0 else ''}£{abs(v):,.0f}"
-
 
 TARIFFS = [
     rb.Col("currency", "Currency", text=True),
     rb.Col("value", "Value", text=True),
     rb.Col("fy", "Costs of", text=True),
     rb.Col("people", "People", integer),
-    rb.Col("raw_mean", "Raw mean", _pounds),
-    rb.Col("in_scope_mean", "In scope", _pounds),
-    rb.Col("tariff", "Tariff", _pounds),
-    rb.Col("ci_low", "95 % CI from", _pounds),
-    rb.Col("ci_high", "to", _pounds),
-    rb.Col("uplifted", "Uplifted", _pounds),
+    rb.Col("raw_mean", "Raw mean", signed_money_pence),
+    rb.Col("in_scope_mean", "In scope", signed_money_pence),
+    rb.Col("tariff", "Tariff", signed_money_pence),
+    rb.Col("ci_low", "95 % CI from", signed_money_pence),
+    rb.Col("ci_high", "to", signed_money_pence),
+    rb.Col("uplifted", "Uplifted", signed_money_pence),
     rb.Col("note", "Flag", text),
 ]
 BUDGET = [
     rb.Col("label", "Step", text=True),
     rb.Col("percent", "%", percent),
-    rb.Col("amount", "Amount", _pounds0),
-    rb.Col("running_total", "Running total", _pounds0),
+    rb.Col("amount", "Amount", signed_money),
+    rb.Col("running_total", "Running total", signed_money),
     rb.Col("basis", "How", text),
 ]
 COVER = [
     rb.Col("probability", "Probability the budget covers the outturn", percent),
-    rb.Col("budget", "Budget needed", _pounds0),
+    rb.Col("budget", "Budget needed", signed_money),
     rb.Col("relative_to_budget", "× the set budget", number),
 ]
 MAP = [
@@ -60,20 +58,20 @@ MAP = [
 ]
 RECON = [
     rb.Col("month", "Month", integer),
-    rb.Col("budget", "Budget", _pounds0),
-    rb.Col("actual", "Actual", _pounds0),
-    rb.Col("ytd_variance", "YTD variance", _pounds0),
-    rb.Col("forecast_outturn", "Forecast outturn", _pounds0),
-    rb.Col("forecast_low", "from", _pounds0),
-    rb.Col("forecast_high", "to", _pounds0),
-    rb.Col("double_billed", "Double billed", _pounds0),
+    rb.Col("budget", "Budget", signed_money),
+    rb.Col("actual", "Actual", signed_money),
+    rb.Col("ytd_variance", "YTD variance", signed_money),
+    rb.Col("forecast_outturn", "Forecast outturn", signed_money),
+    rb.Col("forecast_low", "from", signed_money),
+    rb.Col("forecast_high", "to", signed_money),
+    rb.Col("double_billed", "Double billed", signed_money),
 ]
 SETTINGS = [
     rb.Col("setting", "Setting", text=True),
-    rb.Col("ytd_budget", "Budget to date", _pounds0),
-    rb.Col("ytd_actual", "Actual to date", _pounds0),
-    rb.Col("ytd_variance", "Variance", _pounds0),
-    rb.Col("forecast_outturn", "Forecast outturn", _pounds0),
+    rb.Col("ytd_budget", "Budget to date", signed_money),
+    rb.Col("ytd_actual", "Actual to date", signed_money),
+    rb.Col("ytd_variance", "Variance", signed_money),
+    rb.Col("forecast_outturn", "Forecast outturn", signed_money),
 ]
 
 
@@ -106,13 +104,13 @@ def _budget_finding(d: SectionData) -> str | None:
     if totals.empty:
         return None
     parts = [
-        f"{r.cohort_id} {fy_label(int(r.fy))}: {_pounds0(r.running_total)}"
+        f"{r.cohort_id} {fy_label(int(r.fy))}: {signed_money(r.running_total)}"
         for r in totals.itertuples()
     ]
     c = d.frames["budget_cover"]
     first = c[(c.kind == "probability") & (c.fy == c.fy.min()) & (c.probability == 0.9)]
     cover = (
-        f"; to cover the first year's outturn with 90 % probability: {_pounds0(first.budget.iloc[0])}"
+        f"; to cover the first year's outturn with 90 % probability: {signed_money(first.budget.iloc[0])}"
         if len(first)
         else ""
     )
@@ -191,13 +189,15 @@ def _recon_finding(d: SectionData) -> str | None:
             continue
         what = "outturn" if r.month == 12 else f"forecast outturn (month {int(r.month)})"
         parts.append(
-            f"{cohort} {fy_label(int(fy))}: {what} {_pounds0(r.forecast_outturn)} against "
-            f"{_pounds0(r.annual_budget)}"
+            f"{cohort} {fy_label(int(fy))}: {what} {signed_money(r.forecast_outturn)} against "
+            f"{signed_money(r.annual_budget)}"
         )
     dp = d.params.get("double_payment", {})
     lines = sum(v["lines"] for v in dp.values() if isinstance(v, dict))
     billed = sum(v["billed_pence"] for v in dp.values() if isinstance(v, dict)) / 100
-    extra = f"; {lines:,} billed lines for care already paid ({_pounds0(billed)})" if lines else ""
+    extra = (
+        f"; {lines:,} billed lines for care already paid ({signed_money(billed)})" if lines else ""
+    )
     return "; ".join(parts) + extra + "."
 
 
@@ -238,7 +238,7 @@ def _recon_blocks(d: SectionData):
         if isinstance(v, dict)
     ]
     cols = [rb.Col("provider", "Provider", text=True), rb.Col("lines", "Lines", integer),
-            rb.Col("billed", "Billed", _pounds0)]  # fmt: skip
+            rb.Col("billed", "Billed", signed_money)]  # fmt: skip
     blocks.append(rb.table(pd.DataFrame(rows), cols, "Double payment by provider",
                            empty="No billed lines loaded, or none bills care paid from the budget."))  # fmt: skip
     return blocks

@@ -7,13 +7,10 @@ from __future__ import annotations
 from importlib import resources
 
 from yearofcare.progress import SILENT, Progress
+from yearofcare.reports.formats import signed_money
 from yearofcare.store import Store
 
 SCENARIO = "scenario_integrated_care.yaml"
-
-
-def _pounds(v: float) -> str:
-    return f"{'−' if v < 0 else ''}£{abs(v):,.0f}"
 
 
 def example_scenario(name: str = SCENARIO):
@@ -39,7 +36,7 @@ def demo_planning(store: Store, seed: int, progress: Progress = SILENT) -> list[
     bands = s[s.cohort_id != "all"]
     table3 = "; ".join(
         f"{r.cohort_id.replace('cohort_', 'C')} {int(r.people):,}: "
-        f"{_pounds(r.baseline_mean_cost)} → {_pounds(r.scenario_mean_cost)}"
+        f"{signed_money(r.baseline_mean_cost)} → {signed_money(r.scenario_mean_cost)}"
         for r in bands.itertuples()
     )
     total = s[s.cohort_id == "all"].iloc[0]
@@ -47,8 +44,8 @@ def demo_planning(store: Store, seed: int, progress: Progress = SILENT) -> list[
         (
             "simulate",
             f"{total.scenario_name}: mean annual cost per patient, baseline → scenario: "
-            f"{table3}; saving over {int(total.years)} years {_pounds(total.saving)} "
-            f"(95 % interval {_pounds(total.saving_lower)} to {_pounds(total.saving_upper)}, "
+            f"{table3}; saving over {int(total.years)} years {signed_money(total.saving)} "
+            f"(95 % interval {signed_money(total.saving_lower)} to {signed_money(total.saving_upper)}, "
             f"P(saving) {total.probability_saving:.0%}); regression to the mean in cohort 1: "
             f"year-1 cost {bands.iloc[0].regression_ratio:.0%} of the base year's",
         )

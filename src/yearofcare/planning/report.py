@@ -16,43 +16,39 @@ from yearofcare.fy import fy_label
 from yearofcare.reports import Chart, Section
 from yearofcare.reports import blocks as rb
 from yearofcare.reports.charts import PALETTE, theme
-from yearofcare.reports.formats import integer, number, percent, text
+from yearofcare.reports.formats import integer, number, percent, signed_money, text
 from yearofcare.reports.section import SectionData, Sheet
 
 TABLES = ("planning_summary", "planning_result", "planning_workforce", "planning_dynamics")
 
 
-def _pounds(v) -> str:
-    return f"{'−' if v < 0 else ''}£{abs(v):,.0f}"
-
-
 TABLE3 = [
     rb.Col("cohort_label", "Cohort", text=True),
     rb.Col("people", "Number of patients", integer),
-    rb.Col("base_mean_cost", "Base year (observed)", _pounds),
-    rb.Col("baseline_mean_cost", "Current (baseline)", _pounds),
-    rb.Col("scenario_mean_cost", "New service (scenario)", _pounds),
-    rb.Col("scenario_mean_cost_lower", "95 % interval from", _pounds),
-    rb.Col("scenario_mean_cost_upper", "to", _pounds),
+    rb.Col("base_mean_cost", "Base year (observed)", signed_money),
+    rb.Col("baseline_mean_cost", "Current (baseline)", signed_money),
+    rb.Col("scenario_mean_cost", "New service (scenario)", signed_money),
+    rb.Col("scenario_mean_cost_lower", "95 % interval from", signed_money),
+    rb.Col("scenario_mean_cost_upper", "to", signed_money),
     rb.Col("regression_ratio", "Year 1 / base year (baseline)", number),
 ]
 SAVING = [
     rb.Col("cohort_label", "Cohort", text=True),
-    rb.Col("saving", "Saving over the years", _pounds),
-    rb.Col("saving_lower", "95 % interval from", _pounds),
-    rb.Col("saving_upper", "to", _pounds),
+    rb.Col("saving", "Saving over the years", signed_money),
+    rb.Col("saving_lower", "95 % interval from", signed_money),
+    rb.Col("saving_upper", "to", signed_money),
     rb.Col("probability_saving", "P(saving)", percent),
-    rb.Col("naive_saving", "Against the base year (naive)", _pounds),
-    rb.Col("annual_budget", "Annual budget meeting the cost", _pounds),
-    rb.Col("annual_budget_p90", "Met in 90 % of runs", _pounds),
+    rb.Col("naive_saving", "Against the base year (naive)", signed_money),
+    rb.Col("annual_budget", "Annual budget meeting the cost", signed_money),
+    rb.Col("annual_budget_p90", "Met in 90 % of runs", signed_money),
 ]
 SETTINGS = [
     rb.Col("setting_label", "Setting", text=True),
-    rb.Col("baseline", "Baseline cost", _pounds),
-    rb.Col("scenario", "Scenario cost", _pounds),
-    rb.Col("difference", "Difference", _pounds),
-    rb.Col("difference_lower", "95 % interval from", _pounds),
-    rb.Col("difference_upper", "to", _pounds),
+    rb.Col("baseline", "Baseline cost", signed_money),
+    rb.Col("scenario", "Scenario cost", signed_money),
+    rb.Col("difference", "Difference", signed_money),
+    rb.Col("difference_lower", "95 % interval from", signed_money),
+    rb.Col("difference_upper", "to", signed_money),
     rb.Col("probability_saving", "P(saving)", percent),
 ]
 WORKFORCE = [
@@ -150,11 +146,11 @@ def _finding(d: SectionData) -> str | None:
             continue
         parts.append(
             f"{r.scenario_name}: {'saving' if r.saving >= 0 else 'extra cost'} of "
-            f"{_pounds(abs(r.saving))} over {int(r.years)} years (95 % interval "
-            f"{_pounds(r.saving_lower)} to {_pounds(r.saving_upper)}; probability of a saving "
+            f"{signed_money(abs(r.saving))} over {int(r.years)} years (95 % interval "
+            f"{signed_money(r.saving_lower)} to {signed_money(r.saving_upper)}; probability of a saving "
             f"{r.probability_saving:.0%}) against the baseline with each cohort's own decline, "
             f"where a comparison with {fy_label(int(r.base_fy))} would claim "
-            f"{_pounds(r.naive_saving)}"
+            f"{signed_money(r.naive_saving)}"
         )
     return "; ".join(parts) + "." if parts else None
 

@@ -13,15 +13,11 @@ from yearofcare.fy import fy_label
 from yearofcare.reports import Chart, Section
 from yearofcare.reports import blocks as rb
 from yearofcare.reports.charts import PALETTE, theme
-from yearofcare.reports.formats import integer, number, percent
+from yearofcare.reports.formats import integer, number, percent, signed_money
 from yearofcare.reports.section import SectionData, Sheet
 from yearofcare.schemas.planning import ALL
 
 _MONEY = ("tariff", "acute", "released", "rrr", "net")
-
-
-def _pounds(v) -> str:
-    return f"{'−' if v < 0 else ''}£{abs(v):,.0f}"
 
 
 def _prepare_rrr(frames, policy: DisclosurePolicy):
@@ -65,10 +61,10 @@ RRR_COLS = [
     rb.Col("spells_unbundled", "Beyond trim", integer),
     rb.Col("rrr_days", "RRR days", integer),
     rb.Col("rrr_share", "RRR share of bed days", percent),
-    rb.Col("tariff", "Tariff", _pounds),
-    rb.Col("released", "Released", _pounds),
-    rb.Col("rrr", "RRR tariff", _pounds),
-    rb.Col("net", "Could move", _pounds),
+    rb.Col("tariff", "Tariff", signed_money),
+    rb.Col("released", "Released", signed_money),
+    rb.Col("rrr", "RRR tariff", signed_money),
+    rb.Col("net", "Could move", signed_money),
 ]
 TIER_COLS = [rb.Col("need_tier", "Tier", text=True), *RRR_COLS[2:]]
 
@@ -97,8 +93,8 @@ def _rrr_finding(d: SectionData) -> str | None:
     r = t.iloc[0]
     return (
         f"{r.year}: {r.spells:,.0f} emergency spells of the RRR groups, {r.spells_unbundled:,.0f} "
-        f"beyond the trim point; {_pounds(r.released)} of {_pounds(r.tariff)} released from the "
-        f"acute tariff, {_pounds(r.rrr)} at the RRR tariff, {_pounds(r.net)} could move to "
+        f"beyond the trim point; {signed_money(r.released)} of {signed_money(r.tariff)} released from the "
+        f"acute tariff, {signed_money(r.rrr)} at the RRR tariff, {signed_money(r.net)} could move to "
         "community step-up / step-down."
     )
 
@@ -139,7 +135,7 @@ DELAY_COLS = [
     rb.Col("share_of_delayed", "Share of delayed", percent),
     rb.Col("delayed_days", "Delayed days", integer),
     rb.Col("mean_delay", "Days per delayed stay", number),
-    rb.Col("cost", "Cost", _pounds),
+    rb.Col("cost", "Cost", signed_money),
 ]
 WARD_COLS = [
     rb.Col("provider_code", "Provider", text=True),
@@ -171,7 +167,7 @@ def _delay_finding(d: SectionData) -> str | None:
     share = r.delayed / r.patients if r.patients else 0
     return (
         f"{r.year}: {r.delayed:,.0f} of {r.patients:,.0f} audited stays ({share:.0%}) were delayed "
-        f"after the patient was medically fit: {r.delayed_days:,.0f} bed days, {_pounds(r.cost)}."
+        f"after the patient was medically fit: {r.delayed_days:,.0f} bed days, {signed_money(r.cost)}."
     )
 
 

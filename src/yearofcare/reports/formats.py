@@ -11,6 +11,16 @@ def money(v: Any) -> str:
     return f"£{v:,.0f}"
 
 
+def signed_money(v: Any) -> str:
+    """Whole pounds with a typographic minus: −£1,234."""
+    return f"{'−' if v < 0 else ''}£{abs(v):,.0f}"
+
+
+def signed_money_pence(v: Any) -> str:
+    """Pounds and pence with a typographic minus: −£1,234.56."""
+    return f"{'−' if v < 0 else ''}£{abs(v):,.2f}"
+
+
 def integer(v: Any) -> str:
     return f"{v:,.0f}"
 
