@@ -100,7 +100,13 @@ def test_full_artificial_hes_sample_counts_are_pinned(duck_store, tmp_path):
         "corrected:impossible_date": 8,
         "corrected:invalid_code": 4,
     }
-    assert f.output_rows == {"activity": 2056, "coded_event": 6934, "person": 987, "reject": 34}
+    assert f.output_rows == {
+        "activity": 2056,
+        "coded_event": 6934,
+        "person": 987,
+        "record": 2056,  # one record key per loaded episode (ingest_record)
+        "reject": 34,
+    }
     rejects = table(duck_store, "ingest_reject")
     quarantined_rows = rejects[rejects.action == "quarantined"].row_number.nunique()
     assert quarantined_rows == 19

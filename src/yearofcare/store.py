@@ -253,7 +253,8 @@ class StageRun:
 
     def staged(self, name: str) -> ibis.Table:
         """Table `name` as this run will leave it: written earlier in the run, or the stored
-        table plus the rows this run appends to it."""
+        table plus the rows this run appends to it, or the stored table this run has not
+        touched (an ingest that supersedes a load reads every table the load fed)."""
         for tmp, n in self._pending:
             if n == name:
                 return self.backend.table(tmp)
@@ -267,7 +268,7 @@ class StageRun:
                 old = schemas.get(name).conform(old)
                 new = schemas.get(name).conform(new)
             return ibis.union(old, new.select(*old.columns), distinct=False)
-        if name in self._appended:
+        if name in self._appended or self.store.exists(name):
             return self.store.table(name)
         raise StageError(f"stage {self.stage} has not written {name} yet")
 

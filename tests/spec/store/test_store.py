@@ -95,3 +95,13 @@ def test_missing_column_names_the_table_and_column(store):
 def test_reading_an_absent_table_says_which_stage_to_run(store):
     with pytest.raises(StageError, match="no table 'person_year'"):
         store.table("person_year")
+
+
+def test_staged_reads_a_stored_table_the_run_has_not_touched(store):
+    """An ingest that supersedes a load rewrites every table the load fed, including ones this
+    run appends nothing to (a billed-lines extract replacing one whose load also held activity)."""
+    load(store, {"registration": _registrations(2)})
+    with store.stage("untouched") as run:
+        assert run.staged("registration").count().to_pyarrow().as_py() == 2
+        with pytest.raises(StageError, match="has not written practice"):
+            run.staged("practice")
