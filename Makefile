@@ -7,6 +7,8 @@ DATA   ?= ./yoc-data
 PEOPLE ?= 50000
 YEARS  ?= 3
 SEED   ?= 20261123
+# make test runs the suite on this many worker processes (pytest-xdist; one group per module)
+TEST_WORKERS ?= 2
 
 .PHONY: demo test test-fast lint format docs bench clean install java browser
 
@@ -36,7 +38,7 @@ demo: $(STAMP)
 test: $(STAMP) java browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=25
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=25 -n $(TEST_WORKERS) --dist loadgroup
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -x -p no:cacheprovider -m "not spark and not slow"
