@@ -130,3 +130,21 @@ def test_no_suppressed_cell_is_its_line_total_minus_the_others(cells):
         assert (frame.n[~masked] == 0).all()
     shown = out.n[~masked]
     assert ((shown == 0) | (shown >= 10)).all()
+
+
+def test_a_web_table_declares_how_its_derived_values_follow_the_counts():
+    from yearofcare.web.registry import TableView, disclose
+
+    frame = pd.DataFrame({"people": [23], "cost": [28_394.88], "per_person": [28_394.88 / 23]})
+    view = TableView(
+        "t",
+        "T",
+        [],
+        frame,
+        counts=("people",),
+        derived_from={"cost": ("people",), "per_person": ("people",)},
+        consistent={"totals": ["cost"], "per": {"per_person": "people"}},
+    )
+    shown = disclose(view, DisclosurePolicy()).frame
+    # 23 -> 25 people, £28,400 (3 s.f.), £28,400 / 25 per person
+    assert shown.iloc[0][["people", "cost", "per_person"]].tolist() == [25.0, 28_400.0, 1136.0]
