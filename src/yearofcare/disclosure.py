@@ -156,17 +156,18 @@ def suppress(
         mask |= small_by[col]
     for col in totals:
         out[col] = round_significant(out[col], policy.significant_figures)
+    # a count shown as 0 keeps its value (there is nothing to divide); a masked one gives NaN
     for col, count in per.items():
-        implied = pd.to_numeric(out[col], errors="raise").astype("float64") * true_counts[count]
+        total = pd.to_numeric(out[col], errors="raise").astype("float64") * true_counts[count]
         shown = out[count]
-        recomputed = round_significant(implied, policy.significant_figures) / shown
-        out[col] = recomputed.where(shown > 0, out[col])
+        recomputed = round_significant(total, policy.significant_figures) / shown
+        out[col] = recomputed.where(shown != 0, out[col])
     for col, (num, den) in ratios.items():
         n, d = (_sum(out, c) for c in (num, den))
         n0, d0 = (_sum(frame, c) for c in (num, den))
         scale = (pd.to_numeric(frame[col], errors="raise") * d0 / n0).where((n0 != 0) & (d0 != 0))
         scale = scale.round(9).fillna(1.0)
-        out[col] = (n / d * scale).where(d > 0, out[col])
+        out[col] = (n / d * scale).where(d != 0, out[col])
     for col, count in shares.items():
         share = pd.to_numeric(out[col], errors="raise").astype("float64")
         whole = (true_counts[count] / share.where(share > 0)).round()
