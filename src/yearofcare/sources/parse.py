@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlglot.expressions as sge
 
+from yearofcare.backends.shuffle import ibis_duckdb
 from yearofcare.linkage import groups, identity
 from yearofcare.linkage.optout import OptOuts
 from yearofcare.linkage.pseudonym import Hasher
@@ -104,7 +105,7 @@ def scratch(threads: int | None = None, memory: str | None = None, spill: Path |
     `spill` is where it may write what does not fit in memory: the run's scratch folder
     inside the data directory (removed with the run, swept if the run dies), never /tmp.
     """
-    con = ibis.duckdb.connect(threads=threads) if threads else ibis.duckdb.connect()
+    con = ibis_duckdb()().connect(threads=threads) if threads else ibis_duckdb()().connect()
     if memory:
         con.raw_sql(_set("memory_limit", memory))
     if spill is not None:
