@@ -173,9 +173,17 @@ def read_raw(
     if path != facts.path:
         path.unlink(missing_ok=True)  # the copy is in the table now
     rej = con.table(f"{name}_rejects")
-    rej = rej.group_by("line").aggregate(
-        col=rej.column_name.arbitrary(), msg=(rej.error_type + ": " + rej.error_message).arbitrary()
+    msg = rej.error_type + ": " + rej.error_message
+    # a line with several errors reports its first (by position, then column and message:
+    # the same one every time)
+    first = ibis.struct(
+        {
+            "at": rej.byte_position.cast("int64").fill_null(-1),
+            "col": rej.column_name.fill_null(""),
+            "msg": msg,
+        }
     )
+    rej = rej.group_by("line").aggregate(col=rej.column_name.argmin(first), msg=msg.argmin(first))
     malformed = [
         (int(r["line"]), r["col"], r["msg"])
         for r in con.to_pyarrow(rej.order_by("line")).to_pylist()
