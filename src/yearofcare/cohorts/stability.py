@@ -178,7 +178,13 @@ def _safe_stability(raw: pd.DataFrame) -> pd.DataFrame:
         retention=raw.retained / raw.members.where(raw.members > 0),
     )
     safe = suppress(
-        raw, list(COUNTS), [], DEFAULT_POLICY, derived_from={"retention": ("members", "retained")}
+        raw,
+        list(COUNTS),
+        [],
+        DEFAULT_POLICY,
+        derived_from={"retention": ("members", "retained")},
+        ratios={"retention": ("retained", "members")},
+        parts={"members": ("retained", "died", "moved_away", "stepped_down")},
     )
     for c in COUNTS:
         safe[c] = safe[c].round().astype("Int64")

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from yearofcare.disclosure import DEFAULT_POLICY, DisclosurePolicy, suppress
+from yearofcare.disclosure import DEFAULT_POLICY, DisclosurePolicy, round_significant, suppress
 from yearofcare.outcomes.definitions import Condition, Measure, MeasuresFile, Part
 from yearofcare.population.analysis.common import amount
 from yearofcare.sums import exact_sum
@@ -329,6 +329,25 @@ def _disclose(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
         counted = out.get(f"{part[:3]}_is_count", pd.Series(False, index=out.index))
         counted = counted.fillna(False).astype(bool) & out[part].notna()
         out.loc[counted, part] = out.loc[counted, n]
+        # a sum (cost, bed days) to significant figures, like every total over people
+        summed = ~counted & out[part].notna()
+        out.loc[summed, part] = round_significant(out.loc[summed, part], policy.significant_figures)
+    # the value from the published numerator and denominator (times the measure's scale), so
+    # neither can be recovered from the value and the other
+    num, den = (pd.to_numeric(f[c], errors="coerce") for c in ("numerator", "denominator"))
+    scale = (pd.to_numeric(f["value"], errors="coerce") * den / num).where((num != 0) & (den != 0))
+    recompute = scale.notna() & out["value"].notna() & (out["denominator"] > 0)
+    out.loc[recompute, "value"] = (
+        out.loc[recompute, "numerator"] / out.loc[recompute, "denominator"] * scale.round(9)
+    )
+    # the change on the previous year between published values too
+    shown = out[keys].assign(fy=out["fy"] + 1, _prev=out["value"]).drop_duplicates(keys)
+    prev_shown = out[keys].merge(shown, on=keys, how="left")["_prev"].to_numpy(float)
+    has = out["previous_value"].notna().to_numpy()
+    out.loc[has, "previous_value"] = prev_shown[has]
+    out["change"] = out["value"] - out["previous_value"]
+    pv = out["previous_value"]
+    out["change_percent"] = (out["change"] / pv.where(pv != 0) * 100).where(pv != 0)
     out = out.drop(columns=["num_is_count", "den_is_count"], errors="ignore")
     out.loc[out.suppressed & (out.status == "ok"), "status"] = "suppressed"
     out.loc[out.status == "suppressed", "note"] = "small numbers suppressed"

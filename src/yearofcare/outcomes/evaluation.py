@@ -616,5 +616,12 @@ def trajectory(store, t_ids, c_ids, df, tr, cr, ev_id) -> pd.DataFrame:
     f["people"] = f.group.map(n)
     f["non_elective_per_1000"] = f["ne"] / f["people"] * 1000
     f["cost_per_head"] = f["cost"] / f["people"]
-    f = suppress(f, ["people"], ["non_elective_per_1000", "cost_per_head"], DEFAULT_POLICY)
+    f = suppress(
+        f,
+        ["people"],
+        ["non_elective_per_1000", "cost_per_head"],
+        DEFAULT_POLICY,
+        totals=["ne", "cost"],
+        per=dict.fromkeys(("non_elective_per_1000", "cost_per_head"), "people"),
+    )
     return f.assign(evaluation_id=ev_id)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from yearofcare.disclosure import SUPPRESSED, DisclosurePolicy
+from yearofcare.disclosure import DisclosurePolicy, rule_text
 from yearofcare.store import Store
 
 #: Run parameters whose name says they identify a version of reference data or an input file
@@ -136,8 +136,5 @@ def provenance(
 
 
 def disclosure_rule(policy: DisclosurePolicy, what: str = "counts") -> str:
-    """The suppression rule in words, for the About section and sheet."""
-    return (
-        f"{what} below {policy.threshold} shown as {SUPPRESSED} with the values derived from "
-        f"them; other counts rounded to the nearest {policy.rounding}"
-    )
+    """The disclosure rule in words, for the About section and sheet (`disclosure.rule_text`)."""
+    return rule_text(policy, what)

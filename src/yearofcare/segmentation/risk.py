@@ -384,6 +384,16 @@ _COUNTS = {
 }
 
 
+# means and shares made consistent with the rounded counts (disclosure.suppress)
+_CONSISTENT: dict[str, dict] = {
+    "need_summary": {
+        "per": dict.fromkeys(("mean_score", "mean_cost"), "people"),
+        "shares": {"share_of_classified": "people"},
+        "lines": [("fy",)],
+    },
+}
+
+
 def _suppressed(raw: pd.DataFrame, table: str) -> pd.DataFrame:
     """`raw` through small-number suppression, in the declared columns and order."""
     declared = schemas.get(table)
@@ -396,7 +406,12 @@ def _suppressed(raw: pd.DataFrame, table: str) -> pd.DataFrame:
         if c not in (*counts, *declared.key, "suppressed", "level_rank", "matrix_level")
     ]
     safe = suppress(
-        raw, list(counts), [], DEFAULT_POLICY, derived_from=dict.fromkeys(derived, ("people",))
+        raw,
+        list(counts),
+        [],
+        DEFAULT_POLICY,
+        derived_from=dict.fromkeys(derived, ("people",)),
+        **_CONSISTENT.get(table, {}),
     )
     for c in counts:
         safe[c] = safe[c].round().astype("Int64")

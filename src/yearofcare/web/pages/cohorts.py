@@ -214,6 +214,14 @@ def _summary(sel, prof, people: int, everyone: int) -> TableView:
             "emergency_per_1000": ("selected",),
             "bed_days_per_person": ("selected",),
         },
+        consistent={
+            "totals": ["cost_total", "share_of_cost"],
+            "per": dict.fromkeys(
+                ("cost_per_person", "mean_ltcs", "emergency_per_1000", "bed_days_per_person"),
+                "selected",
+            ),
+            "ratios": {"share": ("selected", "population")},
+        },
     )
 
 
@@ -235,6 +243,7 @@ def _needs(sel: pd.DataFrame, people: int) -> TableView:
         g,
         counts=("people", "cohort"),
         derived_from={"share": ("people", "cohort")},
+        consistent={"ratios": {"share": ("people", "cohort")}, "lines": [("cohort",)]},
     )
 
 
@@ -270,6 +279,7 @@ def _use_cost(sel, prof, people: int, everyone: int) -> TableView:
             "cost_per_person": ("people",),
             "share_of_setting": ("people",),
         },
+        consistent={"totals": ["cost", "share_of_setting"], "per": {"cost_per_person": "people"}},
     )
 
 
@@ -296,6 +306,10 @@ def _turnover(turn: pd.DataFrame, fy_from: int) -> TableView:
         frame,
         counts=cols,
         derived_from={"retention": ("members", "retained")},
+        consistent={
+            "ratios": {"retention": ("retained", "members")},
+            "parts": {"members": ("retained", "died", "moved_away", "stepped_down")},
+        },
     )
 
 
