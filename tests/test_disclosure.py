@@ -148,3 +148,9 @@ def test_a_web_table_declares_how_its_derived_values_follow_the_counts():
     shown = disclose(view, DisclosurePolicy()).frame
     # 23 -> 25 people, £28,400 (3 s.f.), £28,400 / 25 per person
     assert shown.iloc[0][["people", "cost", "per_person"]].tolist() == [25.0, 28_400.0, 1136.0]
+
+
+def test_an_empty_table_passes_through():
+    frame = pd.DataFrame({"area": pd.Series([], dtype="string"), "n": pd.Series([], dtype="int64")})
+    out = suppress(frame, ["n"], lines=[("area",)], parts={"n": ("n",)})
+    assert out.empty and list(out.columns) == ["area", "n", "suppressed"]

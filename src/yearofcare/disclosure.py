@@ -191,6 +191,8 @@ def secondary_suppress(frame: pd.DataFrame, column: str, line: Sequence[str]) ->
     masked cell), so no masked cell equals the margin minus the cells shown. A line of one cell
     is its own margin and left alone. Zeros are never chosen: they are shown as exact."""
     values = frame[column].astype("float64").copy()
+    if frame.empty:
+        return values
     keys = frame[list(line)].astype("string").fillna("\0").agg("\x1f".join, axis=1)
     while True:
         masked = values.isna()

@@ -9,7 +9,7 @@ rates, normal for means (SD from the sum of squares).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import ibis
@@ -223,7 +223,7 @@ def finish(
         frame = frame.reset_index().assign(measure_id=m.id)
         rows.append(_values(m, frame))
     out = pd.concat(rows, ignore_index=True)
-    return _disclose(out, policy)
+    return _disclose(out, policy, {m.id: m for m in measures.measures})
 
 
 def _missing_row(m: Measure, note: str, status: str = "needs_table") -> pd.DataFrame:
@@ -308,7 +308,9 @@ DERIVED = (
 )
 
 
-def _disclose(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
+def _disclose(
+    frame: pd.DataFrame, policy: DisclosurePolicy, measures: Mapping[str, Measure] | None = None
+) -> pd.DataFrame:
     """Suppress small numbers of rows counted (and everything built on them); counts shown
     (numerator and denominator when they are counts) are rounded by the policy."""
     f = frame.copy()
@@ -340,6 +342,19 @@ def _disclose(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
     out.loc[recompute, "value"] = (
         out.loc[recompute, "numerator"] / out.loc[recompute, "denominator"] * scale.round(9)
     )
+    # a measure without a denominator is its (published) numerator times its scale
+    alone = den.isna() & (num != 0) & out["value"].notna() & out["numerator"].notna()
+    per = (pd.to_numeric(f["value"], errors="coerce") / num).round(9)
+    out.loc[alone, "value"] = out.loc[alone, "numerator"] * per[alone]
+    # the 95 % limits from the published numerator and denominator too (limits from the true
+    # counts would pin them down)
+    for mid, m in (measures or {}).items():
+        rows = recompute & (out["measure_id"] == mid)
+        if m.denominator is None or not rows.any():
+            continue
+        num_p, den_p = (out.loc[rows, c].to_numpy(float) for c in ("numerator", "denominator"))
+        lo, hi = interval(m, num_p, den_p, out.loc[rows, "sq_num"].to_numpy(float))
+        out.loc[rows, "lower"], out.loc[rows, "upper"] = lo * m.per, hi * m.per
     # the change on the previous year between published values too
     shown = out[keys].assign(fy=out["fy"] + 1, _prev=out["value"]).drop_duplicates(keys)
     prev_shown = out[keys].merge(shown, on=keys, how="left")["_prev"].to_numpy(float)

@@ -284,7 +284,15 @@ def _validate(
 def _safe_calibration(cal: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
     if cal.empty:
         return _empty_frame("risk_calibration")
-    safe = suppress(cal, ["people"], ["expected", "observed", "ratio"], policy)
+    # decile means follow the rounded counts (an observed admission rate is a count ÷ people)
+    safe = suppress(
+        cal,
+        ["people"],
+        ["expected", "observed", "ratio"],
+        policy,
+        per=dict.fromkeys(("expected", "observed"), "people"),
+        ratios={"ratio": ("observed", "expected")},
+    )
     safe["people"] = safe["people"].round().astype("Int64")
     return safe[list(schemas.get("risk_calibration").names)]
 

@@ -290,7 +290,10 @@ def safe_frame(
     population: AnalysisPopulation = DEFAULT_POPULATION,
 ) -> pd.DataFrame:
     """`frame` after small-number suppression, in the declared column order and types, each
-    row stating the analysis population it counts."""
+    row stating the analysis population it counts. The groups of a split (localities …) add up
+    to its `all` row, so each set of them is a line for secondary suppression."""
+    declared = schemas.get(analysis.table)
+    split_line = tuple(k for k in declared.key if k != "split_value")
     safe = suppress(
         frame,
         analysis.counts,
@@ -301,10 +304,9 @@ def safe_frame(
         per=dict(analysis.per),
         ratios=dict(analysis.ratios),
         shares=dict(analysis.shares),
-        lines=analysis.lines,
+        lines=(*analysis.lines, split_line),
         parts=dict(analysis.parts),
     )
-    declared = schemas.get(analysis.table)
     for c in analysis.counts:
         safe[c] = safe[c].round().astype("Int64")
     safe["analysis_population"] = population.description
