@@ -51,7 +51,7 @@ def run_budget(
     params = {"settings_version": settings.version, "budget": b.model_dump(mode="json")}
     params["schedule"] = settings.schedule.profile
     with progress.task("budget", total=4) as bar, store.stage(STAGE, params) as run:
-        tariff = store.to_pandas(run.read("tariff"))
+        tariff = store.to_pandas(schemas.get("tariff").in_order(run.read("tariff")))
         tariff_fy = b.base_fy or int(tariff.fy.max())
         if tariff_fy not in set(tariff.fy.astype(int)):
             raise ConfigError(
