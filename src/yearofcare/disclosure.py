@@ -206,10 +206,19 @@ def secondary_suppress(frame: pd.DataFrame, column: str, line: Sequence[str]) ->
         for key in need:
             rows = values[(keys == key) & values.notna() & (values != 0)]
             if len(rows):
-                values[rows.idxmin()] = np.nan
+                values[_smallest(frame, rows)] = np.nan
                 changed = True
         if not changed:
             return values
+
+
+def _smallest(frame: pd.DataFrame, cells: pd.Series):
+    """The index of the smallest of `cells`; among equal ones, the row of `frame` whose
+    values (as text) sort first, so the choice does not depend on the order of the rows."""
+    low = cells.index[cells == cells.min()]
+    if len(low) == 1:
+        return low[0]
+    return min(low, key=lambda i: tuple(str(v) for v in frame.loc[i].tolist()))
 
 
 def _secondary_across(out: pd.DataFrame, cells: Sequence[str]) -> None:

@@ -88,12 +88,14 @@ def turnover(frame: ibis.Table, rule: Rule, cohort_id: str, years: Sequence[int]
 
 
 def pool_costs(frame: ibis.Table, rule: Rule, fy: int) -> ibis.Table:
-    """person_id and cost of year fy + 1 for people the rule selects in fy and present in fy + 1."""
+    """person_id and cost of year fy + 1 for people the rule selects in fy and present in fy + 1
+    (ordered by person_id)."""
     a = frame.filter(frame.fy == fy)
     a = a.filter(rule.compile(a)).select("person_id")
     b = frame.filter(frame.fy == fy + 1).select(_pid=frame.person_id, cost=frame.cost_total)
     j = a.join(b, a.person_id == b._pid)
-    return j.select("person_id", cost=j.cost.cast("float64").fill_null(0.0))
+    # in person order: the bootstrap draws people by position
+    return j.select("person_id", cost=j.cost.cast("float64").fill_null(0.0)).order_by("person_id")
 
 
 def bootstrap(costs: np.ndarray, settings: Volatility, rng: np.random.Generator) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from scipy import stats
 from yearofcare.disclosure import DEFAULT_POLICY, DisclosurePolicy, round_significant, suppress
 from yearofcare.outcomes.definitions import Condition, Measure, MeasuresFile, Part
 from yearofcare.population.analysis.common import amount
+from yearofcare.sums import exact_sum
 
 Z = float(stats.norm.ppf(0.975))
 DIMENSIONS = ("all", "level", "currency", "cohort", "practice", "provider")
@@ -131,8 +132,8 @@ def part_aggregates(base: ibis.Table, specs: list[PartSpec], dimension: str, tab
         aggs[f"{s.key}_n"] = n
         if s.part.sum:
             v = _value(g, s.part)
-            aggs[s.key] = v.sum(where=cond).fill_null(0.0)
-            aggs[f"{s.key}_sq"] = (v * v).sum(where=cond).fill_null(0.0)
+            aggs[s.key] = exact_sum(v, where=cond).fill_null(0.0)
+            aggs[f"{s.key}_sq"] = exact_sum(v * v, where=cond).fill_null(0.0)
         else:
             aggs[s.key] = n.cast("float64")
             aggs[f"{s.key}_sq"] = n.cast("float64")

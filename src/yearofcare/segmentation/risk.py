@@ -315,7 +315,9 @@ def _empty_frame(table: str) -> pd.DataFrame:
 # ---- scoring and levels ------------------------------------------------------------------
 def current_model(store: Store, risk_model: ibis.Table):
     """(model_id, admission terms+coefs, cost terms+coefs) of the stored model."""
-    frame = store.to_pandas(risk_model)
+    # in term order: the score adds the terms up in this order, and a float sum's last bits
+    # depend on it (with large coefficients, much more than the last bits)
+    frame = store.to_pandas(schemas.get("risk_model").in_order(risk_model))
     if frame.empty:
         raise StageError("risk_model is empty", hint="run `yoc risk fit` first")
     ids = frame.model_id.unique()
