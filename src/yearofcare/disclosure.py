@@ -195,10 +195,10 @@ def secondary_suppress(frame: pd.DataFrame, column: str, line: Sequence[str]) ->
     if frame.empty:
         return values
     keys = frame[list(line)].astype("string").fillna("\0").agg("\x1f".join, axis=1)
+    size = keys.map(keys.value_counts())
     while True:
         masked = values.isna()
         lone = masked.groupby(keys).transform("sum") == 1
-        size = keys.map(keys.value_counts())
         need = keys[lone & masked & (size > 1)].unique()
         if len(need) == 0:
             return values

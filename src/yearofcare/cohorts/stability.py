@@ -37,6 +37,13 @@ from yearofcare.store import Store
 STAGE = "cohort-stability"
 COUNTS = ("members", "retained", "died", "moved_away", "stepped_down", "joiners")
 CHUNK = 250  # bootstrap samples drawn at once (bounds memory: CHUNK × N costs)
+#: how turnover is published (`disclosure.suppress`): retention from the published counts, and
+#: the members of the first year split into the retained and the three ways of leaving
+TURNOVER_DERIVED = {"retention": ("members", "retained")}
+TURNOVER_CONSISTENT = {
+    "ratios": {"retention": ("retained", "members")},
+    "parts": {"members": ("retained", "died", "moved_away", "stepped_down")},
+}
 
 
 class StabilityOptions(ConfigModel):
@@ -182,9 +189,8 @@ def _safe_stability(raw: pd.DataFrame) -> pd.DataFrame:
         list(COUNTS),
         [],
         DEFAULT_POLICY,
-        derived_from={"retention": ("members", "retained")},
-        ratios={"retention": ("retained", "members")},
-        parts={"members": ("retained", "died", "moved_away", "stepped_down")},
+        derived_from=TURNOVER_DERIVED,
+        **TURNOVER_CONSISTENT,
     )
     for c in COUNTS:
         safe[c] = safe[c].round().astype("Int64")

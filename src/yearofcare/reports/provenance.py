@@ -13,7 +13,6 @@ from typing import Any
 
 import pandas as pd
 
-from yearofcare.disclosure import DisclosurePolicy, rule_text
 from yearofcare.store import Store
 
 #: Run parameters whose name says they identify a version of reference data or an input file
@@ -133,8 +132,3 @@ def provenance(
         details=tuple(details),
         inputs=tuple(inputs),
     )
-
-
-def disclosure_rule(policy: DisclosurePolicy, what: str = "counts") -> str:
-    """The disclosure rule in words, for the About section and sheet (`disclosure.rule_text`)."""
-    return rule_text(policy, what)

@@ -23,7 +23,13 @@ from sqlglot.errors import SqlglotError
 
 from yearofcare.cohorts.config import Volatility, adhoc_rule, load_cohorts
 from yearofcare.cohorts.rules import Rule
-from yearofcare.cohorts.stability import bootstrap, pool_costs, turnover
+from yearofcare.cohorts.stability import (
+    TURNOVER_CONSISTENT,
+    TURNOVER_DERIVED,
+    bootstrap,
+    pool_costs,
+    turnover,
+)
 from yearofcare.disclosure import DEFAULT_POLICY
 from yearofcare.errors import YocError
 from yearofcare.fy import fy_label
@@ -305,11 +311,8 @@ def _turnover(turn: pd.DataFrame, fy_from: int) -> TableView:
         ],
         frame,
         counts=cols,
-        derived_from={"retention": ("members", "retained")},
-        consistent={
-            "ratios": {"retention": ("retained", "members")},
-            "parts": {"members": ("retained", "died", "moved_away", "stepped_down")},
-        },
+        derived_from=TURNOVER_DERIVED,
+        consistent=TURNOVER_CONSISTENT,
     )
 
 
