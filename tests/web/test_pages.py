@@ -34,6 +34,14 @@ def test_population_figures_match_the_store(client_for, web_store):
     assert body["filters"] == {"fy": fy}
     summary = next(t for t in body["tables"] if t["key"] == "summary")["rows"][0]
     assert summary["registered_population"] == _rounded(people)
+    # the rule is stated, and cost per person is the rounded cost over the rounded population
+    assert (
+        body["disclosure"].startswith("suppressed: counts from 1 to 9")
+        and "NHS" in body["disclosure"]
+    )
+    assert summary["cost_per_person"] * summary["registered_population"] == pytest.approx(
+        summary["cost_total"], rel=1e-9
+    )
     # the analyst sees the exact count
     body = client_for("analyst").get("/api/pages/population").json()
     summary = next(t for t in body["tables"] if t["key"] == "summary")["rows"][0]

@@ -21,6 +21,7 @@ import pyarrow as pa
 import sqlglot.expressions as sge
 
 from yearofcare.backends.base import TMP_PREFIX, Backend, Changes, Reader
+from yearofcare.backends.shuffle import ibis_duckdb
 from yearofcare.errors import StoreBusy, StoreError
 
 DUCKDB_FILE = "yoc.duckdb"
@@ -79,7 +80,7 @@ class DuckDBBackend(Backend):
     kind = "duckdb"
 
     def __init__(self, raw: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
-        super().__init__(ibis.duckdb.from_connection(raw), data_dir)
+        super().__init__(ibis_duckdb().from_connection(raw), data_dir)
         self.raw = raw  # the DuckDB connection itself: for this class and benchmarks only
 
     @classmethod

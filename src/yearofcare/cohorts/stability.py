@@ -37,6 +37,13 @@ from yearofcare.store import Store
 STAGE = "cohort-stability"
 COUNTS = ("members", "retained", "died", "moved_away", "stepped_down", "joiners")
 CHUNK = 250  # bootstrap samples drawn at once (bounds memory: CHUNK × N costs)
+#: how turnover is published (`disclosure.suppress`): retention from the published counts, and
+#: the members of the first year split into the retained and the three ways of leaving
+TURNOVER_DERIVED = {"retention": ("members", "retained")}
+TURNOVER_CONSISTENT = {
+    "ratios": {"retention": ("retained", "members")},
+    "parts": {"members": ("retained", "died", "moved_away", "stepped_down")},
+}
 
 
 class StabilityOptions(ConfigModel):
@@ -88,12 +95,14 @@ def turnover(frame: ibis.Table, rule: Rule, cohort_id: str, years: Sequence[int]
 
 
 def pool_costs(frame: ibis.Table, rule: Rule, fy: int) -> ibis.Table:
-    """person_id and cost of year fy + 1 for people the rule selects in fy and present in fy + 1."""
+    """person_id and cost of year fy + 1 for people the rule selects in fy and present in fy + 1
+    (ordered by person_id)."""
     a = frame.filter(frame.fy == fy)
     a = a.filter(rule.compile(a)).select("person_id")
     b = frame.filter(frame.fy == fy + 1).select(_pid=frame.person_id, cost=frame.cost_total)
     j = a.join(b, a.person_id == b._pid)
-    return j.select("person_id", cost=j.cost.cast("float64").fill_null(0.0))
+    # in person order: the bootstrap draws people by position
+    return j.select("person_id", cost=j.cost.cast("float64").fill_null(0.0)).order_by("person_id")
 
 
 def bootstrap(costs: np.ndarray, settings: Volatility, rng: np.random.Generator) -> pd.DataFrame:
@@ -176,7 +185,12 @@ def _safe_stability(raw: pd.DataFrame) -> pd.DataFrame:
         retention=raw.retained / raw.members.where(raw.members > 0),
     )
     safe = suppress(
-        raw, list(COUNTS), [], DEFAULT_POLICY, derived_from={"retention": ("members", "retained")}
+        raw,
+        list(COUNTS),
+        [],
+        DEFAULT_POLICY,
+        derived_from=TURNOVER_DERIVED,
+        **TURNOVER_CONSISTENT,
     )
     for c in COUNTS:
         safe[c] = safe[c].round().astype("Int64")

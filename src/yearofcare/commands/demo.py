@@ -9,6 +9,7 @@ from rich.table import Table
 
 from yearofcare.cli import RichProgress, app, open_store, options, out
 from yearofcare.config import paths
+from yearofcare.disclosure import rule_text
 
 
 @app.command()
@@ -109,3 +110,4 @@ def print_summary(summary) -> None:
     for r in summary.cost.itertuples():
         c.add_row(r.setting.replace("_", " "), _n(r.cost), f"{r.per_head:,.0f}", _pct(r.share))
     out.print(c)
+    out.print(f"Small numbers protected: {rule_text()}.", markup=False)

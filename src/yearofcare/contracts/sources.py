@@ -191,7 +191,10 @@ def cohort_costs(store: Store, min_ltc: int, fy: int | None = None) -> CohortCos
         )
     sel = py.filter((py.ltc_count.fill_null(0) >= min_ltc) & py.fy.isin([fy - 1, fy]))
     cost = ibis.ifelse(sel.cost_total.isnan(), 0.0, sel.cost_total).fill_null(0.0)
-    frame = store.to_pandas(sel.select(fy=sel.fy, cost=cost))
+    # in person order: the costs are bootstrapped by position
+    frame = store.to_pandas(
+        sel.select("person_id", fy=sel.fy, cost=cost).order_by(["fy", "person_id"])
+    )
     now = frame.cost[frame.fy == fy].to_numpy(float)
     before = frame.cost[frame.fy == fy - 1].to_numpy(float)
     if now.size == 0 or before.size == 0:
@@ -255,9 +258,10 @@ def register_costs(store: Store, cohort: str, fy: int) -> CohortCosts:
     joined = members.left_join(spent, "person_id").left_join(before, "person_id")
     frame = store.to_pandas(
         joined.select(
+            "person_id",
             pence=joined.pence.fill_null(0),
             prior=ibis.ifelse(joined.prior.isnan(), 0.0, joined.prior).fill_null(0.0),
-        )
+        ).order_by("person_id")  # in person order: the costs are bootstrapped by position
     )
     if frame.empty:
         raise StageError(

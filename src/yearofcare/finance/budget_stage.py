@@ -14,6 +14,7 @@ from decimal import Decimal
 import ibis
 import pandas as pd
 
+from yearofcare import schemas
 from yearofcare.errors import ConfigError, StageError
 from yearofcare.finance import budget as bd
 from yearofcare.finance import register as rg
@@ -50,7 +51,7 @@ def run_budget(
     params = {"settings_version": settings.version, "budget": b.model_dump(mode="json")}
     params["schedule"] = settings.schedule.profile
     with progress.task("budget", total=4) as bar, store.stage(STAGE, params) as run:
-        tariff = store.to_pandas(run.read("tariff"))
+        tariff = store.to_pandas(schemas.get("tariff").in_order(run.read("tariff")))
         tariff_fy = b.base_fy or int(tariff.fy.max())
         if tariff_fy not in set(tariff.fy.astype(int)):
             raise ConfigError(
@@ -213,7 +214,9 @@ def _service_model(store: Store, settings: FinanceSettings, years: list[int], ru
     if sm.source == "none":
         return {fy: {} for fy in years}
     if sm.source == "table" and store.exists("service_model_adjustment"):
-        t = store.to_pandas(run.read("service_model_adjustment"))
+        t = store.to_pandas(
+            schemas.get("service_model_adjustment").in_order(run.read("service_model_adjustment"))
+        )
         scenarios = sorted(t.scenario.unique())
         scenario = sm.scenario or (scenarios[0] if len(scenarios) == 1 else None)
         if scenario not in scenarios:

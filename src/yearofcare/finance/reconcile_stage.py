@@ -6,6 +6,7 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
+from yearofcare import schemas
 from yearofcare.finance.common import require
 from yearofcare.finance.costs import month_start
 from yearofcare.finance.reconcile import (
@@ -49,14 +50,14 @@ def run_reconcile(
     level = settings.reconciliation.interval
     params = {"interval": level, "skip_unlinked": skip_unlinked}
     with progress.task("reconcile", total=3) as bar, store.stage(STAGE, params) as run:
-        budget = store.to_pandas(run.read("budget"))
+        budget = _pulled(store, run, "budget")
         check_same_map(store, budget)
-        schedule = store.to_pandas(run.read("payment_schedule"))
+        schedule = _pulled(store, run, "payment_schedule")
         cohorts = sorted(schedule.cohort_id.unique())
         years = sorted(int(y) for y in schedule.fy.unique())
         tariff_fy = int(budget.tariff_fy.iloc[0])
-        tariff = store.to_pandas(run.read("tariff"))
-        comps = store.to_pandas(run.read("tariff_component"))
+        tariff = _pulled(store, run, "tariff")
+        comps = _pulled(store, run, "tariff_component")
         register = run.read("cohort_member")
         register = register.filter(register.cohort_id.isin(cohorts))
         shares = cell_shares(
@@ -175,3 +176,8 @@ def _reconciliation_rows(frame: pd.DataFrame, data_end, level: float) -> pd.Data
     ):
         frame[c] = frame[c].astype("Int64")
     return frame
+
+
+def _pulled(store: Store, run, name: str) -> pd.DataFrame:
+    """A stored table as pandas in its key order (computations read rows in order)."""
+    return store.to_pandas(schemas.get(name).in_order(run.read(name)))

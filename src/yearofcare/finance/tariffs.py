@@ -24,6 +24,7 @@ import ibis
 
 from yearofcare.finance.bootstrap import MIN_PER_STRATUM, STRATA, TAIL_DIVISOR
 from yearofcare.finance.settings import Outliers
+from yearofcare.sums import exact_sum
 
 KEYS = ["currency", "value", "fy"]
 
@@ -182,10 +183,10 @@ def pool_rows(t: ibis.Table, cost: str, sizes: ibis.Table, exact_max: int) -> ib
     gm = grouped.months.cast("float64")
     body = grouped.group_by([*KEYS, grouped._stratum.cast("int64").name("stratum")]).aggregate(
         k=grouped.count(),
-        sc=gc.sum(),
-        sm=gm.sum(),
-        scc=(gc * gc).sum(),
-        smm=(gm * gm).sum(),
-        scm=(gc * gm).sum(),
+        sc=exact_sum(gc),
+        sm=exact_sum(gm),
+        scc=exact_sum(gc * gc),
+        smm=exact_sum(gm * gm),
+        scm=exact_sum(gc * gm),
     )
     return ibis.union(people, body.select(*people.columns), distinct=False)

@@ -148,8 +148,10 @@ def _frames(store, table=None) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     unlinked_people = person.filter(~person.linked.fill_null(False)).select("person_id")
     left = keys.semi_join(unlinked_people, "person_id").select("person_id", *KEY_COLUMNS)
     right = keys.filter(keys.linked).select("person_id", *KEY_COLUMNS)
-    left_df = store.to_pandas(left.distinct())
-    right_df = store.to_pandas(right.distinct())
+    # a fixed order (every column: the rows are distinct), so the unique ids Splink samples and
+    # trains on do not depend on the order the engine returns rows in
+    left_df = store.to_pandas(left.distinct().order_by(["person_id", *KEY_COLUMNS]))
+    right_df = store.to_pandas(right.distinct().order_by(["person_id", *KEY_COLUMNS]))
     n_unlinked = int(unlinked_people.count().execute())
     for df in (left_df, right_df):
         df.insert(0, "unique_id", range(len(df)))
@@ -173,7 +175,9 @@ def _score(left: pd.DataFrame, right: pd.DataFrame, opts: LinkOptions) -> tuple[
     pairs = linker.inference.predict(
         threshold_match_probability=CANDIDATE_FLOOR
     ).as_pandas_dataframe()
-    model = {"trained": trained, "prior": prior, "settings": linker.misc.save_model_to_json()}
+    saved = linker.misc.save_model_to_json()
+    saved.pop("linker_uid", None)  # a random id of this Linker object: not part of the model
+    model = {"trained": trained, "prior": prior, "settings": saved}
     return pairs, model
 
 
@@ -203,9 +207,11 @@ def _decide(pairs: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame, thresh
             "match_weight": pairs["match_weight"].to_numpy(),
         }
     )
-    c = c.sort_values("match_probability", ascending=False).drop_duplicates(
-        ["unlinked_person_id", "person_id"]
-    )
+    c = c.sort_values(
+        ["match_probability", "unlinked_person_id", "person_id"],
+        ascending=[False, True, True],
+        kind="stable",
+    ).drop_duplicates(["unlinked_person_id", "person_id"])
     c["rank"] = c.groupby("unlinked_person_id").cumcount() + 1
     above = c[c.match_probability >= threshold].groupby("unlinked_person_id").size()
     ambiguous = set(above[above > 1].index)

@@ -3,8 +3,9 @@
 `person` is rebuilt after every ingest from `ingest_person` — what each current load says about
 each person — so replacing or removing a load changes exactly what that load contributed. For
 each attribute the most authoritative source wins (GP registrations rank 1, then the others by
-their `rank`), ties going to the most recent record; `linked` is true when any load identified
-the person by a valid NHS number (or our pseudonym of one).
+their `rank`), ties going to the most recent record, then to the smallest value (so the same
+loads always give the same person, whatever order the engine reads them in); `linked` is true
+when any load identified the person by a valid NHS number (or our pseudonym of one).
 """
 
 from __future__ import annotations
@@ -20,20 +21,25 @@ def _key(obs: ibis.Table) -> ibis.Value:
     return obs["rank"].cast("int64") * _EPOCH_OFFSET - days.cast("int64")
 
 
+def _best(value: ibis.Value, key: ibis.Value, where: ibis.BooleanValue) -> ibis.Value:
+    """`value` of the row with the smallest `key` (`_key`), the smallest value among ties."""
+    return value.argmin(ibis.struct({"k": key, "v": value}), where=where)
+
+
 def build_person(obs: ibis.Table) -> ibis.Table:
     """The `person` table from current `ingest_person` rows."""
     obs = obs.mutate(_k=_key(obs))
     known_sex = obs.sex.notnull() & (obs.sex != "U")
     agg = obs.group_by("person_id").aggregate(
-        sex=obs.sex.argmin(obs._k, where=known_sex),
-        birth_year=obs.birth_year.argmin(obs._k, where=obs.birth_year.notnull()),
-        birth_month=obs.birth_month.argmin(
-            obs._k, where=obs.birth_month.notnull() & obs.birth_year.notnull()
+        sex=_best(obs.sex, obs._k, where=known_sex),
+        birth_year=_best(obs.birth_year, obs._k, where=obs.birth_year.notnull()),
+        birth_month=_best(
+            obs.birth_month, obs._k, where=obs.birth_month.notnull() & obs.birth_year.notnull()
         ),
-        lsoa=obs.lsoa.argmin(obs._k, where=obs.lsoa.notnull()),
-        imd_decile=obs.imd_decile.argmin(obs._k, where=obs.imd_decile.notnull()),
-        date_of_death=obs.date_of_death.argmin(obs._k, where=obs.date_of_death.notnull()),
-        place_of_death=obs.place_of_death.argmin(obs._k, where=obs.date_of_death.notnull()),
+        lsoa=_best(obs.lsoa, obs._k, where=obs.lsoa.notnull()),
+        imd_decile=_best(obs.imd_decile, obs._k, where=obs.imd_decile.notnull()),
+        date_of_death=_best(obs.date_of_death, obs._k, where=obs.date_of_death.notnull()),
+        place_of_death=_best(obs.place_of_death, obs._k, where=obs.date_of_death.notnull()),
         linked=obs.linked.any(),
     )
     return agg.select(
@@ -55,13 +61,13 @@ def observations(rows: ibis.Table, load_id: str, source: str, rank: int) -> ibis
     r = r.mutate(_k=_key(r))
     known_sex = r.sex.notnull() & (r.sex != "U")
     agg = r.group_by("person_id").aggregate(
-        sex=r.sex.argmin(r._k, where=known_sex),
-        birth_year=r.birth_year.argmin(r._k, where=r.birth_year.notnull()),
-        birth_month=r.birth_month.argmin(r._k, where=r.birth_month.notnull()),
-        lsoa=r.lsoa.argmin(r._k, where=r.lsoa.notnull()),
-        imd_decile=r.imd_decile.argmin(r._k, where=r.imd_decile.notnull()),
+        sex=_best(r.sex, r._k, where=known_sex),
+        birth_year=_best(r.birth_year, r._k, where=r.birth_year.notnull()),
+        birth_month=_best(r.birth_month, r._k, where=r.birth_month.notnull()),
+        lsoa=_best(r.lsoa, r._k, where=r.lsoa.notnull()),
+        imd_decile=_best(r.imd_decile, r._k, where=r.imd_decile.notnull()),
         date_of_death=r.date_of_death.min(),
-        place_of_death=r.place_of_death.argmin(r._k, where=r.date_of_death.notnull()),
+        place_of_death=_best(r.place_of_death, r._k, where=r.date_of_death.notnull()),
         linked=r.linked.any(),
         last_seen=r.last_seen.max(),
     )

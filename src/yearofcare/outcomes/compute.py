@@ -9,7 +9,7 @@ rates, normal for means (SD from the sum of squares).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import ibis
@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from yearofcare.disclosure import DEFAULT_POLICY, DisclosurePolicy, suppress
+from yearofcare.disclosure import DEFAULT_POLICY, DisclosurePolicy, round_significant, suppress
 from yearofcare.outcomes.definitions import Condition, Measure, MeasuresFile, Part
 from yearofcare.population.analysis.common import amount
+from yearofcare.sums import exact_sum
 
 Z = float(stats.norm.ppf(0.975))
 DIMENSIONS = ("all", "level", "currency", "cohort", "practice", "provider")
@@ -131,8 +132,8 @@ def part_aggregates(base: ibis.Table, specs: list[PartSpec], dimension: str, tab
         aggs[f"{s.key}_n"] = n
         if s.part.sum:
             v = _value(g, s.part)
-            aggs[s.key] = v.sum(where=cond).fill_null(0.0)
-            aggs[f"{s.key}_sq"] = (v * v).sum(where=cond).fill_null(0.0)
+            aggs[s.key] = exact_sum(v, where=cond).fill_null(0.0)
+            aggs[f"{s.key}_sq"] = exact_sum(v * v, where=cond).fill_null(0.0)
         else:
             aggs[s.key] = n.cast("float64")
             aggs[f"{s.key}_sq"] = n.cast("float64")
@@ -222,7 +223,7 @@ def finish(
         frame = frame.reset_index().assign(measure_id=m.id)
         rows.append(_values(m, frame))
     out = pd.concat(rows, ignore_index=True)
-    return _disclose(out, policy)
+    return _disclose(out, policy, {m.id: m for m in measures.measures})
 
 
 def _missing_row(m: Measure, note: str, status: str = "needs_table") -> pd.DataFrame:
@@ -307,7 +308,9 @@ DERIVED = (
 )
 
 
-def _disclose(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
+def _disclose(
+    frame: pd.DataFrame, policy: DisclosurePolicy, measures: Mapping[str, Measure] | None = None
+) -> pd.DataFrame:
     """Suppress small numbers of rows counted (and everything built on them); counts shown
     (numerator and denominator when they are counts) are rounded by the policy."""
     f = frame.copy()
@@ -328,6 +331,38 @@ def _disclose(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
         counted = out.get(f"{part[:3]}_is_count", pd.Series(False, index=out.index))
         counted = counted.fillna(False).astype(bool) & out[part].notna()
         out.loc[counted, part] = out.loc[counted, n]
+        # a sum (cost, bed days) to significant figures, like every total over people
+        summed = ~counted & out[part].notna()
+        out.loc[summed, part] = round_significant(out.loc[summed, part], policy.significant_figures)
+    # the value from the published numerator and denominator (times the measure's scale), so
+    # neither can be recovered from the value and the other
+    num, den = (pd.to_numeric(f[c], errors="coerce") for c in ("numerator", "denominator"))
+    scale = (pd.to_numeric(f["value"], errors="coerce") * den / num).where((num != 0) & (den != 0))
+    recompute = scale.notna() & out["value"].notna() & (out["denominator"] > 0)
+    out.loc[recompute, "value"] = (
+        out.loc[recompute, "numerator"] / out.loc[recompute, "denominator"] * scale.round(9)
+    )
+    # a measure without a denominator is its (published) numerator times its scale
+    alone = den.isna() & (num != 0) & out["value"].notna() & out["numerator"].notna()
+    per = (pd.to_numeric(f["value"], errors="coerce") / num).round(9)
+    out.loc[alone, "value"] = out.loc[alone, "numerator"] * per[alone]
+    # the 95 % limits from the published numerator and denominator too (limits from the true
+    # counts would pin them down)
+    for mid, m in (measures or {}).items():
+        rows = recompute & (out["measure_id"] == mid)
+        if m.denominator is None or not rows.any():
+            continue
+        num_p, den_p = (out.loc[rows, c].to_numpy(float) for c in ("numerator", "denominator"))
+        lo, hi = interval(m, num_p, den_p, out.loc[rows, "sq_num"].to_numpy(float))
+        out.loc[rows, "lower"], out.loc[rows, "upper"] = lo * m.per, hi * m.per
+    # the change on the previous year between published values too
+    shown = out[keys].assign(fy=out["fy"] + 1, _prev=out["value"]).drop_duplicates(keys)
+    prev_shown = out[keys].merge(shown, on=keys, how="left")["_prev"].to_numpy(float)
+    has = out["previous_value"].notna().to_numpy()
+    out.loc[has, "previous_value"] = prev_shown[has]
+    out["change"] = out["value"] - out["previous_value"]
+    pv = out["previous_value"]
+    out["change_percent"] = (out["change"] / pv.where(pv != 0) * 100).where(pv != 0)
     out = out.drop(columns=["num_is_count", "den_is_count"], errors="ignore")
     out.loc[out.suppressed & (out.status == "ok"), "status"] = "suppressed"
     out.loc[out.status == "suppressed", "note"] = "small numbers suppressed"

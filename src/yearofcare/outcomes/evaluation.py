@@ -44,6 +44,7 @@ from yearofcare.fy import fy_expr
 from yearofcare.population.analysis.common import amount
 from yearofcare.progress import SILENT, Progress
 from yearofcare.store import Store
+from yearofcare.sums import exact_sum
 
 #: outcome name → column prefix of the features frame
 OUTCOMES = {"non_elective": "ne", "bed_days": "bed_days", "cost": "cost"}
@@ -149,8 +150,8 @@ def features(store: Store, index: ibis.Table) -> ibis.Table:
     agg = {}
     for name, cond in w.items():
         agg[f"ne_{name}"] = j.ne.sum(where=cond)
-        agg[f"bed_days_{name}"] = j.bd.sum(where=cond)
-        agg[f"cost_{name}"] = j.cost.sum(where=cond)
+        agg[f"bed_days_{name}"] = exact_sum(j.bd, where=cond)
+        agg[f"cost_{name}"] = exact_sum(j.cost, where=cond)
     acts = j.group_by(_ap=j.person_id).aggregate(**agg)
     py = store.table("person_year")
     py = py.select(
@@ -603,7 +604,7 @@ def trajectory(store, t_ids, c_ids, df, tr, cr, ev_id) -> pd.DataFrame:
     j = j.mutate(month=(d / 30.4375).floor().cast("int16")).filter((d >= -365) & (d < 365))
     g = j.group_by(["group", "month"]).aggregate(
         ne=(j.w * (j.setting == "acute_non_elective").cast("int64")).sum(),
-        cost=(j.w * amount(j.cost)).sum(),
+        cost=exact_sum(j.w * amount(j.cost)),
     )
     f = store.to_pandas(g)
     f = f[(f.month >= -12) & (f.month <= 11)]
@@ -615,5 +616,12 @@ def trajectory(store, t_ids, c_ids, df, tr, cr, ev_id) -> pd.DataFrame:
     f["people"] = f.group.map(n)
     f["non_elective_per_1000"] = f["ne"] / f["people"] * 1000
     f["cost_per_head"] = f["cost"] / f["people"]
-    f = suppress(f, ["people"], ["non_elective_per_1000", "cost_per_head"], DEFAULT_POLICY)
+    f = suppress(
+        f,
+        ["people"],
+        ["non_elective_per_1000", "cost_per_head"],
+        DEFAULT_POLICY,
+        totals=["ne", "cost"],
+        per=dict.fromkeys(("non_elective_per_1000", "cost_per_head"), "people"),
+    )
     return f.assign(evaluation_id=ev_id)

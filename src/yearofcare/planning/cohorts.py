@@ -19,6 +19,7 @@ from yearofcare.fy import fy_expr
 from yearofcare.planning import settings as st
 from yearofcare.planning.scenario import Cohort
 from yearofcare.segmentation.frame import frame_columns, need_frame
+from yearofcare.sums import exact_sum
 
 
 def feature_columns() -> list[str]:
@@ -39,7 +40,7 @@ def features(py: ibis.Table, activity: ibis.Table | None) -> ibis.Table:
         a = a.mutate(_fy=fy_expr(a.start_date), _bd=a.bed_days.fill_null(0.0))
         agg = a.group_by([a.person_id.name("_pid"), a._fy]).aggregate(
             **{
-                f"_b_{s}": a._bd.sum(where=a.setting == setting)
+                f"_b_{s}": exact_sum(a._bd, where=a.setting == setting)
                 for s, setting in st.ACTIVITY_BEDS.items()
             }
         )

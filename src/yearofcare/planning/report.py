@@ -94,7 +94,19 @@ def prepare(frames, policy: DisclosurePolicy):
     s = frames["planning_summary"]
     derived = [c for c in s.columns if c.endswith(("cost", "_lower", "_upper", "budget", "_p90"))]
     derived += ["saving", "probability_saving", "naive_saving", "regression_ratio"]
-    summary = suppress(s, ["people"], policy=policy, derived_from={c: ["people"] for c in derived})
+    # means per person follow the rounded cohort size; totals (savings, budgets) to 3 s.f.
+    per = {c: "people" for c in derived if "mean_cost" in c}
+    totals = [
+        c for c in derived if c not in per and c not in ("probability_saving", "regression_ratio")
+    ]
+    summary = suppress(
+        s,
+        ["people"],
+        policy=policy,
+        derived_from={c: ["people"] for c in derived},
+        totals=totals,
+        per=per,
+    )
     small = set(
         zip(
             summary.scenario_id[summary.suppressed],

@@ -45,6 +45,9 @@ def _prepare_delays(frames, policy: DisclosurePolicy):
         ["patients", "delayed"],
         ["delayed_days", "mean_delay", "share_of_delayed", "cost"],
         policy,
+        totals=["delayed_days"],
+        per={"mean_delay": "delayed"},
+        shares={"share_of_delayed": "delayed"},
     )
     d["year"] = d.fy.map(lambda y: fy_label(int(y)))
     return {"delayed_discharge_summary": d}

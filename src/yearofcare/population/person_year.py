@@ -62,6 +62,7 @@ from yearofcare.population.prices import UnitCosts, load_unit_costs
 from yearofcare.progress import SILENT, Progress
 from yearofcare.schemas.population import AGE_BANDS, COST_GROUPS, UNKNOWN_AGE_BAND
 from yearofcare.store import Store
+from yearofcare.sums import exact_sum
 
 LAST_YEAR_OF_LIFE_MONTHS = 6
 FINDINGS = (
@@ -134,7 +135,8 @@ def activity_features(rows: ibis.Table) -> ibis.Table:
 
     `rows` needs person_id, fy, setting, service_type, start_date, bed_days, cost and is_activity
     (costing.priced_activity or activity_costed). The setting is first mapped to the small
-    integer of its cost group so that the 30-odd filtered sums compare integers.
+    integer of its cost group so that the 30-odd filtered sums compare integers. Costs and bed
+    days are summed exactly (`sums.exact_sum`): rebuilding gives the same bits.
     """
     groups = list(COST_GROUPS)
     code = ibis.cases(
@@ -146,14 +148,16 @@ def activity_features(rows: ibis.Table) -> ibis.Table:
     aggs: dict[str, ibis.Value] = {}
     for i, group in enumerate(groups):
         aggs[f"n_{group}"] = t.count(where=(t.grp == i) & t.is_activity)
-        aggs[f"cost_{group}"] = t.cost.sum(where=t.grp == i)
+        aggs[f"cost_{group}"] = exact_sum(t.cost, where=t.grp == i)
     emergency = is_emergency_admission(t.setting, t.service_type)
     aggs["n_emergency"] = t.count(where=emergency & t.is_activity)
-    aggs["cost_total"] = t.cost.sum()
-    aggs["bed_days_acute"] = t.bed_days.sum(where=t.grp.isin(acute))
-    aggs["bed_days_community"] = t.bed_days.sum(where=t.grp == groups.index("community"))
-    aggs["bed_days_mental_health"] = t.bed_days.sum(where=t.grp == groups.index("mental_health"))
-    aggs["care_home_days"] = t.bed_days.sum(where=t.grp == groups.index("social_care"))
+    aggs["cost_total"] = exact_sum(t.cost)
+    aggs["bed_days_acute"] = exact_sum(t.bed_days, where=t.grp.isin(acute))
+    aggs["bed_days_community"] = exact_sum(t.bed_days, where=t.grp == groups.index("community"))
+    aggs["bed_days_mental_health"] = exact_sum(
+        t.bed_days, where=t.grp == groups.index("mental_health")
+    )
+    aggs["care_home_days"] = exact_sum(t.bed_days, where=t.grp == groups.index("social_care"))
     aggs["last_activity"] = t.start_date.max()
     aggs["uncosted"] = t.count() - t.cost.count()
     aggs["negative"] = ibis.ifelse(t.cost.min() < 0, 1, 0)

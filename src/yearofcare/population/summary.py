@@ -127,6 +127,13 @@ def summarise(
         ],
         ignore_index=True,
     )
+    # costs to 3 significant figures, per head over the rounded population, shares of the
+    # rounded total: the population cannot be recovered as cost ÷ cost per head
+    cost["people"] = float(c.people or 0)
+    cost = disclosure.suppress(cost, ["people"], totals=["cost"], per={"per_head": "people"}).drop(
+        columns=["people", "suppressed"]
+    )
+    cost["share"] = cost.cost / cost.cost.iloc[-1] * 100
     return Summary(
         fy=fy,
         headline=headline,

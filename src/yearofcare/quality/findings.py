@@ -240,7 +240,7 @@ def timeliness_findings(loads: pd.DataFrame, o: QualityOptions) -> Iterator[dict
             "timeliness",
             str(source),
             f"{files} loaded {days} days after the period ended (expected within "
-            f"{o.late_days}): " + ", ".join(g.file_name),
+            f"{o.late_days}): " + ", ".join(sorted(g.file_name)),
             "send extracts sooner after the period closes",
             load=g.iloc[0] if len(g) == 1 else None,
             count=len(g),

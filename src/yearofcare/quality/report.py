@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from yearofcare.disclosure import DEFAULT_POLICY, SUPPRESSED, DisclosurePolicy
+from yearofcare.disclosure import DEFAULT_POLICY, SUPPRESSED, DisclosurePolicy, rule_text
 from yearofcare.errors import StageError
 from yearofcare.quality import report_tables as q
 from yearofcare.quality.run import STAGE
@@ -236,8 +236,7 @@ def _about(policy: DisclosurePolicy) -> list[str]:
 def _suppression(policy: DisclosurePolicy) -> tuple[str, str]:
     return (
         "Suppression",
-        f"counts of people and of records per month below {policy.threshold} shown as "
-        f"{SUPPRESSED}, others rounded to the nearest {policy.rounding}",
+        rule_text(policy, "counts of people and of records per month"),
     )
 
 

@@ -104,7 +104,11 @@ def safe_tables(frames: Frames, policy: DisclosurePolicy) -> Frames:
         "coded_rate": ["records", "records_coded"],
     }
     months = suppress(
-        frames["dq_source_month"], list(_MONTH_COUNTS), policy=policy, derived_from=rates
+        frames["dq_source_month"],
+        list(_MONTH_COUNTS),
+        policy=policy,
+        derived_from=rates,
+        ratios={rate: (part, whole) for rate, (whole, part) in rates.items()},
     )
     out["dq_source_month"] = _mark(months, [*_MONTH_COUNTS, *rates])
     tri = suppress(

@@ -176,7 +176,7 @@ def run_quality(
         else:
             run.write("dq_person", empty("dq_person"))
         frames = {
-            n: store.to_pandas(run.staged(n))
+            n: store.to_pandas(schemas.get(n).in_order(run.staged(n)))
             for n in (
                 "dq_load",
                 "dq_reject",

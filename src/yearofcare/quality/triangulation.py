@@ -29,6 +29,7 @@ from yearofcare import sources, vocab
 from yearofcare.config import ConfigModel, read_yaml, validate
 from yearofcare.errors import ConfigError
 from yearofcare.fy import fy_expr
+from yearofcare.sums import exact_sum
 
 FIELDS = ("name", "kind", "source", "provider_code", "setting", "fy", "value", "tolerance")
 _HINT = (
@@ -234,12 +235,12 @@ def loaded_costs(activity: ibis.Table, costed: ibis.Table | None) -> tuple[ibis.
     if costed is not None:
         c = costed.filter(costed.is_activity)
         g = c.group_by(["source", "provider_code", "setting", "fy"]).aggregate(
-            cost=c.cost.sum(), records=c.count(), records_uncosted=ibis.literal(0, "int64")
+            cost=exact_sum(c.cost), records=c.count(), records_uncosted=ibis.literal(0, "int64")
         )
         return g, "activity_costed"
     a = activity.mutate(fy=fy_expr(activity.start_date))
     g = a.group_by(["source", "provider_code", "setting", "fy"]).aggregate(
-        cost=a.cost.sum(), records=a.count(), records_uncosted=a.cost.isnull().sum()
+        cost=exact_sum(a.cost), records=a.count(), records_uncosted=a.cost.isnull().sum()
     )
     return g, "activity"
 
@@ -277,7 +278,7 @@ def triangulate(contracts: ibis.Table, costs: ibis.Table, cost_table: str) -> ib
         "tolerance_pct",
     ]
     g = j.group_by(keys).aggregate(
-        loaded_cost=j.k_cost.sum(),
+        loaded_cost=exact_sum(j.k_cost),
         records=j.k_records.sum(),
         records_uncosted=j.k_uncosted.sum(),
     )

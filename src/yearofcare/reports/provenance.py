@@ -13,7 +13,6 @@ from typing import Any
 
 import pandas as pd
 
-from yearofcare.disclosure import SUPPRESSED, DisclosurePolicy
 from yearofcare.store import Store
 
 #: Run parameters whose name says they identify a version of reference data or an input file
@@ -132,12 +131,4 @@ def provenance(
         code_version=str(run.code_version),
         details=tuple(details),
         inputs=tuple(inputs),
-    )
-
-
-def disclosure_rule(policy: DisclosurePolicy, what: str = "counts") -> str:
-    """The suppression rule in words, for the About section and sheet."""
-    return (
-        f"{what} below {policy.threshold} shown as {SUPPRESSED} with the values derived from "
-        f"them; other counts rounded to the nearest {policy.rounding}"
     )

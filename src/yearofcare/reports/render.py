@@ -16,11 +16,11 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from yearofcare.disclosure import DEFAULT_POLICY, DisclosurePolicy
+from yearofcare.disclosure import DEFAULT_POLICY, DisclosurePolicy, rule_text
 from yearofcare.reports import charts as ch
 from yearofcare.reports.blocks import Block
 from yearofcare.reports.page import Page, ensure_dir, render_block, template, write_page
-from yearofcare.reports.provenance import Rows, disclosure_rule, params_of, provenance
+from yearofcare.reports.provenance import Rows, params_of, provenance
 from yearofcare.reports.section import Section, SectionData, Sheet, all_sections
 from yearofcare.reports.workbook import write_workbook
 from yearofcare.store import Store
@@ -223,7 +223,7 @@ def write_report(
     reader = Reader(store, policy)
     rendered = render_sections(reader, sections, chart_dir=out / "charts")
     available = [r.section for r in rendered if not r.missing]
-    prov = [*stage_provenance(reader, available), ("Suppression", disclosure_rule(policy))]
+    prov = [*stage_provenance(reader, available), ("Suppression", rule_text(policy))]
     missing = {r.section.id: r.section.command for r in rendered if r.missing}
     notes = (
         [

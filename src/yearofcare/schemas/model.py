@@ -101,6 +101,12 @@ class TableSchema:
     def ibis_schema(self) -> ibis.Schema:
         return ibis.schema({c.name: c.dtype for c in self.columns})
 
+    def in_order(self, expr: ibis.Table) -> ibis.Table:
+        """`expr` sorted by this table's key, then by every other column: one fixed row order
+        for code that reads a pulled frame in order (engines return rows in any order)."""
+        first = [k for k in self.key if k in expr.columns]
+        return expr.order_by([*first, *(c for c in expr.columns if c not in first)])
+
     def conform(
         self, expr: ibis.Table, *, source: str = "input", exact: bool = False
     ) -> ibis.Table:

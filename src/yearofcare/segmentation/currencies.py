@@ -32,6 +32,7 @@ from yearofcare.config.loader import Loaded
 from yearofcare.errors import ConfigError
 from yearofcare.segmentation.config import FUTURE_COLUMNS
 from yearofcare.segmentation.frame import frame_columns
+from yearofcare.sums import exact_sum
 
 DEFAULT_CURRENCIES = "currencies.yaml"
 NO_MATCH = "(no match)"
@@ -270,7 +271,7 @@ def summary(pc: ibis.Table, py: ibis.Table) -> ibis.Table:
     j = pc.left_join(cost, [pc.person_id == cost._cpid, pc.fy == cost._cfy])
     j = j.mutate(value=j.value.fill_null(NO_MATCH), value_order=j.value_order.fill_null(0))
     g = j.group_by(["fy", "currency", "value", "value_order"]).aggregate(
-        people=j.count(), cost_total=j._cost.sum()
+        people=j.count(), cost_total=exact_sum(j._cost)
     )
     total = g.people.sum().over(group_by=[g.fy, g.currency])
     return g.mutate(

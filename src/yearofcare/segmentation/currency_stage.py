@@ -104,7 +104,16 @@ def _safe(raw: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
     declared = schemas.get("currency_summary")
     if raw.empty:
         return pa.Table.from_pylist([], schema=declared.ibis_schema().to_pyarrow()).to_pandas()
-    safe = suppress(raw, ["people"], ["share_of_people", "cost_total", "mean_cost"], policy)
+    safe = suppress(
+        raw,
+        ["people"],
+        ["share_of_people", "cost_total", "mean_cost"],
+        policy,
+        totals=["cost_total"],
+        per={"mean_cost": "people"},
+        shares={"share_of_people": "people"},
+        lines=[("fy", "currency")],
+    )
     safe["people"] = safe["people"].round().astype("Int64")
     safe = safe.sort_values(["fy", "currency", "value_order", "value"], kind="stable")
     return safe[list(declared.names)].reset_index(drop=True)

@@ -24,6 +24,7 @@ import ibis
 from yearofcare import vocab
 from yearofcare.cohorts.rules import Rule
 from yearofcare.segmentation.config import Matrix, NeedRules
+from yearofcare.sums import exact_mean
 
 
 # ---- DST domains to the matrix -----------------------------------------------------------
@@ -275,8 +276,8 @@ def summary(need: ibis.Table, py: ibis.Table) -> ibis.Table:
         improved=n(t.annual_change == "improved"),
         maintained=n(t.annual_change == "maintained"),
         deteriorated=n(t.annual_change == "deteriorated"),
-        mean_score=t.score.mean(),
-        mean_cost=t._cost.mean(),
+        mean_score=exact_mean(t.score),
+        mean_cost=exact_mean(t._cost),
     )
     classified = ibis.ifelse(g.level_rank < 9, g.people, 0).sum().over(group_by=g.fy)
     return g.mutate(
@@ -296,5 +297,5 @@ def matrix_counts(need: ibis.Table, py: ibis.Table) -> ibis.Table:
     return t.group_by(["fy", "functional_need", "health_complexity", "matrix_level"]).aggregate(
         people=t.count(),
         assessed=ibis.ifelse(t.matrix_basis == "assessment", 1, 0).sum(),
-        mean_cost=t._cost.mean(),
+        mean_cost=exact_mean(t._cost),
     )

@@ -119,8 +119,10 @@ def draw_sample(
         f1 = f0 = min(1.0, max_sample / n) if n else 1.0
     u = hash_unit(paired, seed)
     chosen = paired.filter(u < ibis.ifelse(paired._admitted, f1, f0))
-    keep = ["_admitted", "_cost_next", *extra]
-    frame = execute(design(chosen, terms, keep=keep))
+    keep = list(dict.fromkeys(["person_id", "fy", "_admitted", "_cost_next", *extra]))
+    # in person and year order: the fits, and the seeded draws made over the sample's rows,
+    # must not depend on the order the engine returns rows in
+    frame = execute(design(chosen, terms, keep=keep).order_by(["person_id", "fy"]))
     x = frame[[f"_x{i}" for i in range(len(terms))]].to_numpy(dtype="float64")
     bad = ~np.isfinite(x).all(axis=0)
     if bad.any():

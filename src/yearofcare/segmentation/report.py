@@ -200,7 +200,13 @@ def _prepare_assess(
     out = dict(frames)
     audit = frames["assessment_audit"]
     if len(audit):
-        safe = suppress(audit, ["assessments", "above"], ["share_above"], policy)
+        safe = suppress(
+            audit,
+            ["assessments", "above"],
+            ["share_above"],
+            policy,
+            ratios={"share_above": ("above", "assessments")},
+        )
         out["assessment_audit"] = safe
     return out
 

@@ -284,7 +284,15 @@ def _validate(
 def _safe_calibration(cal: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
     if cal.empty:
         return _empty_frame("risk_calibration")
-    safe = suppress(cal, ["people"], ["expected", "observed", "ratio"], policy)
+    # decile means follow the rounded counts (an observed admission rate is a count ÷ people)
+    safe = suppress(
+        cal,
+        ["people"],
+        ["expected", "observed", "ratio"],
+        policy,
+        per=dict.fromkeys(("expected", "observed"), "people"),
+        ratios={"ratio": ("observed", "expected")},
+    )
     safe["people"] = safe["people"].round().astype("Int64")
     return safe[list(schemas.get("risk_calibration").names)]
 
@@ -307,7 +315,9 @@ def _empty_frame(table: str) -> pd.DataFrame:
 # ---- scoring and levels ------------------------------------------------------------------
 def current_model(store: Store, risk_model: ibis.Table):
     """(model_id, admission terms+coefs, cost terms+coefs) of the stored model."""
-    frame = store.to_pandas(risk_model)
+    # in term order: the score adds the terms up in this order, and a float sum's last bits
+    # depend on it (with large coefficients, much more than the last bits)
+    frame = store.to_pandas(schemas.get("risk_model").in_order(risk_model))
     if frame.empty:
         raise StageError("risk_model is empty", hint="run `yoc risk fit` first")
     ids = frame.model_id.unique()
@@ -384,6 +394,16 @@ _COUNTS = {
 }
 
 
+# means and shares made consistent with the rounded counts (disclosure.suppress)
+_CONSISTENT: dict[str, dict] = {
+    "need_summary": {
+        "per": dict.fromkeys(("mean_score", "mean_cost"), "people"),
+        "shares": {"share_of_classified": "people"},
+        "lines": [("fy",)],
+    },
+}
+
+
 def _suppressed(raw: pd.DataFrame, table: str) -> pd.DataFrame:
     """`raw` through small-number suppression, in the declared columns and order."""
     declared = schemas.get(table)
@@ -396,7 +416,12 @@ def _suppressed(raw: pd.DataFrame, table: str) -> pd.DataFrame:
         if c not in (*counts, *declared.key, "suppressed", "level_rank", "matrix_level")
     ]
     safe = suppress(
-        raw, list(counts), [], DEFAULT_POLICY, derived_from=dict.fromkeys(derived, ("people",))
+        raw,
+        list(counts),
+        [],
+        DEFAULT_POLICY,
+        derived_from=dict.fromkeys(derived, ("people",)),
+        **_CONSISTENT.get(table, {}),
     )
     for c in counts:
         safe[c] = safe[c].round().astype("Int64")

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlglot.expressions as sge
 
+from yearofcare.backends.shuffle import ibis_duckdb
 from yearofcare.linkage import groups, identity
 from yearofcare.linkage.optout import OptOuts
 from yearofcare.linkage.pseudonym import Hasher
@@ -104,7 +105,7 @@ def scratch(threads: int | None = None, memory: str | None = None, spill: Path |
     `spill` is where it may write what does not fit in memory: the run's scratch folder
     inside the data directory (removed with the run, swept if the run dies), never /tmp.
     """
-    con = ibis.duckdb.connect(threads=threads) if threads else ibis.duckdb.connect()
+    con = ibis_duckdb()().connect(threads=threads) if threads else ibis_duckdb()().connect()
     if memory:
         con.raw_sql(_set("memory_limit", memory))
     if spill is not None:
@@ -172,9 +173,17 @@ def read_raw(
     if path != facts.path:
         path.unlink(missing_ok=True)  # the copy is in the table now
     rej = con.table(f"{name}_rejects")
-    rej = rej.group_by("line").aggregate(
-        col=rej.column_name.arbitrary(), msg=(rej.error_type + ": " + rej.error_message).arbitrary()
+    msg = rej.error_type + ": " + rej.error_message
+    # a line with several errors reports its first (by position, then column and message:
+    # the same one every time)
+    first = ibis.struct(
+        {
+            "at": rej.byte_position.cast("int64").fill_null(-1),
+            "col": rej.column_name.fill_null(""),
+            "msg": msg,
+        }
     )
+    rej = rej.group_by("line").aggregate(col=rej.column_name.argmin(first), msg=msg.argmin(first))
     malformed = [
         (int(r["line"]), r["col"], r["msg"])
         for r in con.to_pyarrow(rej.order_by("line")).to_pylist()

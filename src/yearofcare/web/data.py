@@ -23,6 +23,7 @@ import pandas as pd
 import sqlglot
 import sqlglot.expressions as sge
 
+from yearofcare.backends.shuffle import ibis_duckdb
 from yearofcare.engine import backend_class
 from yearofcare.errors import StoreError
 
@@ -81,7 +82,7 @@ class Snapshot:
         self.reader = reader
         self.engine = reader.engine
         self.names = frozenset(t[0] for t in tables if not str(t[0]).startswith(_TMP_PREFIXES))
-        self.con = ibis.duckdb.from_connection(raw)
+        self.con = ibis_duckdb().from_connection(raw)
         self._runs: pd.DataFrame | None = None
 
     def exists(self, name: str) -> bool:

@@ -20,7 +20,7 @@ from fpdf import FPDF
 from markupsafe import Markup
 
 from yearofcare import __version__
-from yearofcare.disclosure import DisclosurePolicy
+from yearofcare.disclosure import DisclosurePolicy, rule_text
 from yearofcare.errors import StageError
 from yearofcare.fy import fy_label
 from yearofcare.progress import SILENT, Progress
@@ -138,6 +138,7 @@ def _html(title: str, pages: list[RenderedPage], policy: DisclosurePolicy) -> st
         sections=sections,
         cell=cell,
         policy=policy,
+        disclosure_rule=rule_text(policy),
         version=__version__,
         generated=datetime.now().strftime("%d %B %Y %H:%M"),
     )

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from yearofcare import __version__
-from yearofcare.disclosure import DisclosurePolicy
+from yearofcare.disclosure import DisclosurePolicy, rule_text
 from yearofcare.reports.section import Sheet
 from yearofcare.reports.workbook import csv_bytes, workbook_bytes
 from yearofcare.web.registry import RenderedPage, TableView
@@ -90,8 +90,7 @@ def about_rows(page: RenderedPage, policy: DisclosurePolicy, record_level: bool)
             "Small numbers",
             "not suppressed (analyst view: do not share)"
             if record_level
-            else f"counts 1–{policy.threshold - 1} suppressed (empty), others rounded to the "
-            f"nearest {policy.rounding}; values derived from a suppressed count are emptied",
+            else rule_text(policy) + "; a suppressed value is an empty cell",
         ),
     ]
     for p in page.provenance:

@@ -10,7 +10,7 @@ and charts are drawn from the disclosed tables, never from the raw ones.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -40,6 +40,9 @@ class TableView:
     derived_from: Mapping[str, Sequence[str]] | None = None
     note: str | None = None
     already_disclosed: bool = False  # stage outputs that passed disclosure.suppress when written
+    #: how derived values follow the rounded counts: `disclosure.suppress`'s totals, per,
+    #: ratios, shares, lines and parts
+    consistent: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -144,10 +147,15 @@ def disclose(t: TableView, policy: DisclosurePolicy) -> TableView:
     """The table as a role without record-level access may see it."""
     if t.already_disclosed or not t.counts:
         return t
-    frame = suppress(t.frame, list(t.counts), list(t.derived), policy, derived_from=t.derived_from)
-    return TableView(
-        t.key, t.title, t.columns, frame, t.counts, t.derived, t.derived_from, t.note, True
+    frame = suppress(
+        t.frame,
+        list(t.counts),
+        list(t.derived),
+        policy,
+        derived_from=t.derived_from,
+        **(t.consistent or {}),
     )
+    return replace(t, frame=frame, already_disclosed=True)
 
 
 def render(

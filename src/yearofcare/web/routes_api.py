@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from yearofcare import __version__
+from yearofcare.disclosure import rule_text
 from yearofcare.schemas.population import AGE_BANDS
 from yearofcare.web import auth, export
 from yearofcare.web.app import BadRequest
@@ -184,7 +185,9 @@ def page(
         notes=result.notes,
         provenance=[ProvenanceOut(**pr.as_dict()) for pr in result.provenance],
         suppressed=result.suppressed,
-        disclosure="none (analyst)" if principal.record_level else "suppressed",
+        disclosure="none (analyst)"
+        if principal.record_level
+        else f"suppressed: {rule_text(ctx.policy)}",
         tables=[TableOut(**export.table_json(t)) for t in result.tables],
         charts={c.key: spec for c, spec in result.charts},
         inputs=dict(result.inputs),

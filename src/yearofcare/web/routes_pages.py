@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from yearofcare.disclosure import rule_text
 from yearofcare.errors import YocError
 from yearofcare.fy import fy_label
 from yearofcare.reports import formats
@@ -87,6 +88,7 @@ def page_view(
         record_level=principal.record_level,
         threshold=ctx.policy.threshold,
         rounding=ctx.policy.rounding,
+        disclosure_rule=rule_text(ctx.policy),
         extra=page_extra(request, page, principal),
     )
 

@@ -11,6 +11,7 @@ import pytest
 
 from tests.spec import load, rows, spec_test
 from yearofcare import schemas
+from yearofcare.commands.demo import print_summary
 from yearofcare.config import settings
 from yearofcare.errors import ConfigError
 from yearofcare.population.analysis import AnalysisOptions, run_analyses
@@ -90,7 +91,7 @@ def test_bed_days_count_only_the_population(store):
     )
 
 
-def test_summary_and_analyses_agree_and_state_the_population(store):
+def test_summary_and_analyses_agree_and_state_the_population(store, capsys):
     load(store, {"person_year": PEOPLE, "person": []})
     result = run_analyses(store, AnalysisOptions.build())
     summary = summarise(store, FY)
@@ -105,6 +106,8 @@ def test_summary_and_analyses_agree_and_state_the_population(store):
     total = summary.cost.set_index("setting").loc["total"]
     assert total.per_head == pytest.approx((20 * 300 + 10 * 100) / 30)
     assert summary.cost_outside == 15 * 1000
+    print_summary(summary)  # `yoc demo` prints the tables with the disclosure rule
+    assert "Small numbers protected: counts from 1 to 9" in capsys.readouterr().out
     for name, frame in result.tables.items():
         assert "analysis_population" in schemas.get(name).names
         assert set(frame.analysis_population) <= {who}, name

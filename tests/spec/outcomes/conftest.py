@@ -17,7 +17,7 @@ from yearofcare.store import Store
 
 MEASURES = load_measures().model
 #: suppresses nothing, so values and intervals can be checked by hand
-OPEN = DisclosurePolicy(threshold=1, rounding=1)
+OPEN = DisclosurePolicy(threshold=1, rounding=1, significant_figures=15)
 
 
 @pytest.fixture(scope="module", params=ENGINES)

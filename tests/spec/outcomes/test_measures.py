@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -224,3 +225,35 @@ def test_missing_tables_and_breakdowns_say_what_to_run(result):
     assert len(named) == len(missing)  # one row each, saying what it needs
     assert any("no breakdown by level: needs need_level" in n for n in notes)
     assert any("no breakdown by cohort: needs cohort_member" in n for n in notes)
+
+
+def test_published_values_and_limits_follow_the_rounded_counts():
+    """Disclosure (issue 10): a measure's value and 95 % limits are computed from the published
+    numerator and denominator, so neither gives the true counts back."""
+    from yearofcare.outcomes.compute import _disclose, _values, interval
+
+    by_id = {m.id: m for m in MEASURES.measures}
+    m = by_id["weekend_discharge_share"]  # a proportion × 100
+    frame = pd.DataFrame(
+        {
+            "fy": [2024],
+            "dimension": ["all"],
+            "group_value": ["all"],
+            "numerator": [41.0],
+            "denominator": [143.0],
+            "n_num": [41.0],
+            "n_den": [143.0],
+            "sq_num": [41.0],
+        }
+    ).assign(measure_id=m.id)
+    out = _disclose(_values(m, frame), DEFAULT_POLICY, by_id).iloc[0]
+    # 41 -> 40, 143 -> 145: 40 / 145 x 100, and the Wilson limits of 40 of 145
+    assert (out.numerator, out.denominator) == (40, 145)
+    assert out.value == pytest.approx(40 / 145 * 100)
+    lo, hi = interval(m, np.array([40.0]), np.array([145.0]), np.array([40.0]))
+    assert (out.lower, out.upper) == pytest.approx((lo[0] * 100, hi[0] * 100))
+    # a count without a denominator is shown rounded, value included
+    c = by_id["non_elective_admissions"]
+    alone = frame.assign(measure_id=c.id, denominator=np.nan, n_den=np.nan)
+    out = _disclose(_values(c, alone), DEFAULT_POLICY, by_id).iloc[0]
+    assert (out.numerator, out.value) == (40, 40)

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import ibis
 
+from yearofcare.disclosure import Columns
+
 if TYPE_CHECKING:
     from yearofcare.population.analysis.run import AnalysisOptions
 
@@ -48,3 +50,12 @@ class Analysis:
     derived: tuple[str, ...] = ()
     #: derived column -> the counts it is computed from (masked only when those are small)
     derived_from: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # how each derived value is made consistent with the rounded counts (disclosure.suppress)
+    totals: tuple[str, ...] = ()
+    per: Mapping[str, str] = field(default_factory=dict)
+    ratios: Mapping[str, tuple[Columns, Columns]] = field(default_factory=dict)
+    shares: Mapping[str, str] = field(default_factory=dict)
+    #: column sets whose rows add up to a published margin (secondary suppression)
+    lines: tuple[tuple[str, ...], ...] = ()
+    #: count column -> the count columns of the same row that add up to it
+    parts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

@@ -44,6 +44,11 @@ CRISIS_MONTHS = Analysis(
         ),
         _PEOPLE,
     ),
+    totals=("cost_total",),
+    per=dict.fromkeys(
+        ("mean_cost", "mean_cost_hospital", "mean_cost_out_of_hospital", "mean_cost_non_elective"),
+        "people",
+    ),
 )
 COST_BY_ORGANISATION = Analysis(
     "analysis_cost_by_organisation",
@@ -51,6 +56,8 @@ COST_BY_ORGANISATION = Analysis(
     _organisations,
     counts=("people", "activity"),
     derived_from=dict.fromkeys(("cost", "mean_cost", "share_of_cost"), _PEOPLE),
+    totals=("cost", "share_of_cost"),
+    per={"mean_cost": "people"},
 )
 BED_DEMAND_BY_LTC = Analysis(
     "analysis_bed_demand_by_ltc",
@@ -63,6 +70,8 @@ BED_DEMAND_BY_LTC = Analysis(
         "mean_beds_occupied": ("people_with_bed_days",),
         "share_of_bed_days": ("people_with_bed_days",),
     },
+    totals=("bed_days", "mean_beds_occupied", "share_of_bed_days"),
+    per={"bed_days_per_1000": "people"},
 )
 LEARNING_DISABILITY = Analysis(
     "analysis_learning_disability",
@@ -79,6 +88,11 @@ LEARNING_DISABILITY = Analysis(
         ),
         _PEOPLE,
     ),
+    totals=("cost_total",),
+    per=dict.fromkeys(
+        ("mean_cost", "mean_cost_non_elective", "emergency_admissions_per_1000"), "people"
+    ),
+    shares={"share_of_group": "people"},
 )
 LAST_YEAR_OF_LIFE = Analysis(
     "analysis_last_year_of_life",
@@ -86,6 +100,8 @@ LAST_YEAR_OF_LIFE = Analysis(
     lambda i: last_year_of_life(i.py_year, i.fy, i.options.by),
     counts=("people",),
     derived=("cost", "mean_cost", "share_of_setting_cost"),
+    totals=("cost", "share_of_setting_cost"),
+    per={"mean_cost": "people"},
 )
 
 CARE_ANALYSES = (

@@ -33,6 +33,7 @@ from yearofcare.reports.blocks import Pivot
 from yearofcare.reports.charts import colour
 from yearofcare.reports.formats import integer, money, number, percent
 from yearofcare.schemas.population import COST_GROUPS
+from yearofcare.sums import exact_sum
 
 SPLIT = ("split_by", "split_value")
 LD = {True: "learning_disability", False: "no_learning_disability"}
@@ -65,9 +66,9 @@ def learning_disability(py_year: ibis.Table, fy: int, by: str | None = None) -> 
     aggs = {
         "people": t.count(),
         "deaths": t._died.sum(),
-        "cost_total": t._cost.sum(),
-        "_ne": t._ne.sum(),
-        "_em": t._em.sum(),
+        "cost_total": exact_sum(t._cost),
+        "_ne": exact_sum(t._ne),
+        "_em": exact_sum(t._em),
     }
     bands = t.group_by([*keys, "physical_band"]).aggregate(**aggs)
     whole = t.group_by(keys).aggregate(physical_band=ibis.literal(ALL_BANDS), **aggs)
@@ -109,9 +110,9 @@ def last_year_of_life(py_year: ibis.Table, fy: int, by: str | None = None) -> ib
     )
     long = split(long, by)
     agg = long.group_by([*SPLIT, "group", "cost_group"]).aggregate(
-        people=long.count(), cost=long._cost.sum()
+        people=long.count(), cost=exact_sum(long._cost)
     )
-    setting = agg.group_by([*SPLIT, "cost_group"]).aggregate(_all=agg.cost.sum())
+    setting = agg.group_by([*SPLIT, "cost_group"]).aggregate(_all=exact_sum(agg.cost))
     agg = agg.join(setting, [*SPLIT, "cost_group"])
     return agg.select(
         fy=ibis.literal(fy).cast("int16"),

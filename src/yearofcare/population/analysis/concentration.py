@@ -17,6 +17,7 @@ from yearofcare.population.analysis.common import (
     top_ranked,
     unpivot,
 )
+from yearofcare.sums import exact_sum
 
 SPLIT = ("split_by", "split_value")
 TOP_PERCENTS: tuple[float, ...] = (0.5, 1.0, 5.0, 10.0, 20.0)
@@ -37,13 +38,13 @@ def cost_concentration(
     """Share of each group's cost spent on its top 0.5/1/5/10/20% most costly people."""
     t = split(slim(py_year, by, _x=amount(py_year.cost_total)), by)
     keys = ["fy", *SPLIT]
-    totals = t.group_by(keys).aggregate(population=t.count(), cost_all=t._x.sum())
+    totals = t.group_by(keys).aggregate(population=t.count(), cost_all=exact_sum(t._x))
     ranked = top_ranked(t.select("person_id", *keys, "_x"), "_x", keys, max(percents))
     metrics: dict[str, ibis.Value] = {}
     for i, p in enumerate(percents):
         inside = ranked._rank < top_count(ranked._n, p)
         metrics[f"_p{i}"] = inside.cast("int64").sum()
-        metrics[f"_c{i}"] = ibis.ifelse(inside, ranked._x, 0.0).sum()
+        metrics[f"_c{i}"] = exact_sum(ibis.ifelse(inside, ranked._x, 0.0))
     agg = ranked.group_by(keys).aggregate(**metrics).join(totals, keys)
     out = unpivot(
         agg,
@@ -80,8 +81,8 @@ def ltc_share(py_year: ibis.Table, by: str | None = None) -> ibis.Table:
         "people_with_ltc": t._has.cast("int64").sum(),
     }
     for name in LTC_SHARE_MEASURES:
-        metrics[f"_all_{name}"] = t[f"_m_{name}"].sum()
-        metrics[f"_ltc_{name}"] = ibis.ifelse(t._has, t[f"_m_{name}"], 0.0).sum()
+        metrics[f"_all_{name}"] = exact_sum(t[f"_m_{name}"])
+        metrics[f"_ltc_{name}"] = exact_sum(ibis.ifelse(t._has, t[f"_m_{name}"], 0.0))
     agg = t.group_by(["fy", *SPLIT]).aggregate(**metrics)
     names = list(LTC_SHARE_MEASURES)
     out = unpivot(

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from yearofcare.population.analysis.common import amount, ltc_band, slim, split, unpivot
 from yearofcare.schemas.population import COST_GROUPS, UNKNOWN_AGE_BAND
+from yearofcare.sums import exact_mean, exact_sum
 
 SPLIT = ("split_by", "split_value")
 
@@ -36,9 +37,9 @@ def cost_by_ltc_age(py_year: ibis.Table, by: str | None = None) -> ibis.Table:
     t = _prepared(py_year, by)
     return t.group_by(["fy", *SPLIT, "ltc_band", "age_band"]).aggregate(
         people=t.count(),
-        cost_total=t._x.sum(),
-        mean_cost=t._x.mean(),
-        mean_cost_non_elective=amount(t.cost_non_elective).mean(),
+        cost_total=exact_sum(t._x),
+        mean_cost=exact_mean(t._x),
+        mean_cost_non_elective=exact_mean(amount(t.cost_non_elective)),
     )
 
 
@@ -48,8 +49,8 @@ def cost_by_ltc_setting(py_year: ibis.Table, by: str | None = None) -> ibis.Tabl
     t = _prepared(py_year, by)
     agg = t.group_by(["fy", *SPLIT, "ltc_band"]).aggregate(
         people=t.count(),
-        _band_cost=t._x.sum(),
-        **{f"_c_{g}": amount(t[f"cost_{g}"]).sum() for g in COST_GROUPS},
+        _band_cost=exact_sum(t._x),
+        **{f"_c_{g}": exact_sum(amount(t[f"cost_{g}"])) for g in COST_GROUPS},
     )
     groups = list(COST_GROUPS)
     long = unpivot(agg, "cost_group", groups, {"cost": [f"_c_{g}" for g in groups]})
@@ -84,7 +85,7 @@ def cost_strength(py_year: ibis.Table, by: str | None = None) -> ibis.Table:
     """
     t = _prepared(py_year, by)
     cells = t.group_by(["fy", *SPLIT, "ltc_band", "age_band"]).aggregate(
-        _n=t.count(), _s=t._x.sum(), _ss=(t._x * t._x).sum()
+        _n=t.count(), _s=exact_sum(t._x), _ss=exact_sum(t._x * t._x)
     )
     lit = ibis.memtable(pa.table({"factor": list(FACTORS)}))
     c = cells.cross_join(lit)
@@ -96,7 +97,9 @@ def cost_strength(py_year: ibis.Table, by: str | None = None) -> ibis.Table:
     g = (
         c.mutate(_level=level)
         .group_by(["fy", *SPLIT, "factor", "_level"])
-        .aggregate(_n=lambda x: x._n.sum(), _s=lambda x: x._s.sum(), _ss=lambda x: x._ss.sum())
+        .aggregate(
+            _n=lambda x: x._n.sum(), _s=lambda x: exact_sum(x._s), _ss=lambda x: exact_sum(x._ss)
+        )
     )
     f = g.group_by(["fy", *SPLIT, "factor"]).aggregate(
         people=g._n.sum(),

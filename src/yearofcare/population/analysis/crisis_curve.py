@@ -15,6 +15,7 @@ import ibis
 
 from yearofcare.population.analysis.cohorts import cohort_members, death_years
 from yearofcare.population.analysis.common import SelectionRule, amount, attach_split, fy_table
+from yearofcare.sums import exact_sum
 
 SPLIT = ("split_by", "split_value")
 
@@ -61,8 +62,8 @@ def crisis_curve(
         died_cumulative=f._dc.cast("int64").sum(),
         lost_to_follow_up=f._lost.cast("int64").sum(),
         with_emergency_admission=f._admc.cast("int64").sum(),
-        _cost=f._xc.sum(),
-        _ne_cost=f._nec.sum(),
+        _cost=exact_sum(f._xc),
+        _ne_cost=exact_sum(f._nec),
     )
     observed = agg.observed.nullif(0)
     return agg.select(

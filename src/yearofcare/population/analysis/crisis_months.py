@@ -31,6 +31,7 @@ from yearofcare.reports.blocks import Pivot
 from yearofcare.reports.charts import colour
 from yearofcare.reports.formats import money
 from yearofcare.schemas.population import COST_GROUPS
+from yearofcare.sums import exact_sum
 
 SPLIT = ("split_by", "split_value")
 LOOKBACK = 12
@@ -74,9 +75,9 @@ def crisis_months(
     first, last = min(fys) * 12 + 3, (max(fys) + 1) * 12 + 2  # April of the first year, March
     c = costed.mutate(_mi=month_index(costed.start_date))
     monthly = c.group_by(["person_id", "_mi"]).aggregate(
-        _cost=c.cost.sum(),
-        _hosp=c.cost.sum(where=c.setting.isin(list(HOSPITAL))),
-        _ne=c.cost.sum(where=c.setting == NON_ELECTIVE),
+        _cost=exact_sum(c.cost),
+        _hosp=exact_sum(c.cost, where=c.setting.isin(list(HOSPITAL))),
+        _ne=exact_sum(c.cost, where=c.setting == NON_ELECTIVE),
     )
     dead = py.filter(py.died_in_year & py.date_of_death.notnull())
     deaths = dead.group_by("person_id").aggregate(_dmi=month_index(dead.date_of_death).min())
@@ -108,9 +109,9 @@ def crisis_months(
     agg = f.group_by([*SPLIT, "anchor", "months_from_event"]).aggregate(
         people=f.count(),
         deaths=died.sum(),
-        cost_total=amount(f._cost).sum(),
-        _hosp=amount(f._hosp).sum(),
-        _ne=amount(f._ne).sum(),
+        cost_total=exact_sum(amount(f._cost)),
+        _hosp=exact_sum(amount(f._hosp)),
+        _ne=exact_sum(amount(f._ne)),
     )
     n = agg.people.nullif(0).cast("float64")
     label = ibis.cases(*[(agg.anchor == a, lbl) for a, (lbl, _, _) in ANCHORS.items()])

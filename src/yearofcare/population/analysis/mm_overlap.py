@@ -6,6 +6,7 @@ from __future__ import annotations
 import ibis
 
 from yearofcare.population.analysis.common import amount, capped_band, slim, split
+from yearofcare.sums import exact_mean, exact_sum
 
 SPLIT = ("split_by", "split_value")
 
@@ -22,7 +23,7 @@ def mm_overlap(py_year: ibis.Table, by: str | None = None) -> ibis.Table:
         by,
     )
     cells = t.group_by(["fy", *SPLIT, "physical_band", "mental_band"]).aggregate(
-        people=t.count(), cost_total=t._x.sum(), mean_cost=t._x.mean()
+        people=t.count(), cost_total=exact_sum(t._x), mean_cost=exact_mean(t._x)
     )
     total = cells.people.sum().over(ibis.window(group_by=list(SPLIT)))
     return cells.mutate(share_of_people=cells.people / total)

@@ -22,6 +22,7 @@ from yearofcare.reports.blocks import Col
 from yearofcare.reports.charts import WIDTH, colour, theme
 from yearofcare.reports.formats import integer, money, percent
 from yearofcare.schemas.population import COST_GROUPS
+from yearofcare.sums import exact_sum
 
 SPLIT = ("split_by", "split_value")
 NOT_RECORDED = "not recorded"
@@ -53,16 +54,16 @@ def cost_by_organisation(
     c = attach_split(c, py_year, by)
     keys = [*SPLIT, "organisation"]
     by_group = c.group_by([*keys, "cost_group"]).aggregate(
-        people=c.person_id.nunique(), activity=c.count(), cost=c.cost.sum()
+        people=c.person_id.nunique(), activity=c.count(), cost=exact_sum(c.cost)
     )
     total = c.group_by(keys).aggregate(
         cost_group=ibis.literal(TOTAL),
         people=c.person_id.nunique(),
         activity=c.count(),
-        cost=c.cost.sum(),
+        cost=exact_sum(c.cost),
     )
     t = ibis.union(by_group, total.select(*by_group.columns), distinct=False)
-    whole = total.group_by(list(SPLIT)).aggregate(_all=total.cost.sum())
+    whole = total.group_by(list(SPLIT)).aggregate(_all=exact_sum(total.cost))
     t = t.join(whole, list(SPLIT))
     return t.select(
         fy=ibis.literal(fy).cast("int16"),

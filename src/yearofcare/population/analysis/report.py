@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from yearofcare.disclosure import DisclosurePolicy
+from yearofcare.disclosure import DisclosurePolicy, rule_text
 from yearofcare.errors import StageError
 from yearofcare.fy import fy_label
 from yearofcare.population.analysis import (
@@ -39,7 +39,6 @@ from yearofcare.reports.formats import money as _money
 from yearofcare.reports.formats import number as _num
 from yearofcare.reports.formats import percent as _pct
 from yearofcare.reports.page import Page, ensure_dir, render_block, write_page
-from yearofcare.reports.provenance import disclosure_rule
 from yearofcare.reports.render import Reader, ReportFiles, render_sections, sheets_of
 from yearofcare.reports.render import stage_provenance as _stage_provenance
 from yearofcare.reports.section import Chart, Section, SectionData, Sheet
@@ -303,12 +302,12 @@ def _page(reader: Reader, params: Mapping[str, Any], frames: Mapping[str, pd.Dat
         notes=[v for k, v in skipped.items() if not k.startswith("analysis_")],
         about=[
             "Every figure is an aggregate of pseudonymised, linked person-level records. Small "
-            f"numbers are protected: {disclosure_rule(policy)}. A dash (–) means there is "
+            f"numbers are protected: {rule_text(policy)}. A dash (–) means there is "
             "nothing to show. Costs are in pounds for the financial year (1 April to 31 March).",
         ],
         provenance=[
             *_stage_provenance(reader, SECTIONS[:1]),
-            ("Suppression", disclosure_rule(policy)),
+            ("Suppression", rule_text(policy)),
         ],
         run_label=f"analysis run {reader.run(STAGE).run_id}",  # type: ignore[union-attr]
         extra={"fy": fy, "years": years, "by": by},

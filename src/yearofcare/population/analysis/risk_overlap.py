@@ -18,6 +18,7 @@ import pyarrow as pa
 from yearofcare.errors import ConfigError
 from yearofcare.fy import fy_expr
 from yearofcare.population.analysis.common import amount, attach_split
+from yearofcare.sums import exact_mean
 
 SPLIT = ("split_by", "split_value")
 RISK_TOP_PERCENTS: tuple[float, ...] = (1.0, 5.0)
@@ -107,8 +108,8 @@ def risk_overlap(
     t = attach_split(flags.drop("_bp"), py_year, by)
     return t.group_by(["fy", *SPLIT, "top_percent", "segment"]).aggregate(
         people=t.count(),
-        mean_cost=t._x.mean(),
-        mean_cost_non_elective=t._ne.mean(),
+        mean_cost=exact_mean(t._x),
+        mean_cost_non_elective=exact_mean(t._ne),
         mean_ltc_count=t._ltc.mean(),
-        mean_score=t.score.mean(),
+        mean_score=exact_mean(t.score),
     )

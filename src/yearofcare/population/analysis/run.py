@@ -124,6 +124,9 @@ ANALYSES: tuple[Analysis, ...] = (
         lambda i: cost_by_ltc_age(i.py_year, i.options.by),
         counts=("people",),
         derived=("cost_total", "mean_cost", "mean_cost_non_elective"),
+        totals=("cost_total",),
+        per=dict.fromkeys(("mean_cost", "mean_cost_non_elective"), "people"),
+        lines=(("fy", "split_by", "split_value"), ("fy", "split_by", "ltc_band", "age_band")),
     ),
     Analysis(
         "analysis_cost_by_ltc_setting",
@@ -131,6 +134,12 @@ ANALYSES: tuple[Analysis, ...] = (
         lambda i: cost_by_ltc_setting(i.py_year, i.options.by),
         counts=("people",),
         derived=("cost", "mean_cost", "share_of_band_cost"),
+        totals=("cost", "share_of_band_cost"),
+        per={"mean_cost": "people"},
+        lines=(
+            ("fy", "split_by", "split_value", "cost_group"),
+            ("fy", "split_by", "ltc_band", "cost_group"),
+        ),
     ),
     Analysis(
         "analysis_cost_strength",
@@ -138,6 +147,7 @@ ANALYSES: tuple[Analysis, ...] = (
         lambda i: cost_strength(i.py_year, i.options.by),
         counts=("people",),
         derived=("eta_squared", "mean_cost"),
+        per={"mean_cost": "people"},
     ),
     Analysis(
         "analysis_cost_concentration",
@@ -145,6 +155,11 @@ ANALYSES: tuple[Analysis, ...] = (
         lambda i: cost_concentration(i.py_year, i.options.by, i.options.top_percents),
         counts=("people", "population"),
         derived=("cost_top", "cost_all", "share_of_people", "share_of_cost"),
+        totals=("cost_top", "cost_all"),
+        ratios={
+            "share_of_people": ("people", "population"),
+            "share_of_cost": ("cost_top", "cost_all"),
+        },
     ),
     Analysis(
         "analysis_ltc_share",
@@ -152,6 +167,11 @@ ANALYSES: tuple[Analysis, ...] = (
         lambda i: ltc_share(i.py_year, i.options.by),
         counts=("people_with_ltc", "people_total"),
         derived=("total_with_ltc", "total_all", "share_of_people", "share_with_ltc"),
+        totals=("total_with_ltc", "total_all"),
+        ratios={
+            "share_of_people": ("people_with_ltc", "people_total"),
+            "share_with_ltc": ("total_with_ltc", "total_all"),
+        },
     ),
     Analysis(
         "analysis_mm_overlap",
@@ -159,6 +179,13 @@ ANALYSES: tuple[Analysis, ...] = (
         lambda i: mm_overlap(i.py_year, i.options.by),
         counts=("people",),
         derived=("cost_total", "mean_cost", "share_of_people"),
+        totals=("cost_total",),
+        per={"mean_cost": "people"},
+        shares={"share_of_people": "people"},
+        lines=(
+            ("fy", "split_by", "split_value"),
+            ("fy", "split_by", "physical_band", "mental_band"),
+        ),
     ),
     COST_BY_ORGANISATION,
     Analysis(
@@ -171,6 +198,9 @@ ANALYSES: tuple[Analysis, ...] = (
             "mean_cost_non_elective",
             "mean_ltc_count",
             "mean_score",
+        ),
+        per=dict.fromkeys(
+            ("mean_cost", "mean_cost_non_elective", "mean_ltc_count", "mean_score"), "people"
         ),
     ),
     Analysis(
@@ -191,6 +221,12 @@ ANALYSES: tuple[Analysis, ...] = (
             "mean_cost_non_elective_observed": ("observed",),
             "share_with_emergency_admission": ("observed", "with_emergency_admission"),
         },
+        per={
+            "mean_cost_observed": "observed",
+            "mean_cost_per_member": "members",
+            "mean_cost_non_elective_observed": "observed",
+        },
+        ratios={"share_with_emergency_admission": ("with_emergency_admission", "observed")},
     ),
     CRISIS_MONTHS,
     Analysis(
@@ -210,6 +246,14 @@ ANALYSES: tuple[Analysis, ...] = (
             "retention": ("members", "retained"),
             "retention_among_present": ("retained", "dropped_out"),
         },
+        ratios={
+            "retention": ("retained", "members"),
+            "retention_among_present": ("retained", ("retained", "dropped_out")),
+        },
+        parts={
+            "members": ("retained", "died", "left_area", "dropped_out"),
+            "members_next": ("retained", "joiners"),
+        },
     ),
     Analysis(
         "analysis_bed_demand",
@@ -220,6 +264,7 @@ ANALYSES: tuple[Analysis, ...] = (
             "bed_days": ("people", "stays"),
             "mean_beds_occupied": ("people", "stays"),
         },
+        totals=("bed_days", "mean_beds_occupied"),
     ),
     BED_DEMAND_BY_LTC,
     LEARNING_DISABILITY,
@@ -245,15 +290,23 @@ def safe_frame(
     population: AnalysisPopulation = DEFAULT_POPULATION,
 ) -> pd.DataFrame:
     """`frame` after small-number suppression, in the declared column order and types, each
-    row stating the analysis population it counts."""
+    row stating the analysis population it counts. The groups of a split (localities …) add up
+    to its `all` row, so each set of them is a line for secondary suppression."""
+    declared = schemas.get(analysis.table)
+    split_line = tuple(k for k in declared.key if k != "split_value")
     safe = suppress(
         frame,
         analysis.counts,
         analysis.derived,
         policy,
         derived_from=dict(analysis.derived_from),
+        totals=analysis.totals,
+        per=dict(analysis.per),
+        ratios=dict(analysis.ratios),
+        shares=dict(analysis.shares),
+        lines=(*analysis.lines, split_line),
+        parts=dict(analysis.parts),
     )
-    declared = schemas.get(analysis.table)
     for c in analysis.counts:
         safe[c] = safe[c].round().astype("Int64")
     safe["analysis_population"] = population.description

@@ -23,7 +23,13 @@ from sqlglot.errors import SqlglotError
 
 from yearofcare.cohorts.config import Volatility, adhoc_rule, load_cohorts
 from yearofcare.cohorts.rules import Rule
-from yearofcare.cohorts.stability import bootstrap, pool_costs, turnover
+from yearofcare.cohorts.stability import (
+    TURNOVER_CONSISTENT,
+    TURNOVER_DERIVED,
+    bootstrap,
+    pool_costs,
+    turnover,
+)
 from yearofcare.disclosure import DEFAULT_POLICY
 from yearofcare.errors import YocError
 from yearofcare.fy import fy_label
@@ -214,6 +220,14 @@ def _summary(sel, prof, people: int, everyone: int) -> TableView:
             "emergency_per_1000": ("selected",),
             "bed_days_per_person": ("selected",),
         },
+        consistent={
+            "totals": ["cost_total", "share_of_cost"],
+            "per": dict.fromkeys(
+                ("cost_per_person", "mean_ltcs", "emergency_per_1000", "bed_days_per_person"),
+                "selected",
+            ),
+            "ratios": {"share": ("selected", "population")},
+        },
     )
 
 
@@ -235,6 +249,7 @@ def _needs(sel: pd.DataFrame, people: int) -> TableView:
         g,
         counts=("people", "cohort"),
         derived_from={"share": ("people", "cohort")},
+        consistent={"ratios": {"share": ("people", "cohort")}, "lines": [("cohort",)]},
     )
 
 
@@ -270,6 +285,7 @@ def _use_cost(sel, prof, people: int, everyone: int) -> TableView:
             "cost_per_person": ("people",),
             "share_of_setting": ("people",),
         },
+        consistent={"totals": ["cost", "share_of_setting"], "per": {"cost_per_person": "people"}},
     )
 
 
@@ -295,7 +311,8 @@ def _turnover(turn: pd.DataFrame, fy_from: int) -> TableView:
         ],
         frame,
         counts=cols,
-        derived_from={"retention": ("members", "retained")},
+        derived_from=TURNOVER_DERIVED,
+        consistent=TURNOVER_CONSISTENT,
     )
 
 

@@ -164,6 +164,14 @@ def build(ctx: PageContext) -> PageData:
                 "cost_total": ("registered_population",),
                 "cost_per_person": ("registered_population",),
             },
+            consistent={
+                "totals": ["cost_total"],
+                "per": {"cost_per_person": "registered_population"},
+                "ratios": {
+                    "share_with_ltc": ("with_ltc", "registered_population"),
+                    "share_multimorbid": ("multimorbid", "registered_population"),
+                },
+            },
         ),
         TableView(
             "prevalence",
@@ -177,6 +185,7 @@ def build(ctx: PageContext) -> PageData:
             prev,
             counts=("people", "registered"),
             derived_from={"prevalence": ("people", "registered")},
+            consistent={"ratios": {"prevalence": ("people", "registered")}},
         ),
         TableView(
             "multimorbidity_age",
@@ -190,6 +199,7 @@ def build(ctx: PageContext) -> PageData:
             by_age,
             counts=("people", "band_people"),
             derived_from={"share": ("people", "band_people")},
+            consistent={"ratios": {"share": ("people", "band_people")}},
         ),
         TableView(
             "multimorbidity_deprivation",
@@ -203,6 +213,7 @@ def build(ctx: PageContext) -> PageData:
             by_imd,
             counts=("people", "band_people"),
             derived_from={"share": ("people", "band_people")},
+            consistent={"ratios": {"share": ("people", "band_people")}},
         ),
         TableView(
             "cost_by_ltc_setting",
@@ -217,6 +228,7 @@ def build(ctx: PageContext) -> PageData:
             by_setting,
             counts=("people",),
             derived_from={"cost": ("people",), "cost_per_person": ("people",)},
+            consistent={"totals": ["cost"], "per": {"cost_per_person": "people"}},
         ),
         TableView(
             "concentration",
