@@ -1,7 +1,6 @@
 """The PySpark backend: each table a directory of Parquet files under `<data-dir>/spark/`.
 
-A local-mode session (one per process) unless `YOC_SPARK_MASTER` names a cluster; `YOC_SPARK_CONF`
-adds Spark settings (`key=value;key=value`). A stage's
+A local-mode session (one per process) unless `YOC_SPARK_MASTER` names a cluster. A stage's
 commit renames each temporary directory over the table it replaces and moves staged Parquet
 files into the tables they append to; every table is read afresh from its directory, so a
 commit is visible to the next read.
@@ -45,9 +44,8 @@ def _session(data_dir: Path, threads: int | None):
     if _SESSION is None:
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         master = os.environ.get("YOC_SPARK_MASTER", f"local[{threads or 2}]")
-        extra = _extra_conf()
         try:
-            builder = (
+            _SESSION = (
                 SparkSession.builder.master(master)
                 .appName("yearofcare")
                 .config("spark.ui.enabled", "false")
@@ -60,10 +58,8 @@ def _session(data_dir: Path, threads: int | None):
                 )
                 .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                 .config("spark.sql.ansi.enabled", "false")
+                .getOrCreate()
             )
-            for key, value in extra.items():
-                builder = builder.config(key, value)
-            _SESSION = builder.getOrCreate()
         except Exception as exc:  # noqa: BLE001 - py4j raises plain Exception when Java is missing
             raise EngineError(
                 f"could not start Spark: {exc}",
@@ -71,23 +67,6 @@ def _session(data_dir: Path, threads: int | None):
             ) from None
         _SESSION.sparkContext.setLogLevel("ERROR")
     return _SESSION
-
-
-def _extra_conf() -> dict[str, str]:
-    """Spark settings from `YOC_SPARK_CONF` (`key=value` pairs separated by `;`), applied after
-    the defaults above: e.g. a cluster's executor memory, or the test suite's settings for tiny
-    tables (no whole-stage code generation, one shuffle partition)."""
-    text = os.environ.get("YOC_SPARK_CONF", "").strip()
-    out = {}
-    for part in filter(None, (p.strip() for p in text.split(";"))):
-        key, sep, value = part.partition("=")
-        if not sep or not key.strip():
-            raise EngineError(
-                f"YOC_SPARK_CONF: {part!r} is not key=value",
-                hint="e.g. YOC_SPARK_CONF='spark.executor.memory=8g;spark.sql.shuffle.partitions=64'",
-            )
-        out[key.strip()] = value.strip()
-    return out
 
 
 class SparkReader(Reader):
