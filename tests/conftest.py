@@ -39,7 +39,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """
     unstated = []
     for item in items:
-        item.add_marker(pytest.mark.xdist_group(_group(item)))
         spec = "/tests/spec/" in str(item.path).replace("\\", "/")
         if (
             spec
@@ -63,10 +62,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             "spec tests run on every engine (the `store` fixture); these use `duck_store` "
             "without @pytest.mark.duckdb_only(reason=...): " + ", ".join(unstated)
         )
-
-
-def _group(item: pytest.Item) -> str:
-    """The worker group of a test under `pytest -n N --dist loadgroup` (make test): its module,
-    so module fixtures are built once; the web tests share session fixtures, so they are one group."""
-    path = item.path.as_posix()
-    return "tests/web" if "/tests/web/" in path else path
