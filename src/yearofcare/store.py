@@ -15,7 +15,7 @@ import json
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -214,11 +214,19 @@ class StageRun:
             self._scratch = self.backend.scratch(f"{self.stage}-{self.run_id}", owner)
         return self._scratch
 
-    def write(self, name: str, obj: TableLike, *, conform: bool = True) -> int:
+    def write(
+        self,
+        name: str,
+        obj: TableLike,
+        *,
+        conform: bool = True,
+        categories: Mapping[str, Sequence[str]] | None = None,
+    ) -> int:
         """Stage `obj` as table `name`; conformed to its declared schema when one exists.
 
         A write after appends to the same table replaces them too: build `obj` from
-        `staged(name)` to keep them.
+        `staged(name)` to keep them. `categories`: string columns with every value listed,
+        which the engine may store by code (see Backend.create); they read back unchanged.
         """
         expr = _as_ibis(obj)
         if conform and _declared(name):
@@ -226,7 +234,7 @@ class StageRun:
         tmp = f"{_TMP}{self.run_id}_{name}"
         if any(n == name for _, n in self._pending):
             raise StoreError(f"stage {self.stage} wrote table {name} twice")
-        self.backend.create(tmp, expr)
+        self.backend.create(tmp, expr, categories)
         self._pending.append((tmp, name))
         self._appends.pop(name, None)
         rows = self.backend.count(tmp)

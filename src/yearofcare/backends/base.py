@@ -22,7 +22,7 @@ import shutil
 import socket
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,8 +109,14 @@ class Backend(ABC):
         """The stored (or temporary) table `name`."""
 
     @abstractmethod
-    def create(self, name: str, expr: ibis.Table) -> None:
-        """Execute `expr` into table `name`, replacing any table of that name."""
+    def create(
+        self, name: str, expr: ibis.Table, categories: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        """Execute `expr` into table `name`, replacing any table of that name.
+
+        `categories`: string columns whose every value is in the given list; an engine may
+        store them by code (DuckDB: ENUM), and they read back as the same strings.
+        """
 
     @abstractmethod
     def drop(self, name: str) -> None:

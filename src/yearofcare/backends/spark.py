@@ -13,7 +13,7 @@ import shutil
 import sys
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -149,7 +149,10 @@ class SparkBackend(Backend):
     def table(self, name: str) -> ibis.Table:
         return self.con.read_parquet(str(self.root / name), table_name=name)
 
-    def create(self, name: str, expr: ibis.Table) -> None:
+    def create(
+        self, name: str, expr: ibis.Table, categories: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        """Parquet already stores repeated strings by dictionary: `categories` are not needed."""
         path = self.root / name
         shutil.rmtree(path, ignore_errors=True)
         self.con.to_parquet(expr, str(path))

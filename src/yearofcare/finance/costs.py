@@ -116,19 +116,38 @@ def _years(store: Store) -> list[int]:
     return sorted(int(y) for y in store.to_pandas(py.select("fy").distinct()).fy)
 
 
+#: activity columns a costed row keeps (costed_rows reads them)
+_KEPT = (
+    "activity_id",
+    "person_id",
+    "start_date",
+    "setting",
+    "service_type",
+    "provider_code",
+    "currency",
+    "funding_route",
+)
+
+
 def _unit_costed(a: ibis.Table, unit_costs: UnitCosts) -> ibis.Table:
-    """Supplied cost, else the build's unit-cost price (population/unit_rates.py)."""
-    p = unit_price(a.mutate(fy=fy_expr(a.start_date).cast("int32")), unit_costs)
-    priced = p._uc_price.notnull() & (p.unit_type.isnull() | (p.unit_type == p._uc_type))
-    supplied = p.cost.notnull()
-    return p.mutate(
-        cost=ibis.coalesce(p.cost, ibis.ifelse(priced, p._uc_price, ibis.null("float64"))),
-        cost_basis=ibis.ifelse(
-            supplied,
-            p.cost_basis.fill_null("actual"),
-            ibis.ifelse(priced, p._uc_basis, ibis.null("string")),
-        ),
+    """Supplied cost, else the build's unit-cost price (population/unit_rates.py).
+
+    Rows with a supplied cost keep it (basis as supplied, else `actual`); only the others are
+    priced, so a store whose activity is all costed is read, not re-priced (the engine would
+    otherwise work out a price for every row before choosing the supplied cost)."""
+    supplied = a.filter(a.cost.notnull())
+    supplied = supplied.select(
+        *_KEPT, cost=supplied.cost, cost_basis=supplied.cost_basis.fill_null("actual")
     )
+    missing = a.filter(a.cost.isnull())
+    p = unit_price(missing.mutate(fy=fy_expr(missing.start_date).cast("int32")), unit_costs)
+    priced = p._uc_price.notnull() & (p.unit_type.isnull() | (p.unit_type == p._uc_type))
+    unpriced = p.select(
+        *_KEPT,
+        cost=ibis.ifelse(priced, p._uc_price, ibis.null("float64")).cast("float64"),
+        cost_basis=ibis.ifelse(priced, p._uc_basis, ibis.null("string")).cast("string"),
+    )
+    return ibis.union(supplied.mutate(cost=supplied.cost.cast("float64")), unpriced, distinct=False)
 
 
 def check_all_costed(store: Store, rows: ibis.Table) -> None:
@@ -147,7 +166,8 @@ def check_all_costed(store: Store, rows: ibis.Table) -> None:
 
 
 def scope_costs(rows: ibis.Table, smap: ServiceMap, scope: ibis.Value) -> ibis.Table:
-    """Cost by person × year × setting × provider: all services and those in scope.
+    """Cost by person × year × setting × provider: all services and those in scope, and the
+    rows without a cost (`uncosted`: the same pass finds them, see `check_all_costed`).
 
     `scope` is the date the map is read at (an expression over the rows, e.g. 1 April of the
     year after the costs: the scope the tariff prices), not each row's own date.
@@ -156,4 +176,5 @@ def scope_costs(rows: ibis.Table, smap: ServiceMap, scope: ibis.Value) -> ibis.T
     return decided.group_by(["person_id", "fy", "setting", "provider_code"]).aggregate(
         cost_all_pence=decided.cost_pence.sum(),
         cost_in_pence=decided.cost_pence.sum(where=decided.inside),
+        uncosted=decided.count(where=decided.cost_pence.isnull()),
     )

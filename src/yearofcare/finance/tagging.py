@@ -23,6 +23,7 @@ from yearofcare.finance.common import require
 from yearofcare.finance.costs import check_all_costed, costed_rows
 from yearofcare.finance.service_map import ServiceMap
 from yearofcare.progress import SILENT, Progress
+from yearofcare.schemas.finance import TAG_REASONS
 from yearofcare.store import Store
 
 STAGE = "tag"
@@ -76,6 +77,22 @@ def summary(tags: ibis.Table) -> ibis.Table:
     )
 
 
+def _categories(
+    store: Store, rows: ibis.Table, register: ibis.Table, smap: ServiceMap
+) -> dict[str, list[str]]:
+    """Every value of activity_tag's repeated strings, so the engine can store them by code
+    (Backend.create): writing a string per row is most of the cost of tagging at scale."""
+    seen = store.to_pandas(rows.select("setting", "provider_code").distinct())
+    cohorts = store.to_pandas(register.select("cohort_id").distinct())
+    return {
+        "cohort_id": sorted(cohorts.cohort_id),
+        "setting": sorted(seen.setting.dropna().unique()),
+        "provider_code": sorted(seen.provider_code.dropna().unique()),
+        "reason": list(TAG_REASONS),
+        "map_entry": [e.id for e in smap.entries],
+    }
+
+
 @dataclass
 class TagResult:
     run_id: str
@@ -93,7 +110,11 @@ def run_tag(store: Store, smap: ServiceMap, progress: Progress = SILENT) -> TagR
         rows = costed_rows(store, run.read)
         bar.advance()
         run.write("service_map", smap.frame())
-        n = run.write("activity_tag", tag(rows, register, smap))
+        n = run.write(
+            "activity_tag",
+            tag(rows, register, smap),
+            categories=_categories(store, rows, register, smap),
+        )
         bar.advance()
         tags = run.staged("activity_tag")
         if store.to_pandas(tags.filter(tags.cost_pence.isnull()).limit(1)).shape[0]:

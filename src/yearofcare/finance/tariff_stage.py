@@ -69,7 +69,7 @@ def run_tariffs(
         rows = rows.filter(rows.fy.isin(years))
         on = ibis.literal(ts.scope_date) if ts.scope_date else ibis.date(rows.fy + 1, 4, 1)
         costs = store.cache(scope_costs(rows, smap, on))
-        _check_costed(store, rows)
+        _check_costed(store, costs, rows)
         bar.advance()
 
         person_cost = costs.group_by(["person_id", "fy"]).aggregate(
@@ -89,7 +89,7 @@ def run_tariffs(
                 cost_in_pence=pcj.cost_in_pence.fill_null(0),
             ),
         )
-        run.write("cost_profile", _profile(store, rows, smap, on))
+        run.write("cost_profile", _profile(store, rows, smap, ts.scope_date))
         bar.advance()
 
         people = tf.people(py, pc, run.staged("tariff_person"))
@@ -111,7 +111,7 @@ def run_tariffs(
         tariff = _tariff_rows(sums, ci, every, years, settings, smap)
         run.write("tariff", tariff)
         run.write("tariff_bridge", _bridge(tariff))
-        run.write("tariff_component", _components(costs, people))
+        run.write("tariff_component", _components(costs, treated))
         nomatch = values[values.value.isna()]
         found = {str(r.currency): int(r.unmatched) for r in nomatch.itertuples() if r.unmatched}
         run.parameters["unmatched_person_years"] = found
@@ -149,16 +149,36 @@ def _years_and_currencies(
     return list(years) or known_y, list(currencies) or known_c
 
 
-def _check_costed(store: Store, rows: ibis.Table) -> None:
-    missing = store.to_pandas(rows.filter(rows.cost_pence.isnull()).limit(1))
+def _check_costed(store: Store, costs: ibis.Table, rows: ibis.Table) -> None:
+    """Refuse rows without a cost: `costs` counted them in its pass over activity."""
+    missing = store.to_pandas(costs.filter(costs.uncosted > 0).select("uncosted").limit(1))
     if len(missing):
         from yearofcare.finance.costs import check_all_costed
 
         check_all_costed(store, rows)
 
 
-def _profile(store: Store, rows: ibis.Table, smap: ServiceMap, on: ibis.Value) -> ibis.Table:
-    d = rows.mutate(**smap.decide(rows, on=on))
+#: what the service map reads of a row when it is read at a fixed date (service_map.decide)
+MAP_COLUMNS = [
+    "setting",
+    "service_type",
+    "provider_code",
+    "currency",
+    "funding_route",
+    "cost_basis",
+]
+
+
+def _profile(
+    store: Store, rows: ibis.Table, smap: ServiceMap, scope_date: date | None
+) -> ibis.Table:
+    """In-scope cost by year and month (the seasonal shape of the payment schedule).
+
+    Read at a fixed date, the map decides on a row's service columns and year alone, so the
+    rows are summed by those first and the map decides once per sum, not once per row."""
+    g = rows.group_by(["fy", "month", *MAP_COLUMNS]).aggregate(cost_pence=rows.cost_pence.sum())
+    on = ibis.literal(scope_date) if scope_date else ibis.date(g.fy + 1, 4, 1)
+    d = g.mutate(**smap.decide(g, on=on))
     m = d.group_by(["fy", "month"]).aggregate(cost_in_pence=d.cost_pence.sum(where=d.inside))
     frame = store.to_pandas(m)
     frame["cost_in_pence"] = frame.cost_in_pence.fillna(0).astype("int64")
@@ -338,8 +358,13 @@ def _bridge(tariff: pd.DataFrame) -> pd.DataFrame:
 
 
 def _components(costs: ibis.Table, people: ibis.Table) -> ibis.Table:
+    """In-scope cost of each value's people by setting and provider, with its share.
+
+    `people`: the people of each value (tf.people, or tf.treat's rows: the same person-years).
+    Cost rows with no in-scope cost add nothing to a sum, so they are left out of the join."""
     p = people.select(*KEYS, "person_id")
-    c = costs.mutate(fy=costs.fy.cast("int16"))
+    c = costs.filter(costs.cost_in_pence != 0)
+    c = c.select("person_id", "setting", "provider_code", "cost_in_pence", fy=c.fy.cast("int16"))
     j = c.join(p, ["person_id", "fy"])
     g = j.group_by([*KEYS, "setting", "provider_code"]).aggregate(cost_pence=j.cost_in_pence.sum())
     g = g.filter(g.cost_pence > 0)
