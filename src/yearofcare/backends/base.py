@@ -175,6 +175,11 @@ class Backend(ABC):
         """Tune the engine for writing many rows whose order does not matter."""
         yield
 
+    @contextmanager
+    def unique_strings(self) -> Iterator[None]:
+        """Tune the engine for writing string columns of (nearly) unique values, e.g. row ids."""
+        yield
+
     def close(self) -> None:
         """Release the connection (the store cannot be used afterwards)."""
         self.con.disconnect()

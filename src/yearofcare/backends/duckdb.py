@@ -211,5 +211,18 @@ class DuckDBBackend(Backend):
         finally:
             set_option(self.raw, "preserve_insertion_order", bool(before))
 
+    @contextmanager
+    def unique_strings(self) -> Iterator[None]:
+        """Compress strings with FSST without first trying the other methods: DuckDB picks
+        FSST for unique ids anyway (a dictionary does not shrink them), so the stored table
+        is the same and tens of millions of ids are written in about half the time. Other
+        columns are compressed as usual (FSST applies to strings only)."""
+        before = get_option(self.raw, "force_compression")
+        set_option(self.raw, "force_compression", "fsst")
+        try:
+            yield
+        finally:
+            set_option(self.raw, "force_compression", before)
+
     def close(self) -> None:
         self.con.disconnect()

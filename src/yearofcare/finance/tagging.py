@@ -110,11 +110,9 @@ def run_tag(store: Store, smap: ServiceMap, progress: Progress = SILENT) -> TagR
         rows = costed_rows(store, run.read)
         bar.advance()
         run.write("service_map", smap.frame())
-        n = run.write(
-            "activity_tag",
-            tag(rows, register, smap),
-            categories=_categories(store, rows, register, smap),
-        )
+        categories = _categories(store, rows, register, smap)
+        with store.engine.unique_strings():  # activity_id: one per row
+            n = run.write("activity_tag", tag(rows, register, smap), categories=categories)
         bar.advance()
         tags = run.staged("activity_tag")
         if store.to_pandas(tags.filter(tags.cost_pence.isnull()).limit(1)).shape[0]:

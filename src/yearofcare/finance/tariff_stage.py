@@ -7,6 +7,8 @@ pools) runs as Ibis expressions in the store; the bootstrap runs in NumPy on the
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -197,12 +199,17 @@ def _bootstrap(
     sizes_frame = sums[[*KEYS, "kept_people"]].rename(columns={"kept_people": "n"})
     sizes = ibis.memtable(sizes_frame.astype({"fy": "int16", "n": "int64"}))
     pools = build_pools(store.to_pandas(tf.pool_rows(kept, "treated", sizes, bs.exact_max)))
-    out: dict[tuple, tuple[float, float, str]] = {}
-    for key, pool in pools.items():
+
+    def one(item: tuple[tuple, Pool]) -> tuple[tuple, tuple[float, float, str]]:
+        key, pool = item
         reps = ratio_replicates(pool, pool.n, bs.replicates, generator(bs.seed, *key))
         lo, hi = interval(reps, bs.level)
-        out[key] = (lo, hi, pool.kind)
-    return out
+        return key, (lo, hi, pool.kind)
+
+    # each pool has its own seeded generator, so the pools can be drawn in any order and at
+    # once (NumPy releases the GIL while it draws, sums and sorts): the same intervals
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool_threads:
+        return dict(pool_threads.map(one, pools.items()))
 
 
 def build_pools(rows: pd.DataFrame) -> dict:
