@@ -1,6 +1,7 @@
 """Web app load benchmark: a bounded number of requests to a local `yoc serve`, p50/p95 per route
 (every registered page and its API route with default filters; cold population filters; the
-cohort explorer with a new rule on each request).
+cohort explorer with a new rule on each request, both its count-and-profile alone — the quick
+count, `stability=skip` — and the whole page with turnover and volatility).
 
     python benchmarks/web.py --data-dir /work/bench/web/store [--requests 40]
 
@@ -140,6 +141,10 @@ def main() -> None:
                 itertools.product((1, 2, 3, 4, 5), (18, 50, 65, 75, 85), (0, 500, 2000)), n
             )
         ]
+        routes["cohort explorer: count-and-profile of a new rule each time (stability=skip)"] = (
+            an,
+            [f"/pages/cohorts?rule={r}&stability=skip" for r in rules[::-1]],
+        )
         routes[
             "cohort explorer: a new rule each time (count, needs, use, turnover, volatility)"
         ] = (

@@ -181,7 +181,7 @@ def test_demo_population_planning(demo):
     """Issue 14's done-when on the demo population: the Table 3 view of the four risk bands
     shows mean cost per person falling from the top band down; the top band's baseline regresses
     to the mean as measured from the store's own earlier years; the budget reads the scenario's
-    service-model adjustment; the report has its "Planning" section and workbook sheet."""
+    service-model adjustment and leaves it out (the bands are not its cohort); the report has its "Planning" section and workbook sheet."""
     import zipfile
 
     store, result = demo
@@ -205,11 +205,16 @@ def test_demo_population_planning(demo):
     # so a saving counted against the base year would claim the decline
     assert top.naive_saving > top.saving
     assert top.saving_lower <= top.saving <= top.saving_upper
-    # the budget read the scenario's service-model adjustment for the years it covers
+    # the budget read the scenario's service-model adjustment for the years it covers, and did
+    # not apply it: the scenario models the risk bands, not the budget's cohort (it says so)
     adj = store.to_pandas(store.table("service_model_adjustment"))
     budget = store.to_pandas(store.table("budget"))
     covered = budget[(budget.step == "service_model") & budget.fy.isin(set(adj.fy))]
-    assert len(covered) and (covered.amount_pence != 0).all()
+    assert len(covered) and (covered.amount_pence == 0).all()
+    assert covered.basis.str.startswith(
+        "not applied: scenario integrated_care's adjustment is for its cohort(s) cohort_1, "
+        "cohort_2, cohort_3, cohort_4 together"
+    ).all()
     everything = (store.engine.data_dir / "reports" / "report.html").read_text()
     start = everything.index('<section id="planning">')
     assert "Not available" not in everything[start : everything.index("</section>", start)]

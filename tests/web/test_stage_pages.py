@@ -51,6 +51,21 @@ def test_explorer_counts_the_rule_on_the_store(client_for, web_store):
     assert _table(planner, "summary")[0]["selected"] == round(n / 5) * 5
 
 
+def test_quick_count_skips_turnover_and_volatility_with_the_same_count(client_for):
+    c = client_for("analyst")
+    rule = quote("ltc_count >= 2 and age >= 50")
+    full = c.get(f"/api/pages/cohorts?rule={rule}").json()
+    quick = c.get(f"/api/pages/cohorts?rule={rule}&stability=skip").json()
+    assert quick["error"] is None and quick["inputs"]["stability"] == "skip"
+    keys = [t["key"] for t in quick["tables"]]
+    assert "turnover" not in keys and "volatility" not in keys
+    assert {"turnover", "volatility"} <= {t["key"] for t in full["tables"]}
+    assert _table(quick, "summary") == _table(full, "summary")
+    assert any("skipped (quick count)" in n for n in quick["notes"])
+    bad = c.get(f"/api/pages/cohorts?rule={rule}&stability=later").json()
+    assert "'later' is not a choice" in bad["error"]
+
+
 @pytest.mark.parametrize(
     "rule, words",
     [

@@ -21,6 +21,7 @@ from yearofcare.finance import register as rg
 from yearofcare.finance import tariffs as tf
 from yearofcare.finance.common import require
 from yearofcare.finance.costs import month_start
+from yearofcare.finance.service_model import service_model_effects
 from yearofcare.finance.settings import FinanceSettings, per_year
 from yearofcare.finance.tariff_stage import build_pools
 from yearofcare.fy import fy_label
@@ -79,10 +80,12 @@ def run_budget(
         pc = run.read("person_currency")
         mix_moves = _transitions(store, pc, register)
         shares = _setting_shares(store, run.read("tariff_component"), tariff_fy)
-        effects = _service_model(store, settings, years, run)
+        effects, skipped = service_model_effects(store, settings, years, cohorts, run)
         bar.advance()
 
-        ctx = _Context(settings, tariff_fy, first, map_version, tariffs, mix_moves, shares, effects)
+        ctx = _Context(
+            settings, tariff_fy, first, map_version, tariffs, mix_moves, shares, effects, skipped
+        )
         rows, schedule, cover = [], [], []
         profile = (
             store.to_pandas(run.read("cost_profile")) if store.exists("cost_profile") else None
@@ -116,7 +119,10 @@ class _Context:
     tariffs: pd.DataFrame
     transitions: dict[str, pd.DataFrame]
     shares: dict[str, dict[str, dict[str, float]]]
-    effects: dict[int, dict[str, Decimal]]
+    #: cohort → year → setting → expected change (%)
+    effects: dict[str, dict[int, dict[str, Decimal]]]
+    #: cohort → why the scenario's service-model adjustment was not applied to it
+    skipped: dict[str, str]
 
 
 def _cohorts(store: Store, register: ibis.Table, wanted: tuple[str, ...]) -> list[str]:
@@ -209,35 +215,6 @@ def _setting_shares(store: Store, component: ibis.Table, tariff_fy: int) -> dict
     return out
 
 
-def _service_model(store: Store, settings: FinanceSettings, years: list[int], run) -> dict:
-    sm = settings.budget.service_model
-    if sm.source == "none":
-        return {fy: {} for fy in years}
-    if sm.source == "table" and store.exists("service_model_adjustment"):
-        t = store.to_pandas(
-            schemas.get("service_model_adjustment").in_order(run.read("service_model_adjustment"))
-        )
-        scenarios = sorted(t.scenario.unique())
-        scenario = sm.scenario or (scenarios[0] if len(scenarios) == 1 else None)
-        if scenario not in scenarios:
-            raise ConfigError(
-                "finance settings budget.service_model.scenario: "
-                + (f"no scenario {scenario!r}" if scenario else "several scenarios, none chosen"),
-                hint=f"scenarios in service_model_adjustment: {', '.join(scenarios)}",
-            )
-        run.parameters["service_model"] = {
-            "source": "service_model_adjustment",
-            "scenario": scenario,
-        }
-        t = t[t.scenario == scenario]
-        return {
-            fy: {r.setting: Decimal(str(r.change_percent)) for r in t[t.fy == fy].itertuples()}
-            for fy in years
-        }
-    run.parameters["service_model"] = {"source": "settings"}
-    return {fy: dict(sm.by_year.get(fy, sm.by_setting)) for fy in years}
-
-
 def _schedule_shape(settings: FinanceSettings, profile: pd.DataFrame | None):
     if settings.schedule.profile == "flat" or profile is None:
         return [1 / 12] * 12, "flat: twelve equal months"
@@ -295,9 +272,11 @@ def _year_steps(ctx: _Context, cohort: str, fy: int, totals, by_value, moves) ->
             shares[setting] = shares.get(setting, 0.0) + float(w) * share
     total_w = float(weights.sum()) or 1.0
     shares = {s: x / total_w for s, x in shares.items()}
-    effects = ctx.effects.get(fy, {})
+    effects = ctx.effects.get(cohort, {}).get(fy, {})
     sm = bd.service_model_percent(shares, effects)
-    sm_basis = "; ".join(f"{s} {p}% × {shares.get(s, 0):.1%} of cost" for s, p in effects.items())
+    sm_basis = ctx.skipped.get(cohort) or "; ".join(
+        f"{s} {p}% × {shares.get(s, 0):.1%} of cost" for s, p in effects.items()
+    )
     adjustments = [
         ("uplift", "Pay and price uplift", up, up_basis),
         ("efficiency", "Efficiency requirement", ef, ef_basis),

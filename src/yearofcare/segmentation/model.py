@@ -30,6 +30,14 @@ from yearofcare.segmentation.features import INTERCEPT, Term, design, linear_pre
 HASH_BUCKETS = 1_000_003
 #: binary terms need this many people with the term in the sample (else they are left out)
 MIN_TERM_PEOPLE = 10
+#: a logistic coefficient beyond this (an odds ratio over e^15, about 3 million) means the sample
+#: separates admitted from not admitted on some term: the maximum-likelihood fit has no finite
+#: answer, so the model is refitted with a small ridge penalty (small samples, e.g. a 400-person
+#: demo, or a term that only admitted people have)
+SEPARATED = 15.0
+#: the ridge penalty of that refit (statsmodels' elastic net with L1_wt = 0; the intercept is not
+#: penalised); the terms are on their own scales, so it is kept small
+RIDGE_ALPHA = 1e-3
 
 
 EMERGENCY = "n_emergency"
@@ -197,17 +205,34 @@ def fit_admission(sample: Sample, terms: Sequence[Term]) -> tuple[Fitted, np.nda
             hint="fit on years with activity: check that person_year holds non-elective spells",
         )
     x = sample.x[:, kept]
+    model = sm.GLM(sample.admitted.astype(float), x, family=sm.families.Binomial())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = sm.GLM(sample.admitted.astype(float), x, family=sm.families.Binomial()).fit(
-            maxiter=100
-        )
+        res = model.fit(maxiter=100)
     notes += [f"statsmodels: {w.message}" for w in caught]
     coefs = np.asarray(res.params, dtype=float).copy()
+    errors = np.asarray(res.bse, dtype=float)
+    if not np.all(np.isfinite(coefs)) or np.abs(coefs[1:]).max(initial=0.0) > SEPARATED:
+        coefs, errors = _ridge(model, len(kept))
+        notes.append(
+            "the sample separates admitted from not admitted (a coefficient beyond "
+            f"±{SEPARATED:g}): refitted with a ridge penalty of {RIDGE_ALPHA:g}; standard "
+            "errors are not estimated for a penalised fit"
+        )
     # prior correction: the sample kept admissions at f1 and others at f0
     coefs[0] -= math.log(sample.fraction_events / sample.fraction_others)
     used = [terms[i] for i in kept]
-    return Fitted("emergency_admission", "logistic", used, coefs, np.asarray(res.bse), notes), kept
+    return Fitted("emergency_admission", "logistic", used, coefs, errors, notes), kept
+
+
+def _ridge(model, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The logistic model refitted with `RIDGE_ALPHA` on every term but the intercept."""
+    alpha = np.full(k, RIDGE_ALPHA)
+    alpha[0] = 0.0  # the first kept term is the intercept (usable_terms keeps it first)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = model.fit_regularized(method="elastic_net", alpha=alpha, L1_wt=0.0, maxiter=200)
+    return np.asarray(res.params, dtype=float).copy(), np.full(k, np.nan)
 
 
 def fit_cost(sample: Sample, terms: Sequence[Term]) -> tuple[Fitted, np.ndarray]:

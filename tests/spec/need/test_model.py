@@ -134,3 +134,45 @@ def test_a_year_with_no_outcome_is_refused(store):
     ):
         run_risk_fit(store, RiskOptions(train_fys=(2024,)))
     assert not store.exists("risk_model")
+
+
+def _sample(z: list[float], admitted: list[bool]):
+    import numpy as np
+
+    from yearofcare.segmentation.model import Sample
+
+    y = np.array(admitted)
+    x = np.column_stack([np.ones(len(z)), np.array(z, dtype=float)])
+    return Sample(x, y, np.zeros(len(z)), len(z), int(y.sum()), 1.0, 1.0)
+
+
+def test_a_sample_that_separates_the_outcome_gets_a_finite_ridge_fit():
+    import numpy as np
+
+    from yearofcare.segmentation.model import SEPARATED, fit_admission
+
+    terms = COST[0]  # intercept and ltc_count
+    # everyone with 5 or more LTCs was admitted and nobody with fewer: maximum likelihood would
+    # push the slope to infinity (statsmodels stops near 1e15 on such data)
+    z = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] * 3
+    fitted, kept = fit_admission(_sample(z, [v >= 5 for v in z]), terms)
+    assert list(kept) == [0, 1]
+    assert np.isfinite(fitted.coefficients).all()
+    assert 0 < fitted.coefficients[1] < SEPARATED
+    p = fitted.predict(np.column_stack([np.ones(10), np.arange(10.0)]), np.array([0, 1]))
+    assert (np.diff(p) > 0).all() and p[0] < 0.5 < p[9]
+    assert np.isnan(fitted.std_errors).all()
+    assert any("separates admitted from not admitted" in n for n in fitted.notes)
+
+
+def test_a_sample_with_overlap_keeps_the_maximum_likelihood_fit():
+    import numpy as np
+
+    from yearofcare.segmentation.model import fit_admission
+
+    z = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] * 3
+    admitted = [v >= 5 for v in z]
+    admitted[4], admitted[5] = True, False  # one admitted with 4 LTCs, one not with 5
+    fitted, _ = fit_admission(_sample(z, admitted), COST[0])
+    assert np.isfinite(fitted.std_errors).all()
+    assert not any("separates" in n for n in fitted.notes)

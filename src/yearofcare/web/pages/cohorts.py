@@ -4,7 +4,8 @@ their levels of need, their use and cost against everyone's, how the cohort turn
 year to the next, and how volatile the mean cost of a cohort of that size is.
 
 The rule is parsed, checked and compiled by `yearofcare.cohorts` (never SQL text): a bad rule
-is shown inline pointing at the bad token. The figures come from three queries over the
+is shown inline pointing at the bad token. With "Turnover and volatility: skip" only the first
+query runs (the quick count and profile). The figures come from three queries over the
 filtered year(s) of person_year with the need columns (`segmentation.frame.need_frame`): one
 grouped scan (selected × level), the turnover of the pair of years (`cohorts.stability.turnover`)
 and the pool of next-year costs for the bootstrap (`cohorts.stability.pool_costs`), which
@@ -61,6 +62,9 @@ SEED = 20260401
 LEVELS = (*NEED_LEVELS, "Not classified")
 #: The rule shown first when levels of need have not been set (`yoc risk score`).
 NO_NEED_RULE = "ltc_count >= 3"
+#: The `stability` input: turnover and volatility are shown (the default) or skipped, for a
+#: quick count and profile while a rule is being worked out (one query instead of three).
+SHOW, SKIP = "show", "skip"
 
 
 def example_rules() -> list[tuple[str, str]]:
@@ -116,8 +120,15 @@ def build(ctx: PageContext) -> PageData:
         return PageData(error=f"{message}\n\n{exc.hint or ''}".strip(), sources=["person_year"])
     except (SqlglotError, RecursionError, ValueError) as exc:  # beyond the parser's own checks
         return PageData(error=f"cannot read the rule: {str(exc)[:200]}", sources=["person_year"])
+    stability = ctx.inputs.get("stability") or SHOW
+    if stability not in (SHOW, SKIP):
+        return PageData(
+            error=f"turnover and volatility: {stability[:20]!r} is not a choice; "
+            f"choose {SHOW!r} or {SKIP!r}",
+            sources=["person_year"],
+        )
     try:
-        return _explore(ctx, rule)
+        return _explore(ctx, rule, stability == SHOW)
     except AttributeError as exc:  # Ibis: a column the rule reads is not in this store
         return PageData(
             error=f"{exc}: person_year in this store was built by an earlier version of yoc; "
@@ -134,7 +145,7 @@ def build(ctx: PageContext) -> PageData:
         )
 
 
-def _explore(ctx: PageContext, rule: Rule) -> PageData:
+def _explore(ctx: PageContext, rule: Rule, stability: bool = True) -> PageData:
     fy = ctx.filters.fy
     year = _frame(ctx)
     prof = ctx.snap.execute(_profile(year, rule.compile(year)))
@@ -150,7 +161,12 @@ def _explore(ctx: PageContext, rule: Rule) -> PageData:
     if not ctx.snap.exists("need_level"):
         notes.append("Levels of need: run `yoc risk score` first; need columns read as empty.")
     years = sorted(int(y) for y in ctx.options.fy)
-    if fy is not None and fy - 1 in years:
+    if not stability:
+        notes.append(
+            "Turnover and volatility skipped (quick count): choose “show” under Turnover and "
+            "volatility to compute them."
+        )
+    elif fy is not None and fy - 1 in years:
         reads_need = bool(set(rule.columns) & set(NEED_COLUMNS))
         frame = _frame(ctx, [fy - 1, fy], need=reads_need)
         turn = ctx.snap.execute(turnover(frame, rule, "explorer", [fy - 1, fy]))
@@ -430,6 +446,14 @@ PAGE = register(
                 "e.g. ltc_count >= 3 and age >= 65 (the cohort rule language)",
                 kind="rule",
                 max_length=2000,
+            ),
+            InputDef(
+                "stability",
+                "Turnover and volatility",
+                "show (the default) or skip them for a quick count and profile",
+                kind="choice",
+                max_length=10,
+                choices=lambda snap: (SHOW, SKIP),
             ),
         ),
         charts=(
