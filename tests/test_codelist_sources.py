@@ -1,5 +1,6 @@
-"""Code list `yoc-ltc-2026.2`: the fixes of issue 9, the register rule, and a re-derivation of
-every condition's ICD-10 and Read v2 list from the published CALIBER files.
+"""Code list `yoc-ltc-2026.2`: the fixes of issue 9, the register rule, a re-derivation of
+every condition's ICD-10 and Read v2 list from the published CALIBER files, and the record of the
+SNOMED CT refset copies re-read against the files they cite.
 
 The re-derivation is the check recorded in the code list's README: the shipped lists must equal
 CALIBER's phenotypes with the filters the README states, give or take exactly the changes listed
@@ -9,6 +10,8 @@ in `changes.csv`. It needs `../shared/data/codelists/caliber` and is skipped wit
 from __future__ import annotations
 
 import csv
+import io
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -264,3 +267,52 @@ def _supplementary(codes: pd.DataFrame, system: str, code: str) -> bool:
     """An ICD-10 code the project added before 2026.2 (CKD stages, palliative care, ...)."""
     hit = codes[(codes.code_system == system) & (codes.code == code)]
     return bool(len(hit)) and (hit.source_id != "caliber_2019").all()
+
+
+# ---- the SNOMED CT refset copies (README "SNOMED CT refsets: the re-read") -----------------
+#: a refset copy names the exact file it was copied from: repository, 40-hex commit, codelists path
+GITHUB_FILE = re.compile(
+    r"https://github\.com/[\w.-]+/[\w.-]+/blob/[0-9a-f]{40}/codelists/[\w.-]+\.csv"
+)
+#: rows shipped per refset copy = codes in the cited file as re-read on 2026-12-03, except TIA_COD:
+#: its file has 17, the 17th (16218291000119100) is shipped once, under STRK_COD
+REFSET_ROWS = {
+    "nhsd_afib_cod": 19, "nhsd_ast_cod": 141, "nhsd_atopic_dermatitis": 68, "nhsd_chd_cod": 338,
+    "nhsd_ckd35": 51, "nhsd_ckdres_cod": 1, "nhsd_copd_cod": 54, "nhsd_copdres_cod": 1,
+    "nhsd_crohns": 93, "nhsd_dem_cod": 325, "nhsd_depr_cod": 102, "nhsd_depres_cod": 1,
+    "nhsd_dm_cod": 86, "nhsd_dmres_cod": 1, "nhsd_epil_cod": 165, "nhsd_epilres_cod": 1,
+    "nhsd_hf_cod": 42, "nhsd_hfres_cod": 1, "nhsd_hyp_cod": 117, "nhsd_hypres_cod": 1,
+    "nhsd_ld_cod": 333, "nhsd_mh_cod": 190, "nhsd_ms": 44, "nhsd_osteo_cod": 37, "nhsd_pad_cod": 29,
+    "nhsd_palcare_cod": 79, "nhsd_palcareni_cod": 2, "nhsd_psoriasis": 115, "nhsd_rarth_cod": 75,
+    "nhsd_strk_cod": 144, "nhsd_tia_cod": 16, "nhsd_uc": 62,
+}  # fmt: skip
+
+
+def _refset_rows(version: str) -> pd.DataFrame:
+    text = reference_dir("codelists", version, "codes_nhsd_refsets.csv").read_text(encoding="utf-8")
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+
+
+@pytest.mark.parametrize("version", [OLD, NEW])
+def test_every_refset_copy_names_its_repository_commit_and_file(version):
+    sources = load_codelist(version).sources
+    refsets = sources[sources.source_id.str.startswith("nhsd_")]
+    unnamed = [
+        s.source_id for s in refsets.itertuples() if not GITHUB_FILE.fullmatch(s.retrieved_from)
+    ]
+    assert unnamed == []
+    rows = _refset_rows(version)
+    # every row cites a refset copy, and every refset copy has rows
+    assert set(rows.source_id) == set(refsets.source_id)
+    assert (rows.code_system == "SNOMED").all()
+
+
+def test_refset_rows_are_the_rows_of_the_files_re_read():
+    rows = _refset_rows(NEW)
+    assert rows.groupby("source_id").size().to_dict() == REFSET_ROWS
+    assert not rows.duplicated(["source_id", "code"]).any()
+    tia_17th = rows[rows.code == "16218291000119100"]
+    assert list(tia_17th.source_id) == ["nhsd_strk_cod"]
+    assert list(tia_17th.condition_id + "/" + tia_17th.role) == ["stroke_tia/diagnosis"]
+    tia = rows[rows.source_id == "nhsd_tia_cod"]
+    assert set(tia.condition_id + "/" + tia.role) == {"stroke_tia/diagnosis"}
