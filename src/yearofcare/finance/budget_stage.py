@@ -92,7 +92,10 @@ def run_budget(
         )
         shares_m, shape = _schedule_shape(settings, profile)
         run.parameters["schedule_shape"] = shape
-        pools = _pools(store, run.read("tariff_person"), pc, tariffs, tariff_fy, settings)
+        # only the currencies the cohorts are priced in are drawn from
+        used = sorted(by_value.currency.dropna().unique())
+        pc_used = pc.filter(pc.currency.isin(used)) if used else pc.filter(ibis.literal(False))
+        pools = _pools(store, run.read("tariff_person"), pc_used, tariffs, tariff_fy, settings)
         for cohort in cohorts:
             for fy in years:
                 year_rows = _year_steps(ctx, cohort, fy, totals, by_value, moves)
