@@ -116,17 +116,8 @@ def _years(store: Store) -> list[int]:
     return sorted(int(y) for y in store.to_pandas(py.select("fy").distinct()).fy)
 
 
-#: activity columns a costed row keeps (costed_rows reads them)
-_KEPT = (
-    "activity_id",
-    "person_id",
-    "start_date",
-    "setting",
-    "service_type",
-    "provider_code",
-    "currency",
-    "funding_route",
-)
+#: activity columns a costed row keeps as they are (the rest of COLUMNS is derived)
+_KEPT = tuple(c for c in COLUMNS if c not in ("fy", "month", "cost_basis", "cost_pence"))
 
 
 def _unit_costed(a: ibis.Table, unit_costs: UnitCosts) -> ibis.Table:

@@ -30,6 +30,8 @@ from yearofcare.config import ConfigModel
 #: An end date far enough away to stand for "open" in comparisons.
 OPEN_END = date(9999, 12, 31)
 SELECTORS = ("service_types", "providers", "hrg", "funding_routes", "cost_bases")
+#: the columns of a row `ServiceMap.decide` reads (and its start date, or the date given)
+READS = ("setting", "service_type", "provider_code", "currency", "funding_route", "cost_basis")
 
 
 def _listed(values: tuple[str, ...], allowed: tuple[str, ...], what: str) -> tuple[str, ...]:

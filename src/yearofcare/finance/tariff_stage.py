@@ -22,7 +22,7 @@ from yearofcare.finance import tariffs as tf
 from yearofcare.finance.bootstrap import Pool, generator, interval, ratio_replicates
 from yearofcare.finance.common import pounds, require
 from yearofcare.finance.costs import costed_rows, scope_costs
-from yearofcare.finance.service_map import ServiceMap
+from yearofcare.finance.service_map import READS, ServiceMap
 from yearofcare.finance.settings import FinanceSettings, per_year
 from yearofcare.fy import fy_label
 from yearofcare.progress import SILENT, Progress
@@ -160,17 +160,6 @@ def _check_costed(store: Store, costs: ibis.Table, rows: ibis.Table) -> None:
         check_all_costed(store, rows)
 
 
-#: what the service map reads of a row when it is read at a fixed date (service_map.decide)
-MAP_COLUMNS = [
-    "setting",
-    "service_type",
-    "provider_code",
-    "currency",
-    "funding_route",
-    "cost_basis",
-]
-
-
 def _profile(
     store: Store, rows: ibis.Table, smap: ServiceMap, scope_date: date | None
 ) -> ibis.Table:
@@ -178,7 +167,7 @@ def _profile(
 
     Read at a fixed date, the map decides on a row's service columns and year alone, so the
     rows are summed by those first and the map decides once per sum, not once per row."""
-    g = rows.group_by(["fy", "month", *MAP_COLUMNS]).aggregate(cost_pence=rows.cost_pence.sum())
+    g = rows.group_by(["fy", "month", *READS]).aggregate(cost_pence=rows.cost_pence.sum())
     on = ibis.literal(scope_date) if scope_date else ibis.date(g.fy + 1, 4, 1)
     d = g.mutate(**smap.decide(g, on=on))
     m = d.group_by(["fy", "month"]).aggregate(cost_in_pence=d.cost_pence.sum(where=d.inside))
