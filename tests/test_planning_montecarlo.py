@@ -125,3 +125,16 @@ def test_several_cohorts_add_up_to_all_cohorts():
 
 def _expected_cut(people) -> float:
     return sum(0.15 * p[:, 2 * mc.S + NE].sum() * 3 for p in people)
+
+
+def test_mean_cost_of_a_cohort_year_with_nobody_is_empty_not_infinite():
+    import warnings
+
+    cost = np.array([[600.0, 250.0], [0.0, 90.0]])  # a new service's fixed cost, nobody there
+    people = np.array([[3.0, 0.0], [0.0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = pr._per_person(cost, people)
+        diff = out - pr._per_person(cost * 2, people)  # scenario minus baseline stays quiet
+    assert out[0, 0] == 200.0 and out[1, 1] == 90.0
+    assert np.isnan(out[0, 1]) and np.isnan(out[1, 0]) and np.isnan(diff[0, 1])

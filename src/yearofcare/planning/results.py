@@ -100,10 +100,19 @@ def quantities(det: Outcome, mcr: Outcome, s: Scenario) -> list[Quantity]:
         out.append(Quantity(svc.id, label, "cost", det.service("cost", j), mcr.service("cost", j)))
     cd, cm = det.cost_all(), mcr.cost_all()
     out.append(Quantity("all", "All settings", "cost", cd, cm))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        md = (cd[0] / pd_, cd[1] / pd_)
-        mm = (cm[0] / pm, cm[1] / pm)
+    md = (_per_person(cd[0], pd_), _per_person(cd[1], pd_))
+    mm = (_per_person(cm[0], pm), _per_person(cm[1], pm))
     out.append(Quantity("all", "All settings", "mean_cost", md, mm))
+    return out
+
+
+def _per_person(cost: np.ndarray, people: np.ndarray) -> np.ndarray:
+    """cost ÷ people, empty (NaN) where there is nobody: a cohort-year with no people has no
+    mean cost, even when a new service's fixed cost falls on it (not ±inf, which would turn
+    the scenario-minus-baseline differences into invalid values)."""
+    out = np.full(np.broadcast_shapes(np.shape(cost), np.shape(people)), np.nan)
+    has = np.broadcast_to(np.asarray(people) > 0, out.shape)
+    np.divide(cost, people, out=out, where=has)
     return out
 
 
