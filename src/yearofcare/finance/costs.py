@@ -128,7 +128,9 @@ def _unit_costed(a: ibis.Table, unit_costs: UnitCosts) -> ibis.Table:
     otherwise work out a price for every row before choosing the supplied cost)."""
     supplied = a.filter(a.cost.notnull())
     supplied = supplied.select(
-        *_KEPT, cost=supplied.cost, cost_basis=supplied.cost_basis.fill_null("actual")
+        *_KEPT,
+        cost=supplied.cost.cast("float64"),
+        cost_basis=supplied.cost_basis.fill_null("actual"),
     )
     missing = a.filter(a.cost.isnull())
     p = unit_price(missing.mutate(fy=fy_expr(missing.start_date).cast("int32")), unit_costs)
@@ -138,7 +140,7 @@ def _unit_costed(a: ibis.Table, unit_costs: UnitCosts) -> ibis.Table:
         cost=ibis.ifelse(priced, p._uc_price, ibis.null("float64")).cast("float64"),
         cost_basis=ibis.ifelse(priced, p._uc_basis, ibis.null("string")).cast("string"),
     )
-    return ibis.union(supplied.mutate(cost=supplied.cost.cast("float64")), unpriced, distinct=False)
+    return ibis.union(supplied, unpriced, distinct=False)
 
 
 def check_all_costed(store: Store, rows: ibis.Table) -> None:

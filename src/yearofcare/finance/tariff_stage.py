@@ -21,7 +21,7 @@ from yearofcare.errors import ConfigError, StageError
 from yearofcare.finance import tariffs as tf
 from yearofcare.finance.bootstrap import Pool, generator, interval, ratio_replicates
 from yearofcare.finance.common import pounds, require
-from yearofcare.finance.costs import costed_rows, scope_costs
+from yearofcare.finance.costs import check_all_costed, costed_rows, scope_costs
 from yearofcare.finance.service_map import READS, ServiceMap
 from yearofcare.finance.settings import FinanceSettings, per_year
 from yearofcare.fy import fy_label
@@ -155,8 +155,6 @@ def _check_costed(store: Store, costs: ibis.Table, rows: ibis.Table) -> None:
     """Refuse rows without a cost: `costs` counted them in its pass over activity."""
     missing = store.to_pandas(costs.filter(costs.uncosted > 0).select("uncosted").limit(1))
     if len(missing):
-        from yearofcare.finance.costs import check_all_costed
-
         check_all_costed(store, rows)
 
 

@@ -213,7 +213,7 @@ def fit_admission(sample: Sample, terms: Sequence[Term]) -> tuple[Fitted, np.nda
     coefs = np.asarray(res.params, dtype=float).copy()
     errors = np.asarray(res.bse, dtype=float)
     if not np.all(np.isfinite(coefs)) or np.abs(coefs[1:]).max(initial=0.0) > SEPARATED:
-        coefs, errors = _ridge(model, len(kept))
+        coefs, errors = _ridge(model)
         notes.append(
             "the sample separates admitted from not admitted (a coefficient beyond "
             f"±{SEPARATED:g}): refitted with a ridge penalty of {RIDGE_ALPHA:g}; standard "
@@ -225,8 +225,9 @@ def fit_admission(sample: Sample, terms: Sequence[Term]) -> tuple[Fitted, np.nda
     return Fitted("emergency_admission", "logistic", used, coefs, errors, notes), kept
 
 
-def _ridge(model, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _ridge(model) -> tuple[np.ndarray, np.ndarray]:
     """The logistic model refitted with `RIDGE_ALPHA` on every term but the intercept."""
+    k = model.exog.shape[1]
     alpha = np.full(k, RIDGE_ALPHA)
     alpha[0] = 0.0  # the first kept term is the intercept (usable_terms keeps it first)
     with warnings.catch_warnings():

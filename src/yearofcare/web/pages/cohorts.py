@@ -145,7 +145,7 @@ def build(ctx: PageContext) -> PageData:
         )
 
 
-def _explore(ctx: PageContext, rule: Rule, stability: bool = True) -> PageData:
+def _explore(ctx: PageContext, rule: Rule, stability: bool) -> PageData:
     fy = ctx.filters.fy
     year = _frame(ctx)
     prof = ctx.snap.execute(_profile(year, rule.compile(year)))
