@@ -180,14 +180,17 @@ def test_demo_population_money(demo):
 def test_demo_population_planning(demo):
     """Issue 14's done-when on the demo population: the Table 3 view of the four risk bands
     shows mean cost per person falling from the top band down; the top band's baseline regresses
-    to the mean as measured from the store's own earlier years; the budget reads the scenario's
-    service-model adjustment and leaves it out (the bands are not its cohort); the report has its "Planning" section and workbook sheet."""
+    to the mean as measured from the store's own earlier years; the budget of the complex_care
+    cohort reads the service-model adjustment of the scenario that models that cohort, not the
+    Table 3 one; the report has its "Planning" section and workbook sheet."""
     import zipfile
 
     store, result = demo
-    assert "simulate" in dict(result.steps)
+    steps = dict(result.steps)
+    assert "simulate integrated_care" in steps and "simulate complex_care" in steps
     s = store.to_pandas(store.table("planning_summary"))
-    bands = s[s.cohort_id != "all"].sort_values("cohort_order")
+    table3 = s[s.scenario_id == "integrated_care"]
+    bands = table3[table3.cohort_id != "all"].sort_values("cohort_order")
     assert list(bands.cohort_id) == ["cohort_1", "cohort_2", "cohort_3", "cohort_4"]
     for column in ("base_mean_cost", "baseline_mean_cost", "scenario_mean_cost"):
         assert bands[column].is_monotonic_decreasing and bands[column].is_unique, bands[column]
@@ -196,6 +199,7 @@ def test_demo_population_planning(demo):
     assert abs(shares - [0.05, 0.15, 0.30, 0.50]).max() < 0.02, shares
     top = bands.iloc[0]
     dyn = store.to_pandas(store.table("planning_dynamics"))
+    dyn = dyn[dyn.scenario_id == "integrated_care"]
     d1 = dyn[(dyn.cohort_id == "cohort_1") & (dyn.years_since == 1)].iloc[0]
     # measured: people selected into the top band in earlier years, followed a year on
     assert d1.source == "history" and d1.members >= 100
@@ -205,16 +209,18 @@ def test_demo_population_planning(demo):
     # so a saving counted against the base year would claim the decline
     assert top.naive_saving > top.saving
     assert top.saving_lower <= top.saving <= top.saving_upper
-    # the budget read the scenario's service-model adjustment for the years it covers, and did
-    # not apply it: the scenario models the risk bands, not the budget's cohort (it says so)
+    # the complex_care budget applies the complex_care scenario's adjustment in the years the
+    # scenario covers (Σ setting share × change), and says which scenario it read
     adj = store.to_pandas(store.table("service_model_adjustment"))
+    assert set(adj.scenario) == {"integrated_care", "complex_care"}
+    covers = set(adj[adj.scenario == "complex_care"].fy)
     budget = store.to_pandas(store.table("budget"))
-    covered = budget[(budget.step == "service_model") & budget.fy.isin(set(adj.fy))]
-    assert len(covered) and (covered.amount_pence == 0).all()
-    assert covered.basis.str.startswith(
-        "not applied: scenario integrated_care's adjustment is for its cohort(s) cohort_1, "
-        "cohort_2, cohort_3, cohort_4 together"
-    ).all()
+    sm = budget[(budget.step == "service_model") & (budget.cohort_id == "complex_care")]
+    covered, before = sm[sm.fy.isin(covers)], sm[~sm.fy.isin(covers)]
+    assert len(covered) and (covered.amount_pence != 0).all(), covered
+    assert covered.basis.str.startswith("scenario complex_care: ").all(), covered.basis
+    assert before.basis.str.startswith("scenario complex_care: no change modelled for").all()
+    assert (before.amount_pence == 0).all()
     everything = (store.engine.data_dir / "reports" / "report.html").read_text()
     start = everything.index('<section id="planning">')
     assert "Not available" not in everything[start : everything.index("</section>", start)]

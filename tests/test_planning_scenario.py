@@ -100,3 +100,23 @@ def test_the_example_scenarios_load_with_their_evidence(tmp_path):
     }
     table3 = load_scenario(tmp_path / "scenario_integrated_care.yaml").scenario
     assert [c.band for c in table3.cohorts] == [(0, 0.5), (0.5, 2), (2, 5), (5, 10)]
+
+
+def test_the_complex_care_scenario_models_the_register_cohort_of_the_same_id(tmp_path):
+    """The budget reads a scenario's adjustment only for the cohort it models alone, by id: the
+    shipped complex_care scenario keeps the id and the rule of cohorts.yaml's register cohort,
+    and every effect's range reaches no effect (Stokes 2015: no significant average effect)."""
+    from yearofcare.cohorts.config import load_cohorts
+    from yearofcare.config.examples import EXAMPLES
+
+    by_name = {e.name: e for e in EXAMPLES}
+    for name in ("scenario_complex_care.yaml", "cohorts.yaml"):
+        (tmp_path / name).write_text(by_name[name].text(), encoding="utf-8")
+    scenario = load_scenario(tmp_path / "scenario_complex_care.yaml").scenario
+    loaded, _ = load_cohorts(tmp_path / "cohorts.yaml")
+    register = {c.id: c for c in loaded.model.cohorts}
+    [cohort] = scenario.cohorts
+    assert cohort.id == "complex_care" and cohort.rule == register["complex_care"].rule
+    for change in scenario.changes:
+        low, high = change.range
+        assert low <= 0 <= high or high <= 0 <= low, change

@@ -48,6 +48,7 @@ EXAMPLES: tuple[Example, ...] = (
     Example("rrr.yaml", "yearofcare.planning", "yoc rrr --settings", "RRR unbundling: groups and trim points, tiered RRR tariff, delayed bed-day price", "yearofcare.planning.rrr_settings:RrrSettings"),
     Example("finance.yaml", "yearofcare.finance", "yoc tariff / yoc budget / yoc reconcile --settings", "outliers, bootstrap, budget adjustments, schedule, forecast interval", "yearofcare.finance.settings:FinanceSettings"),
     Example("scenario_integrated_care.yaml", "yearofcare.planning", "yoc simulate --scenario", "simulation scenario: integrated care for the Table 3 risk bands (assumptions stated)", "yearofcare.planning.scenario:Scenario"),
+    Example("scenario_complex_care.yaml", "yearofcare.planning", "yoc simulate --scenario", "simulation scenario: case management for the complex_care cohort, whose budget reads it (assumptions stated)", "yearofcare.planning.scenario:Scenario"),
     Example("scenario_telehealth_wsd.yaml", "yearofcare.planning", "yoc simulate --scenario", "simulation scenario: telehealth with the Whole System Demonstrator effects", "yearofcare.planning.scenario:Scenario"),
     Example("workforce.yaml", "yearofcare.planning", "yoc simulate --workforce", "staff groups and productivity (units a WTE delivers a year)", "yearofcare.planning.workforce:Workforce"),
 )  # fmt: skip

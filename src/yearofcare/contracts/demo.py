@@ -47,6 +47,7 @@ from yearofcare.contracts.sources import (
 )
 from yearofcare.fy import fy_label
 from yearofcare.progress import SILENT, Progress
+from yearofcare.reports.formats import signed_money
 from yearofcare.store import Store
 
 MIN_LTC = 3
@@ -173,9 +174,10 @@ def settle_demo(store: Store, reports: Path, progress: Progress = SILENT) -> Dem
     tiered = settled.settlements[0].periods[0]
     icp = tiered.parties["icp"]["gain_loss"]
     summary = (
-        f"{who} in {fy_label(cohort.fy)}: budget "
-        f"£{baseline:,.0f}, outturn £{tiered.figures['outturn']:,.0f}; under the tiered terms the "
-        f"partnership's gain/loss is £{icp:,.0f}; exposure of {len(simulated.scenarios)} "
-        f"scenarios over {simulated.draws.outturn.size:,} outturns; report {files.html}"
+        f"{who} in {fy_label(cohort.fy)}: budget {signed_money(baseline)}, outturn "
+        f"{signed_money(tiered.figures['outturn'])}; under the tiered terms the care partnership "
+        f"{'loses' if icp < 0 else 'gains'} {signed_money(abs(icp))}; exposure of "
+        f"{len(simulated.scenarios)} scenarios over {simulated.draws.outturn.size:,} outturns; "
+        f"report {files.html}"
     )
     return DemoSettlement(summary, files.html, files.xlsx)

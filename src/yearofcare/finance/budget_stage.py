@@ -21,7 +21,7 @@ from yearofcare.finance import register as rg
 from yearofcare.finance import tariffs as tf
 from yearofcare.finance.common import require
 from yearofcare.finance.costs import month_start
-from yearofcare.finance.service_model import service_model_effects
+from yearofcare.finance.service_model import ServiceModelEffects, service_model_effects
 from yearofcare.finance.settings import FinanceSettings, per_year
 from yearofcare.finance.tariff_stage import build_pools
 from yearofcare.fy import fy_label
@@ -80,12 +80,10 @@ def run_budget(
         pc = run.read("person_currency")
         mix_moves = _transitions(store, pc, register)
         shares = _setting_shares(store, run.read("tariff_component"), tariff_fy)
-        effects, skipped = service_model_effects(store, settings, years, cohorts, run)
+        effects = service_model_effects(store, settings, years, cohorts, run)
         bar.advance()
 
-        ctx = _Context(
-            settings, tariff_fy, first, map_version, tariffs, mix_moves, shares, effects, skipped
-        )
+        ctx = _Context(settings, tariff_fy, first, map_version, tariffs, mix_moves, shares, effects)
         rows, schedule, cover = [], [], []
         profile = (
             store.to_pandas(run.read("cost_profile")) if store.exists("cost_profile") else None
@@ -122,10 +120,8 @@ class _Context:
     tariffs: pd.DataFrame
     transitions: dict[str, pd.DataFrame]
     shares: dict[str, dict[str, dict[str, float]]]
-    #: cohort → year → setting → expected change (%)
-    effects: dict[str, dict[int, dict[str, Decimal]]]
-    #: cohort → why the scenario's service-model adjustment was not applied to it
-    skipped: dict[str, str]
+    #: the new service model's expected change per cohort, year and setting, and its source
+    service_model: ServiceModelEffects
 
 
 def _cohorts(store: Store, register: ibis.Table, wanted: tuple[str, ...]) -> list[str]:
@@ -275,17 +271,17 @@ def _year_steps(ctx: _Context, cohort: str, fy: int, totals, by_value, moves) ->
             shares[setting] = shares.get(setting, 0.0) + float(w) * share
     total_w = float(weights.sum()) or 1.0
     shares = {s: x / total_w for s, x in shares.items()}
-    effects = ctx.effects.get(cohort, {}).get(fy, {})
+    effects = ctx.service_model.effects.get(cohort, {}).get(fy, {})
     sm = bd.service_model_percent(shares, effects)
-    sm_basis = ctx.skipped.get(cohort) or "; ".join(
-        f"{s} {p}% × {shares.get(s, 0):.1%} of cost" for s, p in effects.items()
-    )
+    changed = {s: p for s, p in effects.items() if p}  # settings the model leaves alone: unsaid
+    parts = "; ".join(f"{s} {p}% × {shares.get(s, 0):.1%} of cost" for s, p in changed.items())
+    sm_basis = ctx.service_model.basis(cohort, fy, parts or ("every setting 0%" if effects else ""))
     adjustments = [
         ("uplift", "Pay and price uplift", up, up_basis),
         ("efficiency", "Efficiency requirement", ef, ef_basis),
         ("demographic_growth", "Demographic growth", dg, dg_basis),
         ("case_mix", "Case-mix change (people moving between currency values)", cm, cm_basis),
-        ("service_model", "Expected effect of the new service model", sm, sm_basis or "none"),
+        ("service_model", "Expected effect of the new service model", sm, sm_basis),
     ]
     rows = bd.steps(
         base=base, base_members=members, moves=amounts, adjustments=adjustments, memo=[]

@@ -1,81 +1,125 @@
 """The expected effect of the new service model on a budget (004 §7.2), per cohort and year.
 
-From the planning scenario's `service_model_adjustment` (`yoc simulate`) when the budget
-cohort is the cohort the scenario models, else from the finance settings (see
-`service_model_effects`).
+From a planning scenario's `service_model_adjustment` (`yoc simulate`) when a scenario models
+the budget cohort, else from the finance settings (see `service_model_effects`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from yearofcare import schemas
 from yearofcare.errors import ConfigError
 from yearofcare.finance.settings import FinanceSettings
+from yearofcare.fy import fy_label
 from yearofcare.store import Store
+
+
+@dataclass(frozen=True)
+class ServiceModelEffects:
+    """Expected service-model change (% by setting) per cohort and year, with where it came
+    from: the scenario applied to each cohort, and why none was applied to the others."""
+
+    #: cohort → year → setting → expected change (%)
+    effects: dict[str, dict[int, dict[str, Decimal]]]
+    #: cohort → why no scenario's adjustment was applied to it
+    skipped: dict[str, str] = field(default_factory=dict)
+    #: cohort → the scenario whose adjustment it takes
+    scenario: dict[str, str] = field(default_factory=dict)
+
+    def basis(self, cohort: str, fy: int, parts: str) -> str:
+        """The budget step's basis: the reason it was skipped, or the scenario and its parts."""
+        if cohort in self.skipped:
+            return self.skipped[cohort]
+        name = self.scenario.get(cohort)
+        if name is None:
+            return parts or "none"
+        if not parts:
+            return f"scenario {name}: no change modelled for {fy_label(fy)}"
+        return f"scenario {name}: {parts}"
 
 
 def service_model_effects(
     store: Store, settings: FinanceSettings, years: list[int], cohorts: list[str], run
-) -> tuple[dict[str, dict[int, dict[str, Decimal]]], dict[str, str]]:
-    """Expected service-model change (% by setting) per cohort and year, and the cohorts a
-    planning scenario's adjustment was not applied to, with the reason.
+) -> ServiceModelEffects:
+    """The expected change of each budget cohort's cost under the new service model.
 
     A scenario's adjustment (service_model_adjustment, from `yoc simulate`) is the change in
     the cost of the scenario's cohorts taken together, so it applies to a budget cohort only
     when the scenario models that cohort alone, under the same id (planning_summary records
-    the scenario's cohorts); any other budget cohort keeps its cost (0 %, the reason in the
-    step's basis). Percentages typed into the settings apply to every cohort.
+    the scenario's cohorts). With `budget.service_model.scenario` set, that scenario is the
+    only candidate; unset, each budget cohort takes the one scenario that models it (two that
+    do is an error asking for a choice). A cohort no scenario models keeps its cost (0 %), the
+    reason in the step's basis. Percentages typed into the settings apply to every cohort.
     """
     sm = settings.budget.service_model
     if sm.source == "none":
-        return {c: {fy: {} for fy in years} for c in cohorts}, {}
+        return ServiceModelEffects({c: {fy: {} for fy in years} for c in cohorts})
     if sm.source == "table" and store.exists("service_model_adjustment"):
         t = store.to_pandas(
             schemas.get("service_model_adjustment").in_order(run.read("service_model_adjustment"))
         )
         scenarios = sorted(t.scenario.unique())
-        scenario = sm.scenario or (scenarios[0] if len(scenarios) == 1 else None)
-        if scenario not in scenarios:
+        if sm.scenario is not None and sm.scenario not in scenarios:
             raise ConfigError(
-                "finance settings budget.service_model.scenario: "
-                + (f"no scenario {scenario!r}" if scenario else "several scenarios, none chosen"),
+                f"finance settings budget.service_model.scenario: no scenario {sm.scenario!r}",
                 hint=f"scenarios in service_model_adjustment: {', '.join(scenarios)}",
             )
-        t = t[t.scenario == scenario]
-        by_year = {
-            fy: {r.setting: Decimal(str(r.change_percent)) for r in t[t.fy == fy].itertuples()}
-            for fy in years
-        }
-        modelled = _scenario_cohorts(store, scenario, run)
-        effects, skipped = {}, {}
+        candidates = [sm.scenario] if sm.scenario else scenarios
+        modelled = {s: _scenario_cohorts(store, s, run) for s in candidates}
+        effects, skipped, chosen = {}, {}, {}
         for c in cohorts:
-            if modelled == [c]:
-                effects[c] = by_year
+            alone = [s for s in candidates if modelled[s] == [c]]
+            if len(alone) > 1:
+                raise ConfigError(
+                    f"finance settings budget.service_model.scenario: scenarios "
+                    f"{', '.join(alone)} each model cohort {c}, and none is chosen",
+                    hint="set budget.service_model.scenario to the one the budget should read",
+                )
+            if alone:
+                s = chosen[c] = alone[0]
+                rows = t[t.scenario == s]
+                effects[c] = {
+                    fy: {
+                        r.setting: Decimal(str(r.change_percent))
+                        for r in rows[rows.fy == fy].itertuples()
+                    }
+                    for fy in years
+                }
                 continue
             effects[c] = {fy: {} for fy in years}
-            if modelled:
-                skipped[c] = (
-                    f"not applied: scenario {scenario}'s adjustment is for its cohort(s) "
-                    f"{', '.join(modelled)} together, not cohort {c} (it applies only to the "
-                    "cohort it models alone, by the same id)"
-                )
-            else:
-                skipped[c] = (
-                    f"not applied: the cohorts of scenario {scenario} are not recorded "
-                    "(planning_summary has no rows for it), so it cannot be matched to cohort "
-                    f"{c}; run yoc simulate"
-                )
+            skipped[c] = _why_not(c, candidates, modelled)
         run.parameters["service_model"] = {
             "source": "service_model_adjustment",
-            "scenario": scenario,
+            "scenario": sm.scenario,
             "scenario_cohorts": modelled,
-            "applied_to": sorted(set(cohorts) - set(skipped)),
+            "applied": chosen,
             "skipped": skipped,
         }
-        return effects, skipped
+        return ServiceModelEffects(effects, skipped, chosen)
     run.parameters["service_model"] = {"source": "settings"}
-    return {c: {fy: dict(sm.by_year.get(fy, sm.by_setting)) for fy in years} for c in cohorts}, {}
+    return ServiceModelEffects(
+        {c: {fy: dict(sm.by_year.get(fy, sm.by_setting)) for fy in years} for c in cohorts}
+    )
+
+
+def _why_not(cohort: str, candidates: list[str], modelled: dict[str, list[str]]) -> str:
+    recorded = {s: m for s, m in modelled.items() if m}
+    if not recorded:
+        names = ", ".join(candidates)
+        return (
+            f"not applied: the cohorts of scenario {names} are not recorded (planning_summary "
+            f"has no rows for it), so it cannot be matched to cohort {cohort}; run yoc simulate"
+        )
+    parts = "; ".join(
+        f"scenario {s}'s adjustment is for its cohort(s) {', '.join(m)} together"
+        for s, m in recorded.items()
+    )
+    return (
+        f"not applied: {parts}, not cohort {cohort} (an adjustment applies only to the cohort "
+        "its scenario models alone, by the same id)"
+    )
 
 
 def _scenario_cohorts(store: Store, scenario: str, run) -> list[str]:
