@@ -107,10 +107,11 @@ def service_model_effects(
 def _why_not(cohort: str, candidates: list[str], modelled: dict[str, list[str]]) -> str:
     recorded = {s: m for s, m in modelled.items() if m}
     if not recorded:
-        names = ", ".join(candidates)
+        many = len(candidates) > 1
         return (
-            f"not applied: the cohorts of scenario {names} are not recorded (planning_summary "
-            f"has no rows for it), so it cannot be matched to cohort {cohort}; run yoc simulate"
+            f"not applied: the cohorts of scenario{'s' if many else ''} {', '.join(candidates)} "
+            f"are not recorded (planning_summary has no rows for {'them' if many else 'it'}), so "
+            f"{'none' if many else 'it'} can be matched to cohort {cohort}; run yoc simulate"
         )
     parts = "; ".join(
         f"scenario {s}'s adjustment is for its cohort(s) {', '.join(m)} together"

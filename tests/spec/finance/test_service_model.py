@@ -101,10 +101,35 @@ def test_unnamed_each_cohort_takes_the_scenario_that_models_it_alone(engine, tmp
     assert "not cohort c2" in basis
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_two_scenarios_modelling_one_cohort_alone_ask_for_a_choice(engine, tmp_path):
-    store = Store(connect(engine, tmp_path))
+PYTHON_CHOICE = pytest.mark.duckdb_only(
+    reason="the scenario is chosen in Python from planning_summary, read on every engine by "
+    "test_unnamed_each_cohort_takes_the_scenario_that_models_it_alone"
+)
+
+
+@PYTHON_CHOICE
+def test_two_scenarios_modelling_one_cohort_alone_ask_for_a_choice(duck_store):
+    store = duck_store
     load(store, _tables(extra=("c1_again",)))
     with pytest.raises(ConfigError, match=r"scenarios c1_again, c1_only each model cohort c1"):
         run_budget(store, _settings(scenario=None))
     assert not store.exists("budget")  # nothing written
+
+
+@PYTHON_CHOICE
+def test_scenarios_whose_cohorts_are_not_recorded_are_not_guessed(duck_store):
+    """An adjustment without planning_summary (a store from before it was written) cannot be
+    matched to a cohort: every budget keeps its cost and says to run yoc simulate."""
+    store = duck_store
+    tables = _tables()
+    del tables["planning_summary"]
+    load(store, tables)
+    b = _budget(store, _settings(scenario=None))
+    for cohort in ("c1", "c2"):
+        step = b[cohort].loc["service_model"]
+        assert step.amount_pence == 0
+        assert step.basis == (
+            "not applied: the cohorts of scenarios c1_only, other are not recorded "
+            "(planning_summary has no rows for them), so none can be matched to cohort "
+            f"{cohort}; run yoc simulate"
+        )
