@@ -271,11 +271,8 @@ def _year_steps(ctx: _Context, cohort: str, fy: int, totals, by_value, moves) ->
             shares[setting] = shares.get(setting, 0.0) + float(w) * share
     total_w = float(weights.sum()) or 1.0
     shares = {s: x / total_w for s, x in shares.items()}
-    effects = ctx.service_model.effects.get(cohort, {}).get(fy, {})
-    sm = bd.service_model_percent(shares, effects)
-    changed = {s: p for s, p in effects.items() if p}  # settings the model leaves alone: unsaid
-    parts = "; ".join(f"{s} {p}% × {shares.get(s, 0):.1%} of cost" for s, p in changed.items())
-    sm_basis = ctx.service_model.basis(cohort, fy, parts or ("every setting 0%" if effects else ""))
+    sm = bd.service_model_percent(shares, ctx.service_model.of(cohort, fy))
+    sm_basis = ctx.service_model.basis(cohort, fy, shares)
     adjustments = [
         ("uplift", "Pay and price uplift", up, up_basis),
         ("efficiency", "Efficiency requirement", ef, ef_basis),

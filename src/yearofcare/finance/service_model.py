@@ -28,10 +28,19 @@ class ServiceModelEffects:
     #: cohort → the scenario whose adjustment it takes
     scenario: dict[str, str] = field(default_factory=dict)
 
-    def basis(self, cohort: str, fy: int, parts: str) -> str:
-        """The budget step's basis: the reason it was skipped, or the scenario and its parts."""
+    def of(self, cohort: str, fy: int) -> dict[str, Decimal]:
+        """Setting → expected change (%) of a cohort's cost in a year."""
+        return self.effects.get(cohort, {}).get(fy, {})
+
+    def basis(self, cohort: str, fy: int, shares: dict[str, float]) -> str:
+        """The budget step's basis: the reason no scenario was applied, or where the change
+        came from and each changed setting's part (its change × its share of the cost)."""
         if cohort in self.skipped:
             return self.skipped[cohort]
+        effects = self.of(cohort, fy)
+        parts = "; ".join(
+            f"{s} {p}% × {shares.get(s, 0):.1%} of cost" for s, p in effects.items() if p
+        ) or ("every setting 0%" if effects else "")
         name = self.scenario.get(cohort)
         if name is None:
             return parts or "none"
@@ -67,7 +76,14 @@ def service_model_effects(
                 hint=f"scenarios in service_model_adjustment: {', '.join(scenarios)}",
             )
         candidates = [sm.scenario] if sm.scenario else scenarios
-        modelled = {s: _scenario_cohorts(store, s, run) for s in candidates}
+        modelled = _scenario_cohorts(store, candidates, run)
+        by_year = {
+            s: {
+                fy: {r.setting: Decimal(str(r.change_percent)) for r in g[g.fy == fy].itertuples()}
+                for fy in years
+            }
+            for s, g in t[t.scenario.isin(candidates)].groupby("scenario")
+        }
         effects, skipped, chosen = {}, {}, {}
         for c in cohorts:
             alone = [s for s in candidates if modelled[s] == [c]]
@@ -78,18 +94,11 @@ def service_model_effects(
                     hint="set budget.service_model.scenario to the one the budget should read",
                 )
             if alone:
-                s = chosen[c] = alone[0]
-                rows = t[t.scenario == s]
-                effects[c] = {
-                    fy: {
-                        r.setting: Decimal(str(r.change_percent))
-                        for r in rows[rows.fy == fy].itertuples()
-                    }
-                    for fy in years
-                }
-                continue
-            effects[c] = {fy: {} for fy in years}
-            skipped[c] = _why_not(c, candidates, modelled)
+                chosen[c] = alone[0]
+                effects[c] = by_year[alone[0]]
+            else:
+                effects[c] = {fy: {} for fy in years}
+                skipped[c] = _why_not(c, candidates, modelled)
         run.parameters["service_model"] = {
             "source": "service_model_adjustment",
             "scenario": sm.scenario,
@@ -123,11 +132,14 @@ def _why_not(cohort: str, candidates: list[str], modelled: dict[str, list[str]])
     )
 
 
-def _scenario_cohorts(store: Store, scenario: str, run) -> list[str]:
-    """The cohort ids a planning scenario modelled (planning_summary), in its order."""
+def _scenario_cohorts(store: Store, scenarios: list[str], run) -> dict[str, list[str]]:
+    """Scenario → the cohort ids it modelled (planning_summary), in its order; one read."""
+    out: dict[str, list[str]] = {s: [] for s in scenarios}
     if not store.exists("planning_summary"):
-        return []
+        return out
     s = run.read("planning_summary")
-    s = s.filter((s.scenario_id == scenario) & (s.cohort_id != "all"))
-    frame = store.to_pandas(s.select("cohort_id", "cohort_order").distinct())
-    return list(frame.sort_values(["cohort_order", "cohort_id"]).cohort_id)
+    s = s.filter(s.scenario_id.isin(scenarios) & (s.cohort_id != "all"))
+    frame = store.to_pandas(s.select("scenario_id", "cohort_id", "cohort_order").distinct())
+    for r in frame.sort_values(["scenario_id", "cohort_order", "cohort_id"]).itertuples():
+        out[r.scenario_id].append(r.cohort_id)
+    return out
